@@ -1,0 +1,1 @@
+"""The running program: configuration, channels, web server, outbox delivery, scheduler, command line."""

@@ -1,0 +1,38 @@
+"""What every channel offers the rest of the program, and how a send can fail."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.types import Reply
+
+
+class SendError(Exception):
+    """A send that did not go through."""
+
+
+class RetryLater(SendError):
+    """The channel asked us to slow down (HTTP 429): try this chat again after `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Transient(SendError):
+    """A server error or a network failure: worth trying again later, with backoff."""
+
+
+class Unreachable(SendError):
+    """The person cannot be reached (blocked the bot, not on this channel): do not try again."""
+
+
+class Channel(Protocol):
+    name: str
+
+    async def send(self, address: str, reply: Reply) -> None:
+        """Deliver one message; raises RetryLater, Transient or Unreachable."""
+
+    async def fetch_file(self, ref: str, max_bytes: int) -> bytes: ...
+
+    def deep_link(self, payload: str) -> str | None: ...

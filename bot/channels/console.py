@@ -1,0 +1,64 @@
+"""`tuwai chat`: the same flows in the terminal, on the same database. No token, no server."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from handlers.types import Choice, Contact, Event, File, Location, Reply, Text
+
+HELP = ("Terminal: type your answers; numbers choose options. /foto PATH or /berkas PATH sends a file, "
+        "/kontak NUMBER shares a contact, /lokasi sends a location, Ctrl-D quits.")
+
+
+def render(reply: Reply) -> str:
+    lines = [reply.text]
+    lines += [f"  {index}. {option.label}" for index, option in enumerate(reply.options, 1)]
+    if reply.extra.get("contact_label"):
+        lines.append(f"  (/kontak NOMOR = {reply.extra['contact_label']})")
+    return "\n".join(lines)
+
+
+def event_from_line(address: str, line: str) -> Event:
+    """What a typed line means; a few console-only words stand for what other channels send as media."""
+    word, _, rest = line.strip().partition(" ")
+    rest = rest.strip()
+    payload: Text | File | Contact | Location | Choice
+    if word.lower() in ("/foto", "/berkas", "/file", "/photo") and rest:
+        path = Path(rest).expanduser()
+        size = path.stat().st_size if path.is_file() else None
+        mime = mimetypes.guess_type(path.name)[0]
+        payload = File(str(path), path.name, mime, size, "photo" if word.lower() in ("/foto", "/photo") else "document")
+    elif word.lower() in ("/kontak", "/contact") and rest:
+        payload = Contact(rest, own=True)
+    elif word.lower() in ("/lokasi", "/location"):
+        payload = Location(-0.6263, 100.1178)
+    else:
+        payload = Text(line.rstrip("\n"))
+    return Event("console", address, uuid.uuid4().hex, payload, None)
+
+
+class ConsoleChannel:
+    name = "console"
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self.write = write
+        self.up = True
+
+    async def send(self, address: str, reply: Reply) -> None:
+        self.write(f"\n📨 [{address}]\n{render(reply)}\n")
+
+    async def fetch_file(self, ref: str, max_bytes: int) -> bytes:
+        def read() -> bytes:
+            with open(ref, "rb") as handle:
+                return handle.read(max_bytes + 1)
+        try:
+            return await asyncio.to_thread(read)
+        except OSError:
+            return b""
+
+    def deep_link(self, payload: str) -> str | None:
+        return f"/start {payload}"

@@ -1,0 +1,124 @@
+"""Typed configuration: config.toml, overridden key by key by TUWAI_<SECTION>__<KEY> environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from handlers.settings import ProgramSettings
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///data/tuwai.sqlite3"
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr = SecretStr("")
+    api_base: str = "https://api.telegram.org"
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    polling_timeout: int = 25
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+class OutboxSettings(BaseModel):
+    telegram_per_second: float = 30.0
+    telegram_per_chat_per_second: float = 1.0
+    max_attempts: int = 8
+    lease_seconds: int = 60
+    poll_seconds: float = 1.0
+
+
+class OfficerSettings(BaseModel):
+    telegram: list[str] = Field(default_factory=list)
+    whatsapp: list[str] = Field(default_factory=list)
+    console: list[str] = Field(default_factory=list)
+
+    def addresses(self) -> set[tuple[str, str]]:
+        return {(channel, str(ident)) for channel in ("telegram", "whatsapp", "console")
+                for ident in getattr(self, channel)}
+
+
+class StorageSettings(BaseModel):
+    files_dir: str = "data/files"
+    max_file_mb: int = 10
+
+
+class LoggingSettings(BaseModel):
+    level: str = "INFO"
+
+
+class Settings(BaseSettings):
+    database: DatabaseSettings = DatabaseSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    server: ServerSettings = ServerSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    program: ProgramSettings = ProgramSettings()
+    officers: OfficerSettings = OfficerSettings()
+    storage: StorageSettings = StorageSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    # Where relative paths (the SQLite file, the files directory) are resolved: the config file's folder.
+    base_dir: Path = Path(".")
+
+    model_config = SettingsConfigDict(env_prefix="TUWAI_", env_nested_delimiter="__", extra="ignore")
+    _toml_file: ClassVar[Path | None] = None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
+        return tuple(sources)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path made absolute against the config file's folder."""
+        prefix = "sqlite+aiosqlite:///"
+        url = self.database.url
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+        return url
+
+    @property
+    def files_dir(self) -> Path:
+        return (self.base_dir / self.storage.files_dir).resolve()
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; its message is one sentence for the person running the bot."""
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, **overrides: object) -> Settings:
+    """Read the config file (argument, else TUWAI_CONFIG, else ./config.toml or the packaged one) and the environment."""
+    chosen = Path(path or os.environ.get("TUWAI_CONFIG") or (Path("config.toml") if Path("config.toml").exists()
+                                                              else DEFAULT_CONFIG))
+    if not chosen.is_file():
+        raise ConfigError(f"Config file not found: {chosen}")
+    Settings._toml_file = chosen
+    try:
+        settings = Settings(**overrides)
+    except Exception as exc:  # pydantic's ValidationError or a TOML syntax error: say which, without a traceback
+        raise ConfigError(f"Config file {chosen} is not valid: {exc}") from exc
+    finally:
+        Settings._toml_file = None
+    if "base_dir" not in overrides:
+        settings.base_dir = chosen.resolve().parent
+    return settings

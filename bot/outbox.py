@@ -1,0 +1,177 @@
+"""Delivery of the outbox: claim due rows, send within each channel's limits, record what happened.
+
+A row is claimed by a conditional update (PostgreSQL: FOR UPDATE SKIP LOCKED), so two processes never send the
+same row. A process that dies leaves its rows "sending"; after the lease they are claimed again, so the only
+possible duplicate is a message sent in the instant before its row was marked sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.base import Channel, RetryLater, Transient, Unreachable
+from db import queries
+from db.models import OutboxMessage
+from handlers.types import Expect, Option, Reply
+
+logger = logging.getLogger(__name__)
+
+
+class RateLimiter:
+    """At most `per_second` sends overall and `per_chat` per second to one chat; a 429 pauses that chat."""
+
+    def __init__(self, per_second: float, per_chat: float, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.chat_interval = 1.0 / per_chat if per_chat > 0 else 0.0
+        self.monotonic = monotonic
+        self._next_global = 0.0
+        self._next_chat: dict[str, float] = {}
+
+    def reserve(self, address: str) -> float:
+        """Book the next slot for this chat; returns how long to wait for it."""
+        now = self.monotonic()
+        slot = max(now, self._next_global, self._next_chat.get(address, 0.0))
+        self._next_global = slot + self.interval
+        self._next_chat[address] = slot + self.chat_interval
+        if len(self._next_chat) > 100_000:  # forget chats whose slot has long passed
+            self._next_chat = {a: t for a, t in self._next_chat.items() if t > now}
+        return slot - now
+
+    async def acquire(self, address: str) -> None:
+        wait = self.reserve(address)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def pause(self, address: str, seconds: float) -> None:
+        self._next_chat[address] = max(self._next_chat.get(address, 0.0), self.monotonic() + seconds)
+
+
+@dataclass
+class Outcome:
+    id: int
+    status: str
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+    retry_after: bool = False
+
+
+def reply_of(payload: Mapping[str, object]) -> Reply:
+    options = tuple(Option(str(o["id"]), str(o["label"])) for o in payload.get("options", []))  # type: ignore[union-attr]
+    return Reply(str(payload.get("text", "")), options, Expect.OPTION if options else Expect.NOTHING)
+
+
+class Deliverer:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: Mapping[str, Channel], *,
+                 limiters: Mapping[str, RateLimiter], max_attempts: int = 8, lease_seconds: int = 60,
+                 batch_size: int = 200, poll_seconds: float = 1.0,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.sessions = sessions
+        self.channels = channels
+        self.limiters = limiters
+        self.max_attempts = max_attempts
+        self.lease = timedelta(seconds=lease_seconds)
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self.counters = {"sent": 0, "retried": 0, "failed": 0, "unreachable": 0, "rate_limited": 0}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                done = await self.deliver_once()
+            except Exception:  # the database went away for a moment: keep the loop alive and try again
+                logger.exception("outbox delivery failed")
+                done = 0
+            if done == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def deliver_once(self) -> int:
+        """Claim and send one batch of due messages; returns how many were claimed."""
+        rows = await self._claim()
+        if not rows:
+            return 0
+        outcomes = await asyncio.gather(*(self._send(row) for row in rows))
+        await self._record(outcomes, rows)
+        return len(rows)
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = self.clock()
+        channels = list(self.channels)
+        due = or_(and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+                  and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - self.lease))
+        async with self.sessions() as session, session.begin():
+            ids = (select(OutboxMessage.id).where(due, OutboxMessage.channel.in_(channels))
+                   .order_by(OutboxMessage.id).limit(self.batch_size).with_for_update(skip_locked=True))
+            claimed = await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_(ids.scalar_subquery()), due)
+                .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+                .returning(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.address, OutboxMessage.payload,
+                           OutboxMessage.attempts)
+                .execution_options(synchronize_session=False))
+            return [OutboxMessage(id=r.id, channel=r.channel, address=r.address, payload=r.payload,
+                                  attempts=r.attempts) for r in claimed]
+
+    async def _send(self, row: OutboxMessage) -> Outcome:
+        channel = self.channels[row.channel]
+        limiter = self.limiters.get(row.channel)
+        if limiter is not None:
+            await limiter.acquire(row.address)
+        try:
+            await channel.send(row.address, reply_of(row.payload))
+        except RetryLater as error:
+            self.counters["rate_limited"] += 1
+            if limiter is not None:
+                limiter.pause(row.address, error.seconds)
+            return Outcome(row.id, "pending", self.clock() + timedelta(seconds=error.seconds), "429",
+                           retry_after=True)
+        except Unreachable as error:
+            self.counters["unreachable"] += 1
+            return Outcome(row.id, "unreachable", error=str(error)[:200])
+        except (Transient, OSError, asyncio.TimeoutError) as error:
+            return self._backoff(row, str(error) or type(error).__name__)
+        except Exception as error:  # a bug in rendering must not stop every other message
+            logger.exception("outbox message %s could not be sent", row.id)
+            return self._backoff(row, type(error).__name__)
+        self.counters["sent"] += 1
+        return Outcome(row.id, "sent")
+
+    def _backoff(self, row: OutboxMessage, error: str) -> Outcome:
+        if row.attempts >= self.max_attempts:
+            self.counters["failed"] += 1
+            return Outcome(row.id, "failed", error=error[:200])
+        self.counters["retried"] += 1
+        delay = min(2 ** row.attempts, 600)
+        return Outcome(row.id, "pending", self.clock() + timedelta(seconds=delay), error[:200])
+
+    async def _record(self, outcomes: list[Outcome], rows: list[OutboxMessage]) -> None:
+        now = self.clock()
+        by_id = {row.id: row for row in rows}
+        async with self.sessions() as session, session.begin():
+            for outcome in outcomes:
+                values: dict[str, object] = {"status": outcome.status, "last_error": outcome.error}
+                if outcome.status == "sent":
+                    values["sent_at"] = now
+                if outcome.next_attempt_at is not None:
+                    values["next_attempt_at"] = outcome.next_attempt_at
+                if outcome.retry_after:  # being asked to wait is not a failed attempt
+                    values["attempts"] = OutboxMessage.attempts - 1
+                await session.execute(update(OutboxMessage).where(OutboxMessage.id == outcome.id).values(**values))
+                if outcome.status == "unreachable":
+                    row = by_id[outcome.id]
+                    await queries.set_unreachable(session, channel=row.channel, address=row.address, now=now)

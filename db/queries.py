@@ -1,0 +1,159 @@
+"""Data access that composes into the caller's transaction: keyword-only functions that never commit."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    Asn, AuditEntry, Chat, ConsentToken, Officer, OutboxMessage, ProcessedEvent, RosterEntry, Sponsorship, Worker,
+)
+
+
+def _insert(session: AsyncSession, table: Table | type) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+async def insert_ignore(session: AsyncSession, model: type, values: dict[str, Any], *, returning: Any = None) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING; returns the `returning` column of the new row, or None on conflict."""
+    statement = _insert(session, model).values(**values).on_conflict_do_nothing()
+    if returning is None:
+        result = await session.execute(statement)
+        return result.rowcount
+    return (await session.execute(statement.returning(returning))).scalar_one_or_none()
+
+
+async def mark_event_processed(session: AsyncSession, *, channel: str, event_id: str, now: datetime) -> bool:
+    """Record an incoming event; False when it was already processed (a duplicate delivery)."""
+    inserted = await insert_ignore(session, ProcessedEvent,
+                                   {"channel": channel, "event_id": event_id, "processed_at": now},
+                                   returning=ProcessedEvent.event_id)
+    return inserted is not None
+
+
+async def chat_for_update(session: AsyncSession, *, channel: str, address: str, now: datetime) -> Chat:
+    """The person's chat row, created on first contact, locked for this transaction (PostgreSQL)."""
+    query = select(Chat).where(Chat.channel == channel, Chat.address == address).with_for_update()
+    chat = (await session.execute(query)).scalar_one_or_none()
+    if chat is None:
+        await insert_ignore(session, Chat, {"channel": channel, "address": address, "answers": {}, "version": 0,
+                                            "language": "id", "created_at": now, "updated_at": now})
+        chat = (await session.execute(query)).scalar_one()
+    return chat
+
+
+async def chat_language(session: AsyncSession, *, channel: str, address: str) -> str:
+    query = select(Chat.language).where(Chat.channel == channel, Chat.address == address)
+    return (await session.execute(query)).scalar_one_or_none() or "id"
+
+
+async def db_officers(session: AsyncSession) -> set[tuple[str, str]]:
+    return {(row.channel, row.address) for row in (await session.execute(select(Officer))).scalars()}
+
+
+async def enqueue(session: AsyncSession, *, key: str, channel: str, address: str, payload: dict[str, Any],
+                  now: datetime) -> bool:
+    """Put a message in the outbox; False when a message with this key already exists."""
+    inserted = await insert_ignore(session, OutboxMessage, {
+        "key": key, "channel": channel, "address": address, "payload": payload, "status": "pending",
+        "attempts": 0, "next_attempt_at": now, "created_at": now}, returning=OutboxMessage.id)
+    return inserted is not None
+
+
+async def audit(session: AsyncSession, *, actor: str, action: str, target: str | None, now: datetime,
+                **details: Any) -> None:
+    session.add(AuditEntry(at=now, actor=actor, action=action, target=target, details=details))
+
+
+async def asn_of_chat(session: AsyncSession, chat_id: int) -> Asn | None:
+    return (await session.execute(select(Asn).where(Asn.chat_id == chat_id))).scalar_one_or_none()
+
+
+async def asn_by_nip(session: AsyncSession, nip: str) -> Asn | None:
+    return (await session.execute(select(Asn).where(Asn.nip == nip))).scalar_one_or_none()
+
+
+async def roster_entry(session: AsyncSession, nip: str) -> RosterEntry | None:
+    return await session.get(RosterEntry, nip)
+
+
+async def worker_by_nik(session: AsyncSession, nik: str) -> Worker | None:
+    return (await session.execute(select(Worker).where(Worker.nik == nik))).scalar_one_or_none()
+
+
+async def open_sponsorship(session: AsyncSession, worker_id: int) -> Sponsorship | None:
+    query = select(Sponsorship).where(Sponsorship.worker_id == worker_id, Sponsorship.ended_at.is_(None))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def workers_of_asn(session: AsyncSession, asn_id: int) -> Sequence[Worker]:
+    query = (select(Worker).join(Sponsorship, Sponsorship.worker_id == Worker.id)
+             .where(Sponsorship.asn_id == asn_id, Sponsorship.ended_at.is_(None)).order_by(Worker.id))
+    return (await session.execute(query)).scalars().all()
+
+
+async def sponsor_of_worker(session: AsyncSession, worker_id: int) -> Asn | None:
+    query = (select(Asn).join(Sponsorship, Sponsorship.asn_id == Asn.id)
+             .where(Sponsorship.worker_id == worker_id, Sponsorship.ended_at.is_(None)))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def count_workers_of_asn(session: AsyncSession, asn_id: int) -> int:
+    query = select(func.count()).select_from(Sponsorship).where(Sponsorship.asn_id == asn_id,
+                                                               Sponsorship.ended_at.is_(None))
+    return (await session.execute(query)).scalar_one()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def consent_token(session: AsyncSession, token: str) -> ConsentToken | None:
+    return await session.get(ConsentToken, token_hash(token))
+
+
+async def pending_asns(session: AsyncSession, limit: int = 20) -> Sequence[Asn]:
+    query = select(Asn).where(Asn.status == "pending").order_by(Asn.id).limit(limit)
+    return (await session.execute(query)).scalars().all()
+
+
+async def workers_awaiting_bpjs(session: AsyncSession, limit: int = 20) -> Sequence[Worker]:
+    query = select(Worker).where(Worker.status == "awaiting_bpjs").order_by(Worker.id).limit(limit)
+    return (await session.execute(query)).scalars().all()
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """Headline figures for officers and `tuwai stats`."""
+    asn = dict((await session.execute(select(Asn.status, func.count()).group_by(Asn.status))).all())
+    workers = dict((await session.execute(select(Worker.status, func.count()).group_by(Worker.status))).all())
+    no_consent = (await session.execute(select(func.count()).select_from(Worker)
+                                        .where(Worker.consent_at.is_(None)))).scalar_one()
+    outbox = (await session.execute(select(func.count()).select_from(OutboxMessage)
+                                    .where(OutboxMessage.status.in_(("pending", "sending"))))).scalar_one()
+    return {"asn_pending": asn.get("pending", 0), "asn_approved": asn.get("approved", 0),
+            "asn_rejected": asn.get("rejected", 0), "workers_awaiting_bpjs": workers.get("awaiting_bpjs", 0),
+            "workers_active": workers.get("active", 0), "workers_without_consent": no_consent,
+            "outbox_pending": outbox}
+
+
+async def upsert_roster(session: AsyncSession, rows: Sequence[dict[str, str]], now: datetime) -> None:
+    for row in rows:
+        statement = _insert(session, RosterEntry).values(nip=row["nip"], name=row["name"], opd=row["opd"],
+                                                         imported_at=now)
+        statement = statement.on_conflict_do_update(index_elements=["nip"], set_={
+            "name": statement.excluded.name, "opd": statement.excluded.opd, "imported_at": now})
+        await session.execute(statement)
+
+
+async def set_unreachable(session: AsyncSession, *, channel: str, address: str, now: datetime) -> None:
+    await session.execute(update(Chat).where(Chat.channel == channel, Chat.address == address)
+                          .values(unreachable_at=now))
+
+

@@ -1,0 +1,1 @@
+"""Conversation flows and the parsers of what people type."""

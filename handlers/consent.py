@@ -1,0 +1,155 @@
+"""The worker's own consent (UU PDP: the ASN cannot consent for them): by one-time link, or a signed paper form."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from db import queries
+from db.models import Chat, ConsentToken, Worker
+from handlers.core import Ctx
+from handlers.format import format_date
+from handlers.forms import Field, Form
+from handlers.parsers import Invalid, mask_nik
+from handlers.types import Choice, Expect, File, Option, Payload, Reply
+
+AGREE, DISAGREE = "agree", "disagree"
+
+
+class WorkerConsentFlow:
+    """Opened from the deep link `/start c_<token>` the ASN forwarded to the worker."""
+
+    name = "worker_consent"
+
+    async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
+        token = await queries.consent_token(ctx.session, arg or "")
+        if token is None or token.used_at is not None or token.expires_at <= ctx.now:
+            ctx.goto(None)
+            return [Reply(ctx.t("consent.link_invalid")), await ctx.core.resume(ctx)]
+        worker = await ctx.session.get(Worker, token.worker_id)
+        if worker is None or worker.consent_at is not None:
+            ctx.goto(None)
+            return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
+        ctx.goto(self.name, "agree", {"token": token.token_hash, "worker": worker.id})
+        return [await self.prompt(ctx)]
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        worker = await ctx.session.get(Worker, ctx.answers.get("worker", 0))
+        sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
+        if worker is None or sponsor is None:
+            ctx.goto(None)
+            return await ctx.core.resume(ctx)
+        text = ctx.t("consent.notice", name=worker.name, nik=mask_nik(worker.nik), sponsor=sponsor.name,
+                     opd=sponsor.opd, program=ctx.program.name, years=ctx.program.retention_years,
+                     born=format_date(worker.birth_date, ctx.t.language))
+        return Reply(text, (Option(AGREE, ctx.t("consent.agree")), Option(DISAGREE, ctx.t("consent.disagree"))),
+                     Expect.OPTION)
+
+    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        choice = payload.option if isinstance(payload, Choice) else None
+        if choice not in (AGREE, DISAGREE):
+            return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
+        token = await ctx.session.get(ConsentToken, ctx.answers["token"])
+        worker = await ctx.session.get(Worker, ctx.answers["worker"])
+        sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
+        ctx.goto(None)
+        if token is None or token.used_at is not None or worker is None or sponsor is None:
+            return [Reply(ctx.t("consent.link_invalid")), await ctx.core.resume(ctx)]
+        sponsor_chat = await ctx.session.get(Chat, sponsor.chat_id)
+        if choice == DISAGREE:
+            await ctx.notify_chat(sponsor_chat, key=f"consent_declined:{worker.id}:{ctx.event.event_id}",
+                                  text_key="consent.declined_for_asn", name=worker.name)
+            return [Reply(ctx.t("consent.declined"))]
+        token.used_at = ctx.now
+        record_consent(ctx, worker, "link")
+        # The notice the worker agreed to covers this chat too: no second notice before the menu.
+        ctx.chat.privacy_version = ctx.program.privacy_notice_version
+        ctx.chat.privacy_agreed_at = ctx.now
+        await ctx.notify_chat(sponsor_chat, key=f"consent_given:{worker.id}", text_key="consent.given_for_asn",
+                              name=worker.name)
+        await notify_ready_for_bpjs(ctx, worker)
+        return [Reply(ctx.t("consent.thanks", name=worker.name))]
+
+
+def record_consent(ctx: Ctx, worker: Worker, method: str, file_id: int | None = None) -> None:
+    worker.consent_method, worker.consent_at, worker.consent_file_id = method, ctx.now, file_id
+    worker.consent_chat_id = ctx.chat.id
+
+
+async def notify_ready_for_bpjs(ctx: Ctx, worker: Worker) -> None:
+    await ctx.notify_officers(key=f"ready_bpjs:{worker.id}", text_key="officer.worker_ready", id=worker.id,
+                              name=worker.name, options=((f"!kpj:{worker.id}", "officer.record_kpj"),))
+
+
+async def owned_worker(ctx: Ctx, arg: str | None) -> Worker | None:
+    """The worker `arg` names, only if this person's ASN sponsors them now: checked on every request."""
+    asn = await ctx.asn()
+    if asn is None or not (arg or "").isdigit():
+        return None
+    worker = await ctx.session.get(Worker, int(arg or 0))
+    sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
+    return worker if sponsor is not None and sponsor.id == asn.id else None
+
+
+async def parse_consent_file(ctx: Ctx, payload: Payload) -> int:
+    if not isinstance(payload, File) or payload.kind not in ("photo", "document"):
+        raise Invalid("consent.want_file")
+    stored = await ctx.save_file(payload, "consent_form")
+    return stored.id
+
+
+async def prompt_consent_file(ctx: Ctx) -> Reply:
+    worker = await ctx.session.get(Worker, ctx.answers["worker"])
+    return Reply(ctx.t("consent.ask_file", name=worker.name if worker else ""), expect=Expect.FILE)
+
+
+class PaperConsent(Form):
+    """The ASN sends a photo or PDF of the consent form the worker signed on paper."""
+
+    name = "paper_consent"
+    title = "paper"
+    fields = (Field("file", prompt_consent_file, parse_consent_file, "paper.field_file",
+                    lambda ctx, v: ctx.t("paper.received")),)
+
+    async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
+        worker = await owned_worker(ctx, arg)
+        if worker is None:
+            return "consent.not_yours"
+        return "consent.already" if worker.consent_at is not None else None
+
+    async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, object]:
+        return {"worker": int(arg or 0)}
+
+    async def commit(self, ctx: Ctx) -> list[Reply]:
+        worker = await owned_worker(ctx, str(ctx.answers["worker"]))
+        ctx.goto(None)
+        if worker is None or worker.consent_at is not None:
+            return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
+        record_consent(ctx, worker, "paper", ctx.answers["file"])
+        await notify_ready_for_bpjs(ctx, worker)
+        return [Reply(ctx.t("paper.saved", name=worker.name)), await ctx.core.resume(ctx)]
+
+
+async def new_link_action(ctx: Ctx, arg: str) -> list[Reply]:
+    """Global action "!w.link:<worker>": another one-time consent link, for the sponsoring ASN only."""
+    worker = await owned_worker(ctx, arg)
+    if worker is None:
+        return [Reply(ctx.t("consent.not_yours")), await ctx.core.resume(ctx)]
+    if worker.consent_at is not None:
+        return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
+    await send_consent_link(ctx, worker)
+    return [Reply(ctx.t("consent.link_sent"))]
+
+
+async def paper_action(ctx: Ctx, arg: str) -> list[Reply]:
+    return await ctx.core.flows["paper_consent"].begin(ctx, arg)
+
+
+async def send_consent_link(ctx: Ctx, worker: Worker) -> None:
+    """A new one-time link for the worker's own consent, sent to the ASN through the outbox to forward."""
+    token = secrets.token_urlsafe(18)
+    ctx.session.add(ConsentToken(token_hash=queries.token_hash(token), worker_id=worker.id, created_at=ctx.now,
+                                 expires_at=ctx.now + timedelta(days=ctx.program.consent_link_days)))
+    link = ctx.deep_link(f"c_{token}") or f"/start c_{token}"
+    await ctx.notify_chat(ctx.chat, key=f"consent_link:{worker.id}:{token[:8]}", text_key="consent.link_for_asn",
+                          name=worker.name, link=link, days=ctx.program.consent_link_days)

@@ -1,0 +1,31 @@
+"""How the bot writes dates and money: as Indonesians write them (Babel), or in English."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date as babel_date
+from babel.dates import format_datetime as babel_datetime
+from babel.numbers import format_decimal
+
+LOCALES = {"id": "id_ID", "en": "en_GB"}
+
+
+def format_date(value: date, language: str) -> str:
+    """17 Agustus 1975 / 17 August 1975."""
+    return babel_date(value, format="d MMMM y", locale=LOCALES.get(language, "id_ID"))
+
+
+def format_datetime(value: datetime, language: str, tz: str) -> str:
+    return babel_datetime(value, format="d MMMM y HH:mm", tzinfo=_zone(tz), locale=LOCALES.get(language, "id_ID"))
+
+
+def format_rupiah(amount: int) -> str:
+    """Rp16.800, whatever the person's language: the programme's currency is always written the Indonesian way."""
+    return "Rp" + format_decimal(amount, locale="id_ID")
+
+
+def _zone(tz: str):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tz)

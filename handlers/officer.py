@@ -1,0 +1,196 @@
+"""Programme officers: approve ASNs, record KPJ numbers, see counts. Every action is checked and audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from db import queries
+from db.models import Asn, Chat, Worker
+from db.rules import jkm_full_benefit_from
+from handlers.core import Ctx
+from handlers.format import format_date
+from handlers.forms import Field, Form, expect_text
+from handlers.my_workers import worker_status
+from handlers.parsers import Invalid, parse_date, parse_kpj
+from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply
+
+PENDING, BPJS, STATS, MENU = "pending", "bpjs", "stats", "menu"
+
+
+async def refuse_non_officer(ctx: Ctx, action: str, target: str | None = None) -> list[Reply] | None:
+    """None for an officer; otherwise a polite refusal, and the attempt goes in the audit log."""
+    if await ctx.is_officer():
+        return None
+    await queries.audit(ctx.session, actor=ctx.actor, action="denied", target=target, now=ctx.now,
+                        attempted=action)
+    return [Reply(ctx.t("officer.denied")), await ctx.core.resume(ctx)]
+
+
+class OfficerMenu:
+    name = "officer"
+
+    async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
+        refusal = await refuse_non_officer(ctx, "officer_menu")
+        if refusal:
+            return refusal
+        ctx.goto(self.name, "menu")
+        return [await self.prompt(ctx)]
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        options = (Option(PENDING, ctx.t("officer.pending_asns")), Option(BPJS, ctx.t("officer.awaiting_bpjs")),
+                   Option(STATS, ctx.t("officer.stats")), Option(MENU, ctx.t("form.back_to_menu")))
+        return Reply(ctx.t("officer.menu"), options, Expect.OPTION)
+
+    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        refusal = await refuse_non_officer(ctx, "officer_menu")
+        if refusal:
+            ctx.goto(None)
+            return refusal
+        choice = payload.option if isinstance(payload, Choice) else None
+        if choice == MENU:
+            ctx.goto(None)
+            return [await ctx.core.resume(ctx)]
+        if choice == PENDING:
+            return [await pending_list(ctx), await self.prompt(ctx)]
+        if choice == BPJS:
+            return [await bpjs_list(ctx), await self.prompt(ctx)]
+        if choice == STATS:
+            figures = await queries.counts(ctx.session)
+            return [Reply(ctx.t("officer.stats_text", **figures)), await self.prompt(ctx)]
+        return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
+
+
+async def pending_list(ctx: Ctx) -> Reply:
+    asns = await queries.pending_asns(ctx.session)
+    if not asns:
+        return Reply(ctx.t("officer.no_pending"))
+    lines, options = [ctx.t("officer.pending_title")], []
+    for asn in asns:
+        lines.append(ctx.t("officer.asn_line", id=asn.id, name=asn.name, nip=asn.nip, opd=asn.opd, phone=asn.phone))
+        options += [Option(f"{GLOBAL}asn.ok:{asn.id}", ctx.t("officer.approve_n", id=asn.id)),
+                    Option(f"{GLOBAL}asn.no:{asn.id}", ctx.t("officer.reject_n", id=asn.id))]
+    return Reply("\n".join(lines), tuple(options), Expect.OPTION)
+
+
+async def bpjs_list(ctx: Ctx) -> Reply:
+    workers = await queries.workers_awaiting_bpjs(ctx.session)
+    if not workers:
+        return Reply(ctx.t("officer.no_awaiting"))
+    lines, options = [ctx.t("officer.awaiting_title")], []
+    for worker in workers:
+        status = worker_status(worker)
+        lines.append(ctx.t("officer.worker_line", id=worker.id, name=worker.name, nik=worker.nik,
+                           status=ctx.t(f"status.{status}")))
+        if status == "awaiting_bpjs":
+            options.append(Option(f"{GLOBAL}kpj:{worker.id}", ctx.t("officer.kpj_n", id=worker.id)))
+    return Reply("\n".join(lines), tuple(options), Expect.OPTION)
+
+
+async def decide_asn(ctx: Ctx, arg: str, approve: bool) -> list[Reply]:
+    action = "asn_approve" if approve else "asn_reject"
+    refusal = await refuse_non_officer(ctx, action, f"asn:{arg}")
+    if refusal:
+        return refusal
+    asn = await ctx.session.get(Asn, int(arg)) if arg.isdigit() else None
+    if asn is None:
+        return [Reply(ctx.t("officer.not_found")), await ctx.core.resume(ctx)]
+    if asn.status != "pending":  # a second tap, or another officer was quicker
+        return [Reply(ctx.t("officer.already_decided", name=asn.name, status=ctx.t(f"status.asn_{asn.status}"),
+                            by=asn.decided_by or "-"))]
+    asn.status = "approved" if approve else "rejected"
+    asn.decided_by, asn.decided_at = ctx.actor, ctx.now
+    await queries.audit(ctx.session, actor=ctx.actor, action=action, target=f"asn:{asn.id}", now=ctx.now)
+    chat = await ctx.session.get(Chat, asn.chat_id)
+    await ctx.notify_chat(chat, key=f"asn_decided:{asn.id}:{asn.status}:{ctx.now.timestamp():.0f}",
+                          text_key=f"asn.{asn.status}_by_officer", name=asn.name)
+    return [Reply(ctx.t(f"officer.asn_{asn.status}", name=asn.name))]
+
+
+async def approve_action(ctx: Ctx, arg: str) -> list[Reply]:
+    return await decide_asn(ctx, arg, approve=True)
+
+
+async def reject_action(ctx: Ctx, arg: str) -> list[Reply]:
+    return await decide_asn(ctx, arg, approve=False)
+
+
+async def kpj_action(ctx: Ctx, arg: str) -> list[Reply]:
+    return await ctx.core.flows["record_kpj"].begin(ctx, arg)
+
+
+async def parse_worker_kpj(ctx: Ctx, payload: Payload) -> str:
+    kpj = parse_kpj(expect_text(payload))
+    holder = (await ctx.session.execute(select(Worker.id).where(Worker.kpj == kpj))).scalar_one_or_none()
+    if holder is not None and holder != ctx.answers["worker"]:
+        raise Invalid("officer.kpj_taken")
+    return kpj
+
+
+async def prompt_start(ctx: Ctx) -> Reply:
+    return Reply(ctx.t("officer.ask_start"), (Option("today", ctx.t("officer.today")),))
+
+
+async def parse_start(ctx: Ctx, payload: Payload) -> str:
+    if isinstance(payload, Choice) and payload.option == "today":
+        return ctx.today.isoformat()
+    return parse_date(expect_text(payload), today=ctx.today).isoformat()
+
+
+async def prompt_kpj(ctx: Ctx) -> Reply:
+    worker = await ctx.session.get(Worker, ctx.answers["worker"])
+    return Reply(ctx.t("officer.ask_kpj", name=worker.name if worker else "", nik=worker.nik if worker else ""))
+
+
+class RecordKpj(Form):
+    """An officer records the BPJS membership number and start date; the worker becomes active."""
+
+    name = "record_kpj"
+    title = "kpj"
+    fields = (
+        Field("kpj", prompt_kpj, parse_worker_kpj, "kpj.field_kpj", lambda ctx, v: v),
+        Field("start", prompt_start, parse_start, "kpj.field_start",
+              lambda ctx, v: format_date(date.fromisoformat(v), ctx.t.language)),
+    )
+
+    async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
+        if not await ctx.is_officer():
+            await queries.audit(ctx.session, actor=ctx.actor, action="denied", target=f"worker:{arg}", now=ctx.now,
+                                attempted="record_kpj")
+            return "officer.denied"
+        worker = await ctx.session.get(Worker, int(arg)) if (arg or "").isdigit() else None
+        if worker is None:
+            return "officer.not_found"
+        if worker.consent_at is None:
+            return "officer.no_consent_yet"
+        return "officer.already_active" if worker.status == "active" else None
+
+    async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, object]:
+        return {"worker": int(arg or 0)}
+
+    async def commit(self, ctx: Ctx) -> list[Reply]:
+        answers = ctx.answers
+        reason = await self.refuse(ctx, str(answers["worker"]))
+        ctx.goto(None)
+        if reason is not None:
+            return [Reply(ctx.t(reason)), await ctx.core.resume(ctx)]
+        worker = await ctx.session.get(Worker, answers["worker"])
+        assert worker is not None  # refuse() looked it up
+        worker.kpj, worker.bpjs_start = answers["kpj"], date.fromisoformat(answers["start"])
+        worker.status = "active"
+        await queries.audit(ctx.session, actor=ctx.actor, action="kpj_recorded", target=f"worker:{worker.id}",
+                            now=ctx.now, kpj=worker.kpj, start=answers["start"])
+        full = format_date(jkm_full_benefit_from(worker.bpjs_start, ctx.program.jkm_full_after_months),
+                           ctx.t.language)
+        sponsor = await queries.sponsor_of_worker(ctx.session, worker.id)
+        if sponsor is not None:
+            chat = await ctx.session.get(Chat, sponsor.chat_id)
+            language = chat.language if chat else "id"
+            await ctx.notify_chat(chat, key=f"worker_active:{worker.id}", text_key="worker.active_for_asn",
+                                  name=worker.name, kpj=worker.kpj,
+                                  start=format_date(worker.bpjs_start, language),
+                                  full=format_date(jkm_full_benefit_from(worker.bpjs_start,
+                                                                         ctx.program.jkm_full_after_months), language))
+        return [Reply(ctx.t("officer.kpj_saved", name=worker.name, kpj=worker.kpj, full=full)),
+                await ctx.core.resume(ctx)]

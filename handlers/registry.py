@@ -1,0 +1,22 @@
+"""The one place that lists every flow and global action of the bot."""
+
+from __future__ import annotations
+
+from handlers import consent, officer
+from handlers.asn import AsnRegistration
+from handlers.core import Core
+from handlers.my_workers import MyWorkers
+from handlers.start import MenuFlow, PrivacyFlow
+from handlers.worker import WorkerEnrolment
+
+
+def install(core: Core) -> Core:
+    for flow in (PrivacyFlow(), MenuFlow(), AsnRegistration(), WorkerEnrolment(), MyWorkers(),
+                 consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj()):
+        core.add_flow(flow)
+    core.add_action("asn.ok", officer.approve_action)
+    core.add_action("asn.no", officer.reject_action)
+    core.add_action("kpj", officer.kpj_action)
+    core.add_action("w.link", consent.new_link_action)
+    core.add_action("w.paper", consent.paper_action)
+    return core
