@@ -18,7 +18,7 @@ async def parse_asn_nip(ctx: Ctx, payload: Payload) -> str:
     if holder is not None and holder.chat_id != ctx.chat.id:
         # One NIP, one ASN: a second chat claiming it is refused, and the officers hear of it.
         await ctx.notify_officers(key=f"nip_claim:{nip.value}:{ctx.chat.id}", text_key="officer.nip_claimed",
-                                  nip=nip.value, name=holder.name, channel=ctx.chat.channel)
+                                  nip=nip.value, name=holder.name, via=ctx.chat.channel)
         raise Invalid("asn.nip_taken")
     ctx.answers["_nip_kind"] = nip.kind
     return nip.value
@@ -82,6 +82,7 @@ class AsnRegistration(Form):
         asn.decided_at = ctx.now if in_roster else None
         ctx.session.add(asn)
         await ctx.session.flush()
+        ctx.remember_asn(asn)
         ctx.goto(None)
         if in_roster:
             await queries.audit(ctx.session, actor="roster", action="asn_approved", target=f"asn:{asn.id}",

@@ -121,11 +121,12 @@ class PaperConsent(Form):
         return {"worker": int(arg or 0)}
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
-        worker = await owned_worker(ctx, str(ctx.answers["worker"]))
+        answers = ctx.answers
+        worker = await owned_worker(ctx, str(answers["worker"]))
         ctx.goto(None)
         if worker is None or worker.consent_at is not None:
             return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
-        record_consent(ctx, worker, "paper", ctx.answers["file"])
+        record_consent(ctx, worker, "paper", answers["file"])
         await notify_ready_for_bpjs(ctx, worker)
         return [Reply(ctx.t("paper.saved", name=worker.name)), await ctx.core.resume(ctx)]
 

@@ -95,6 +95,9 @@ class Ctx:
             self._cache["asn"] = await queries.asn_of_chat(self.session, self.chat.id)
         return self._cache["asn"]
 
+    def remember_asn(self, asn: Asn) -> None:
+        self._cache["asn"] = asn
+
     async def is_officer(self) -> bool:
         return await self.core.is_officer(self.session, self.chat.channel, self.chat.address)
 
