@@ -29,7 +29,7 @@ from db.models import OutboxMessage, ProcessedEvent
 from handlers.core import Core
 from handlers.i18n import Catalog
 from handlers.registry import install
-from handlers.types import Event, Reply
+from handlers.types import Event, Reply, reply_to_payload
 
 logger = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent / "locales"
@@ -100,7 +100,7 @@ class App:
         self._tasks.append(asyncio.create_task(self.deliverer.run_forever(), name="tuwai-outbox"))
         self.scheduler = AsyncIOScheduler(timezone=self.settings.program.timezone)
         self.scheduler.add_job(self.heartbeat, "interval", minutes=1, id="heartbeat", coalesce=True,
-                               max_instances=1, next_run_time=self.clock())
+                               max_instances=1, next_run_time=datetime.now(timezone.utc))
         self.scheduler.start()
 
     async def _serve_web(self) -> None:
@@ -166,10 +166,9 @@ class App:
         async def give_up(replies: list[Reply]) -> None:
             async with self.sessions() as session, session.begin():
                 for index, reply in enumerate(replies):
-                    payload = {"text": reply.text, "options": [{"id": o.id, "label": o.label} for o in reply.options]}
                     await queries.enqueue(session, key=f"reply:{event.channel}:{event.event_id}:{index}",
-                                          channel=event.channel, address=event.address, payload=payload,
-                                          now=self.clock())
+                                          channel=event.channel, address=event.address,
+                                          payload=reply_to_payload(reply), now=self.clock())
             self.deliverer.wake()
         return give_up
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Channel, RetryLater, Transient, Unreachable
 from db import queries
 from db.models import OutboxMessage
-from handlers.types import Expect, Option, Reply
+from handlers.types import reply_from_payload
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,6 @@ class Outcome:
     next_attempt_at: datetime | None = None
     error: str | None = None
     retry_after: bool = False
-
-
-def reply_of(payload: Mapping[str, object]) -> Reply:
-    options = tuple(Option(str(o["id"]), str(o["label"])) for o in payload.get("options", []))  # type: ignore[union-attr]
-    return Reply(str(payload.get("text", "")), options, Expect.OPTION if options else Expect.NOTHING)
 
 
 class Deliverer:
@@ -133,7 +128,7 @@ class Deliverer:
         if limiter is not None:
             await limiter.acquire(row.address)
         try:
-            await channel.send(row.address, reply_of(row.payload))
+            await channel.send(row.address, reply_from_payload(row.payload))
         except RetryLater as error:
             self.counters["rate_limited"] += 1
             if limiter is not None:

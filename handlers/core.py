@@ -27,7 +27,7 @@ from db.models import Asn, Chat, StoredFile
 from handlers.i18n import Catalog, Translator
 from handlers.parsers import Invalid
 from handlers.settings import ProgramSettings
-from handlers.types import GLOBAL, Choice, Event, Expect, File, Option, Payload, Reply, Text
+from handlers.types import GLOBAL, Choice, Event, Expect, File, Option, Payload, Reply, Text, reply_to_payload
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,9 @@ class Ctx:
         """Queue a message for someone else, in their language, through the outbox."""
         language = await queries.chat_language(self.session, channel=channel, address=address)
         t = Translator(self.core.catalog, language)
-        payload = {"text": t(text_key, **params), "options": [{"id": oid, "label": t(lkey)} for oid, lkey in options]}
+        reply = Reply(t(text_key, **params), tuple(Option(oid, t(lkey)) for oid, lkey in options),
+                      Expect.OPTION if options else Expect.NOTHING)
+        payload = reply_to_payload(reply)
         await queries.enqueue(self.session, key=key, channel=channel, address=address, payload=payload, now=self.now)
 
     async def notify_chat(self, chat: Chat, **kwargs: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,18 @@ class Reply:
     expect: Expect = Expect.TEXT
     token: int | None = None  # conversation version, stamped on buttons so old ones are recognised
     extra: dict[str, str] = field(default_factory=dict)  # e.g. {"contact_label": ...}
+
+
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """A reply as stored in the outbox (JSON), so that a later delivery renders exactly the same message."""
+    return {"text": reply.text, "options": [{"id": o.id, "label": o.label} for o in reply.options],
+            "expect": reply.expect.value, "token": reply.token, "extra": dict(reply.extra)}
+
+
+def reply_from_payload(payload: dict[str, Any]) -> Reply:
+    options = tuple(Option(str(o["id"]), str(o["label"])) for o in payload.get("options", []))
+    expect = Expect(payload.get("expect") or (Expect.OPTION if options else Expect.NOTHING))
+    return Reply(str(payload.get("text", "")), options, expect, payload.get("token"), dict(payload.get("extra") or {}))
 
 
 # Option ids that start with this are global actions (on notifications), valid whatever the conversation state.
