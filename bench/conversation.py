@@ -166,6 +166,8 @@ class SideRun:
     latencies: list[float] = field(default_factory=list)  # seconds
     wall: float = 0.0
     peak_rss_mb: float = 0.0
+    cpu: float = 0.0  # CPU seconds the bot process used during the run phase
+    harness_cpu: float = 0.0  # CPU seconds this process (stand-in + people) used during the run phase
     failures: list[str] = field(default_factory=list)
     first_transcript: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -245,8 +247,9 @@ async def converse(standin: TelegramStandin, person: Person, run: SideRun, *, ec
 
 
 async def drive(standin: TelegramStandin, people: list[Person], run: SideRun, *, echo: bool,
-                step_timeout: float, phase_timeout: float) -> None:
+                step_timeout: float, phase_timeout: float, pid: int) -> None:
     started = time.monotonic()
+    cpu_child, cpu_self = cpu_seconds(pid), time.process_time()
     tasks = [asyncio.create_task(converse(standin, p, run, echo=echo, step_timeout=step_timeout)) for p in people]
     try:
         async with asyncio.timeout(phase_timeout):
@@ -258,6 +261,8 @@ async def drive(standin: TelegramStandin, people: list[Person], run: SideRun, *,
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         run.wall = time.monotonic() - started
+        run.cpu = cpu_seconds(pid) - cpu_child
+        run.harness_cpu = time.process_time() - cpu_self
 
 
 # -- processes ---------------------------------------------------------------------------------------------------------
@@ -265,6 +270,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -425,7 +439,7 @@ async def run_bot(args: argparse.Namespace, standin: TelegramStandin, people: li
         if args.profile and label.endswith("-1"):
             profiler = await start_profiler(args.profile, proc.pid, tmp)
         await drive(standin, people, run, echo=False, step_timeout=args.step_timeout,
-                    phase_timeout=args.phase_timeout)
+                    phase_timeout=args.phase_timeout, pid=proc.pid)
         # Not timed: the consent links the outbox sends after each enrolment (rate-limited like Telegram).
         started = time.monotonic()
         links = 0
@@ -465,7 +479,7 @@ async def run_echo(args: argparse.Namespace, standin: TelegramStandin, people: l
                                     standin.api_base, str(args.polling_timeout)], dict(os.environ), log_path)
         await wait_polling(standin, proc, calls_before, log_path)
         await drive(standin, people, run, echo=True, step_timeout=args.step_timeout,
-                    phase_timeout=args.phase_timeout)
+                    phase_timeout=args.phase_timeout, pid=proc.pid)
         run.peak_rss_mb = peak_rss_mb(proc.pid)
         if proc.returncode is not None:
             run.failures.append(f"the echo bot exited with {proc.returncode} during the run")
@@ -502,17 +516,20 @@ def print_table(bots: list[SideRun], echoes: list[SideRun], backend: str) -> tup
         return (f"{name:<17}{med([r.updates for r in runs]):>8.0f}{med([r.wall for r in runs]):>9.2f}"
                 f"{med([r.throughput for r in runs]):>11.1f}{med([r.percentile(50) for r in runs]):>9.1f}"
                 f"{med([r.percentile(95) for r in runs]):>9.1f}{med([r.percentile(99) for r in runs]):>9.1f}"
-                f"{med([r.peak_rss_mb for r in runs]):>11.1f}{med([len(r.failures) for r in runs]):>8.0f}")
+                f"{med([r.peak_rss_mb for r in runs]):>12.1f}{med([r.cpu for r in runs]):>8.1f}"
+                f"{med([r.harness_cpu for r in runs]):>12.1f}{med([len(r.failures) for r in runs]):>7.0f}")
     what = "median of %d runs" % len(bots) if len(bots) > 1 else "1 run"
     print(f"\nResults ({what}; database: {backend})")
     print(f"{'':<17}{'updates':>8}{'wall s':>9}{'updates/s':>11}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'peak RSS MB':>12}{'failed':>7}")
+          f"{'peak RSS MB':>12}{'CPU s':>8}{'harness CPU':>12}{'failed':>7}")
     print(row("TuWai (tuwai run)", bots))
     print(row("aiogram echo", echoes))
     throughput = med([r.throughput for r in bots]) / med([r.throughput for r in echoes])
     p95 = med([r.percentile(95) for r in bots]) / med([r.percentile(95) for r in echoes])
     print(f"throughput bot/echo = {throughput:.2f}  (goal >= 0.5: {'met' if throughput >= 0.5 else 'NOT MET'})")
     print(f"p95 latency bot/echo = {p95:.2f}  (goal <= 2.0: {'met' if p95 <= 2.0 else 'NOT MET'})")
+    print("(CPU s: CPU time of that bot's process during the run phase; harness CPU: of this process, the "
+          "stand-in and the simulated people, which share the machine)")
     return throughput, p95
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
+_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
 _NIP = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{4})(?!\d)")
 _NIK = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 _PHONE = re.compile(r"(?<![\d])(\+?62|0)(8\d{2})\d{3,7}(\d{3})(?!\d)")

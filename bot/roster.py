@@ -32,7 +32,8 @@ def read_table(path: Path) -> Iterator[list[str]]:
     if suffix == ".xlsx":
         workbook = load_workbook(path, read_only=True, data_only=True)
         for row in workbook.active.iter_rows(values_only=True):
-            yield ["" if cell is None else str(cell).strip() for cell in row]
+            yield ["" if cell is None else (str(cell) if not isinstance(cell, float) else repr(cell)).strip()
+                   for cell in row]
         workbook.close()
     elif suffix in (".csv", ".txt"):
         text = path.read_bytes().decode("utf-8-sig", errors="replace")
@@ -55,6 +56,9 @@ def read_roster(path: Path, *, today: date) -> RosterReport:
         if not any(row):
             continue
         cells = {key: (row[i] if i < len(row) else "") for key, i in columns.items()}
+        if "e+" in cells["nip"].lower():  # Excel kept the NIP as a number and lost its last digits
+            report.refused.append((line, "roster.nip_as_number"))
+            continue
         try:
             nip = parse_nip(cells["nip"].removesuffix(".0"), today=today).value
             name = parse_name(cells["name"])
@@ -62,9 +66,9 @@ def read_roster(path: Path, *, today: date) -> RosterReport:
             report.refused.append((line, error.key))
             continue
         if not cells["opd"]:
-            report.refused.append((line, "opd.empty"))
+            report.refused.append((line, "roster.opd_empty"))
         elif nip in seen:
-            report.refused.append((line, "nip.duplicate"))
+            report.refused.append((line, "roster.nip_duplicate"))
         else:
             seen.add(nip)
             report.rows.append({"nip": nip, "name": name, "opd": cells["opd"][:120]})
