@@ -249,7 +249,7 @@ async def converse(standin: TelegramStandin, person: Person, run: SideRun, *, ec
 async def drive(standin: TelegramStandin, people: list[Person], run: SideRun, *, echo: bool,
                 step_timeout: float, phase_timeout: float, pid: int) -> None:
     started = time.monotonic()
-    cpu_child, cpu_self = cpu_seconds(pid), time.process_time()
+    cpu_child, cpu_self = cpu_seconds(pid), cpu_seconds(os.getpid())
     tasks = [asyncio.create_task(converse(standin, p, run, echo=echo, step_timeout=step_timeout)) for p in people]
     try:
         async with asyncio.timeout(phase_timeout):
@@ -262,7 +262,7 @@ async def drive(standin: TelegramStandin, people: list[Person], run: SideRun, *,
         await asyncio.gather(*tasks, return_exceptions=True)
         run.wall = time.monotonic() - started
         run.cpu = cpu_seconds(pid) - cpu_child
-        run.harness_cpu = time.process_time() - cpu_self
+        run.harness_cpu = cpu_seconds(os.getpid()) - cpu_self
 
 
 # -- processes ---------------------------------------------------------------------------------------------------------

@@ -156,8 +156,8 @@ async def import_roster(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await app.engine.dispose()
     console.print(f"Roster: {len(report.rows)} row(s) imported, {len(report.refused)} refused.")
-    for line, reason in report.refused[:50]:
-        console.print(f"  line {line}: {app.catalog.text('en', reason) if app.catalog.has(reason) else reason}")
+    for line, reason, params in report.refused[:50]:
+        console.print(f"  line {line}: {app.catalog.text('en', reason, **params)}", markup=False)
     return 0
 
 

@@ -24,7 +24,7 @@ class RosterError(Exception):
 @dataclass
 class RosterReport:
     rows: list[dict[str, str]]
-    refused: list[tuple[int, str]]  # (line number, reason)
+    refused: list[tuple[int, str, dict[str, object]]]  # (line number, catalogue key, its parameters)
 
 
 def read_table(path: Path) -> Iterator[list[str]]:
@@ -57,18 +57,18 @@ def read_roster(path: Path, *, today: date) -> RosterReport:
             continue
         cells = {key: (row[i] if i < len(row) else "") for key, i in columns.items()}
         if "e+" in cells["nip"].lower():  # Excel kept the NIP as a number and lost its last digits
-            report.refused.append((line, "roster.nip_as_number"))
+            report.refused.append((line, "roster.nip_as_number", {}))
             continue
         try:
             nip = parse_nip(cells["nip"].removesuffix(".0"), today=today).value
             name = parse_name(cells["name"])
         except Invalid as error:
-            report.refused.append((line, error.key))
+            report.refused.append((line, error.key, error.params))
             continue
         if not cells["opd"]:
-            report.refused.append((line, "roster.opd_empty"))
+            report.refused.append((line, "roster.opd_empty", {}))
         elif nip in seen:
-            report.refused.append((line, "roster.nip_duplicate"))
+            report.refused.append((line, "roster.nip_duplicate", {}))
         else:
             seen.add(nip)
             report.rows.append({"nip": nip, "name": name, "opd": cells["opd"][:120]})
