@@ -65,7 +65,7 @@ def test_roster_import_from_csv_and_xlsx(config: Path, db_url: str, tmp_path: Pa
                          "19850317201001100;Pendek;X\n198503172010011002;Duplikat;X\n\n".encode())
     assert main(["--config", str(config), "import", "roster", str(csv_file)]) == 0
     out = capsys.readouterr().err
-    assert "1 row(s) imported, 2 refused" in out and "line 3: NIP" in out and "line 4: This NIP appears more than once" in out
+    assert "1 row(s) imported, 2 refused" in out and "line 3: A NIP or NI PPPK has 18 digits" in out and "line 4: This NIP appears more than once" in out
     book = Workbook()
     book.active.append(["nip", "nama", "opd"])
     book.active.append(["199001012015012003", "Siti Rahma", "Dinas Kesehatan"])
