@@ -42,15 +42,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from aiohttp import ClientError, ClientSession, ClientTimeout  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from aiohttp import ClientError, ClientSession, ClientTimeout
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from db.engine import create_engine, session_factory, upgrade  # noqa: E402
-from db.models import Asn, OutboxMessage, RosterEntry, Worker  # noqa: E402
-from handlers.parsers import Invalid, parse_name, parse_nik, parse_nip, parse_phone  # noqa: E402
-from tests.standins.telegram import TelegramStandin  # noqa: E402
+from db.engine import create_engine, session_factory, upgrade
+from db.models import Asn, OutboxMessage, RosterEntry, Worker
+from handlers.parsers import Invalid, parse_name, parse_nik, parse_nip, parse_phone
+from tests.standins.telegram import TelegramStandin
 
 TOKEN = "424242:BENCH-conversation-token"
 OPD = "Dinas Sosial"
@@ -292,16 +292,17 @@ def peak_rss_mb(pid: int) -> float:
 
 
 async def start_process(argv: list[str], env: dict[str, str], log_path: Path) -> asyncio.subprocess.Process:
-    with open(log_path, "wb") as log:
+    with log_path.open("wb") as log:
         return await asyncio.create_subprocess_exec(*argv, env=env, cwd=str(ROOT), stdin=subprocess.DEVNULL,
                                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-async def stop_process(proc: asyncio.subprocess.Process | None, timeout: float = 15.0) -> None:
+async def stop_process(proc: asyncio.subprocess.Process | None, timeout: float = 15.0,
+                       signum: int = signal.SIGTERM) -> None:
     if proc is None or proc.returncode is not None:
         return
     with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
     try:
         await asyncio.wait_for(proc.wait(), timeout)
     except TimeoutError:
@@ -348,13 +349,13 @@ async def wait_healthy(port: int, proc: asyncio.subprocess.Process, log_path: Pa
 async def read_metrics(port: int) -> dict[str, float]:
     figures: dict[str, float] = {}
     with contextlib.suppress(ClientError, OSError, TimeoutError):
-        async with ClientSession(timeout=ClientTimeout(total=5)) as http:
-            async with http.get(f"http://127.0.0.1:{port}/metrics") as resp:
-                for line in (await resp.text()).splitlines():
-                    if line and not line.startswith("#"):
-                        name, _, value = line.rpartition(" ")
-                        with contextlib.suppress(ValueError):
-                            figures[name.split("{")[0].strip()] = float(value)
+        async with ClientSession(timeout=ClientTimeout(total=5)) as http, \
+                http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+            for line in (await resp.text()).splitlines():
+                if line and not line.startswith("#"):
+                    name, _, value = line.rpartition(" ")
+                    with contextlib.suppress(ValueError):
+                        figures[name.split("{")[0].strip()] = float(value)
     return figures
 
 
@@ -440,6 +441,10 @@ async def run_bot(args: argparse.Namespace, standin: TelegramStandin, people: li
             profiler = await start_profiler(args.profile, proc.pid, tmp)
         await drive(standin, people, run, echo=False, step_timeout=args.step_timeout,
                     phase_timeout=args.phase_timeout, pid=proc.pid)
+        if profiler is not None:
+            await stop_process(profiler, timeout=60, signum=signal.SIGINT)  # py-spy writes its file on Ctrl-C
+            profiler = None
+            print(f"  py-spy profile of the bot's run phase: {args.profile}")
         # Not timed: the consent links the outbox sends after each enrolment (rate-limited like Telegram).
         started = time.monotonic()
         links = 0
@@ -457,8 +462,7 @@ async def run_bot(args: argparse.Namespace, standin: TelegramStandin, people: li
         if proc.returncode is not None:
             run.failures.append(f"tuwai run exited with {proc.returncode} during the run")
     finally:
-        if profiler is not None:
-            await stop_process(profiler, timeout=30)
+        await stop_process(profiler, timeout=60, signum=signal.SIGINT)
         await stop_process(proc)
     log = log_path.read_text(errors="replace") if log_path.exists() else ""
     run.extra["log_errors"] = sum(1 for line in log.splitlines() if " ERROR " in line or "Traceback" in line)
@@ -518,7 +522,7 @@ def print_table(bots: list[SideRun], echoes: list[SideRun], backend: str) -> tup
                 f"{med([r.percentile(95) for r in runs]):>9.1f}{med([r.percentile(99) for r in runs]):>9.1f}"
                 f"{med([r.peak_rss_mb for r in runs]):>12.1f}{med([r.cpu for r in runs]):>8.1f}"
                 f"{med([r.harness_cpu for r in runs]):>12.1f}{med([len(r.failures) for r in runs]):>7.0f}")
-    what = "median of %d runs" % len(bots) if len(bots) > 1 else "1 run"
+    what = f"median of {len(bots)} runs" if len(bots) > 1 else "1 run"
     print(f"\nResults ({what}; database: {backend})")
     print(f"{'':<17}{'updates':>8}{'wall s':>9}{'updates/s':>11}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'peak RSS MB':>12}{'CPU s':>8}{'harness CPU':>12}{'failed':>7}")

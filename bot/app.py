@@ -85,6 +85,9 @@ class App:
             self.telegram = TelegramChannel(token, self.settings.telegram.api_base,
                                             polling_timeout=self.settings.telegram.polling_timeout)
             await self.telegram.start()
+            await self.telegram.set_commands({language: {name: self.catalog.text(language, f"commands.{name}")
+                                                         for name in ("start", "menu", "batal", "bantuan", "bahasa")}
+                                              for language in ("id", "en")})
             self.add_channel(self.telegram)
         self.start_delivery()
         if serve_web:

@@ -15,7 +15,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter, TelegramServerError,
 )
 from aiogram.types import (
-    CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
+    BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
     ReplyKeyboardRemove, Update,
 )
 from aiogram.utils.backoff import Backoff, BackoffConfig
@@ -123,6 +123,12 @@ class TelegramChannel:
         me = await self.bot.get_me()
         self.username = me.username
         self.up = True
+
+    async def set_commands(self, descriptions: dict[str, dict[str, str]]) -> None:
+        """The command menu Telegram shows, per language (Indonesian is the default for everyone else)."""
+        for language, texts in descriptions.items():
+            commands = [BotCommand(command=name, description=text) for name, text in texts.items()]
+            await self.bot.set_my_commands(commands, language_code=None if language == "id" else language)
 
     async def close(self) -> None:
         for task in list(self._background):
