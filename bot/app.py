@@ -11,15 +11,13 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiogram.types import Update
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, func, select
 
 from bot.channels.base import Channel
-from bot.channels.telegram import TelegramChannel, event_from_update
 from bot.config import Settings
 from bot.outbox import Deliverer, RateLimiter
 from bot.web import build_web_app
@@ -30,6 +28,11 @@ from handlers.core import Core
 from handlers.i18n import Catalog
 from handlers.registry import install
 from handlers.types import Event, Reply, reply_to_payload
+
+if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI commands never need it
+    from aiogram.types import Update
+
+    from bot.channels.telegram import TelegramChannel
 
 logger = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent / "locales"
@@ -82,6 +85,8 @@ class App:
         await self.prepare()
         token = self.settings.telegram.token.get_secret_value()
         if token:
+            from bot.channels.telegram import TelegramChannel
+
             self.telegram = TelegramChannel(token, self.settings.telegram.api_base,
                                             polling_timeout=self.settings.telegram.polling_timeout)
             await self.telegram.start()
@@ -150,10 +155,14 @@ class App:
         await asyncio.gather(*(self._telegram_update(update) for update in updates))
 
     async def on_telegram_raw(self, data: dict[str, Any]) -> None:
+        from aiogram.types import Update
+
         assert self.telegram is not None
         await self._telegram_update(Update.model_validate(data, context={"bot": self.telegram.bot}))
 
     async def _telegram_update(self, update: Update) -> None:
+        from bot.channels.telegram import event_from_update
+
         telegram = self.telegram
         assert telegram is not None
         event = event_from_update(update)

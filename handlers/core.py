@@ -200,7 +200,7 @@ class Core:
             logger.exception("a batch of %d events could not be committed", len(batch))
             self.counters["errors"] += len(batch)
             results = [[self._sorry(event)] for event, _ in batch]
-        for (_, future), result in zip(batch, results):
+        for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
 

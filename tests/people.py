@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
 
 from bot.app import App
 from handlers.types import Choice, Event, File, Payload, Reply, Text

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.config import Settings
-from db.models import Asn, AuditEntry, OutboxMessage, RosterEntry, StoredFile, Worker
+from db.models import Asn, AuditEntry, RosterEntry, StoredFile, Worker
 from handlers.types import Choice, Contact, File, Location, Text
 from tests.conftest import Clock, make_settings
 from tests.people import JPEG, NIK_FEMALE, NIK_MALE, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text, \

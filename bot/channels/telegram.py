@@ -15,7 +15,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter, TelegramServerError,
 )
 from aiogram.types import (
-    BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
+    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
     ReplyKeyboardRemove, Update,
 )
 from aiogram.utils.backoff import Backoff, BackoffConfig
