@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,22 +30,39 @@ async def insert_ignore(session: AsyncSession, model: type, values: dict[str, An
     return (await session.execute(statement.returning(returning))).scalar_one_or_none()
 
 
-async def mark_event_processed(session: AsyncSession, *, channel: str, event_id: str, now: datetime) -> bool:
-    """Record an incoming event; False when it was already processed (a duplicate delivery)."""
-    inserted = await insert_ignore(session, ProcessedEvent,
-                                   {"channel": channel, "event_id": event_id, "processed_at": now},
-                                   returning=ProcessedEvent.event_id)
-    return inserted is not None
+async def processed_among(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (channel, event id) pairs were already processed: one query for a whole batch."""
+    if not keys:
+        return set()
+    query = select(ProcessedEvent.channel, ProcessedEvent.event_id).where(
+        tuple_(ProcessedEvent.channel, ProcessedEvent.event_id).in_(list(set(keys))))
+    return {(row.channel, row.event_id) for row in await session.execute(query)}
 
 
-async def chat_for_update(session: AsyncSession, *, channel: str, address: str, now: datetime) -> Chat:
-    """The person's chat row, created on first contact, locked for this transaction (PostgreSQL)."""
-    query = select(Chat).where(Chat.channel == channel, Chat.address == address).with_for_update()
-    chat = (await session.execute(query)).scalar_one_or_none()
-    if chat is None:
-        await insert_ignore(session, Chat, {"channel": channel, "address": address, "answers": {}, "version": 0,
-                                            "language": "id", "created_at": now, "updated_at": now})
-        chat = (await session.execute(query)).scalar_one()
+async def mark_processed(session: AsyncSession, keys: Sequence[tuple[str, str]], *, now: datetime) -> None:
+    """Record processed events. A plain insert: if another process got there first, the batch fails and is redone
+    event by event, where the duplicate is recognised."""
+    if keys:
+        await session.execute(insert(ProcessedEvent), [{"channel": c, "event_id": e, "processed_at": now}
+                                                       for c, e in keys])
+
+
+async def chats_for_update(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Chat]:
+    """The chat rows of a batch's people, locked for this transaction (PostgreSQL), in one query."""
+    wanted = list(set(keys))
+    query = (select(Chat).where(tuple_(Chat.channel, Chat.address).in_(wanted)).with_for_update()
+             if wanted else None)
+    if query is None:
+        return {}
+    return {(chat.channel, chat.address): chat for chat in (await session.execute(query)).scalars()}
+
+
+async def create_chat(session: AsyncSession, *, channel: str, address: str, now: datetime) -> Chat:
+    """A person's first contact: their chat row (if a concurrent process created it, the batch is redone)."""
+    chat = Chat(channel=channel, address=address, answers={}, version=0, language="id", created_at=now,
+                updated_at=now)
+    session.add(chat)
+    await session.flush()
     return chat
 
 

@@ -159,10 +159,13 @@ class Core:
         self.actions[prefix] = action
 
     async def officers(self, session: AsyncSession) -> set[tuple[str, str]]:
-        return self.config_officers | await queries.db_officers(session)
+        """Officers from config and from the database, read once per transaction."""
+        if "officers" not in session.info:
+            session.info["officers"] = self.config_officers | await queries.db_officers(session)
+        return session.info["officers"]
 
     async def is_officer(self, session: AsyncSession, channel: str, address: str) -> bool:
-        return (channel, address) in self.config_officers or (channel, address) in await queries.db_officers(session)
+        return (channel, address) in await self.officers(session)
 
     # -- the writer: group commit ----------------------------------------------------------------------------------
     async def handle(self, event: Event) -> list[Reply] | None:
@@ -191,44 +194,61 @@ class Core:
 
     async def _run_batch(self, batch: list[tuple[Event, asyncio.Future[list[Reply] | None]]]) -> None:
         self.counters["batches"] += 1
-        results: list[list[Reply] | None] = []
+        events = [event for event, _ in batch]
         try:
             async with self.sessions() as session, session.begin():
-                for event, _ in batch:
-                    results.append(await self._process_guarded(session, event))
-        except Exception:  # the commit itself failed (database gone): nobody's state changed, say so to each
-            logger.exception("a batch of %d events could not be committed", len(batch))
-            self.counters["errors"] += len(batch)
-            results = [[self._sorry(event)] for event, _ in batch]
+                results = await self._process_batch(session, events)
+        except Exception:
+            # One event failed (a bug, a conflict) or the commit did: nothing of the batch was kept. Run each
+            # event again on its own, so only the one that fails gets the apology.
+            if len(events) == 1:
+                results = [await self._failed(events[0])]
+            else:
+                logger.warning("a batch of %d events failed; processing them one by one", len(events))
+                results = [await self._process_alone(event) for event in events]
+        self.counters["events"] += sum(1 for result in results if result is not None)
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
 
-    async def _process_guarded(self, session: AsyncSession, event: Event) -> list[Reply] | None:
+    async def _process_batch(self, session: AsyncSession, events: list[Event]) -> list[list[Reply] | None]:
+        """Every event of the batch in one transaction: few statements per event, one commit for all."""
         now = self.clock()
+        seen = await queries.processed_among(session, [(e.channel, e.event_id) for e in events])
+        chats = await queries.chats_for_update(session, [(e.channel, e.address) for e in events])
+        results: list[list[Reply] | None] = []
+        for event in events:
+            if (event.channel, event.event_id) in seen:  # delivered twice: processed once
+                self.counters["duplicates"] += 1
+                results.append(None)
+                continue
+            seen.add((event.channel, event.event_id))
+            key = (event.channel, event.address)
+            if key not in chats:
+                chats[key] = await queries.create_chat(session, channel=event.channel, address=event.address, now=now)
+            results.append(await self._process(session, event, chats[key], now))
+        await queries.mark_processed(session, [(e.channel, e.event_id) for e, r in zip(events, results, strict=True)
+                                               if r is not None], now=now)
+        return results
+
+    async def _process_alone(self, event: Event) -> list[Reply] | None:
         try:
-            async with session.begin_nested():
-                if not await queries.mark_event_processed(session, channel=event.channel,
-                                                          event_id=event.event_id, now=now):
-                    self.counters["duplicates"] += 1
-                    return None
-                replies = await self._process(session, event, now)
-                await session.flush()
+            async with self.sessions() as session, session.begin():
+                return (await self._process_batch(session, [event]))[0]
         except Exception:
-            # A bug or a conflict in one event: its savepoint is rolled back, the others in the batch go on.
-            logger.exception("event %s/%s failed", event.channel, event.event_id)
-            self.counters["errors"] += 1
-            session.expunge_all()
-            return [self._sorry(event)]
-        self.counters["events"] += 1
-        return replies
+            return await self._failed(event)
+
+    async def _failed(self, event: Event) -> list[Reply]:
+        """The event cannot be processed: log it (masked), keep the person's state as it was, apologise."""
+        logger.exception("event %s/%s failed", event.channel, event.event_id)
+        self.counters["errors"] += 1
+        return [self._sorry(event)]
 
     def _sorry(self, event: Event) -> Reply:
         return Reply(self.catalog.text("id", "common.error") + "\n\n" + self.catalog.text("en", "common.error"))
 
     # -- one event ---------------------------------------------------------------------------------------------------
-    async def _process(self, session: AsyncSession, event: Event, now: datetime) -> list[Reply]:
-        chat = await queries.chat_for_update(session, channel=event.channel, address=event.address, now=now)
+    async def _process(self, session: AsyncSession, event: Event, chat: Chat, now: datetime) -> list[Reply]:
         if event.display_name and chat.display_name != event.display_name[:80]:
             chat.display_name = event.display_name[:80]
         ctx = Ctx(core=self, session=session, chat=chat, event=event, now=now,

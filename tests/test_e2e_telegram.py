@@ -164,7 +164,7 @@ async def test_healthz_and_metrics(app: App, standin: TelegramStandin) -> None:
             text = await response.text()
     figures = dict(line.split() for line in text.splitlines() if not line.startswith("#"))
     assert float(figures["tuwai_updates_handled_total"]) == 2
-    assert float(figures["tuwai_replies_sent_total"]) >= 3
+    assert float(figures["tuwai_replies_sent_total"]) >= 2
     assert "tuwai_outbox_depth" in figures and "tuwai_errors_total" in figures
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from handlers.types import Reply
+
+MERGE_LIMIT = 4096
 
 
 class SendError(Exception):
@@ -36,3 +39,16 @@ class Channel(Protocol):
     async def fetch_file(self, ref: str, max_bytes: int) -> bytes: ...
 
     def deep_link(self, payload: str) -> str | None: ...
+
+
+def merge_replies(replies: list[Reply], limit: int = MERGE_LIMIT) -> list[Reply]:
+    """Plain texts followed by a question become one message: fewer bubbles for the person, fewer API calls."""
+    merged: list[Reply] = []
+    for reply in replies:
+        previous = merged[-1] if merged else None
+        if (previous is not None and not previous.options and not previous.extra
+                and len(previous.text) + 2 + len(reply.text) <= limit):
+            merged[-1] = replace(reply, text=f"{previous.text}\n\n{reply.text}")
+        else:
+            merged.append(reply)
+    return merged

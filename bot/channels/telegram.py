@@ -20,7 +20,7 @@ from aiogram.types import (
 )
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from bot.channels.base import RetryLater, Transient, Unreachable
+from bot.channels.base import RetryLater, Transient, Unreachable, merge_replies
 from handlers.types import GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported
 
 logger = logging.getLogger(__name__)
@@ -176,6 +176,7 @@ class TelegramChannel:
 
     async def send_replies(self, address: str, replies: list[Reply], on_give_up: Callable[[list[Reply]], Awaitable[None]]) -> None:
         """Direct replies, in order, riding out 429s and 5xx; what still fails goes to the outbox."""
+        replies = merge_replies(replies)
         for index, reply in enumerate(replies):
             for attempt in range(4):
                 try:
