@@ -555,6 +555,9 @@ async def main(args: argparse.Namespace) -> int:
     failed = False
     bots: list[SideRun] = []
     echoes: list[SideRun] = []
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)  # clean up as on Ctrl-C
     tmp = Path(tempfile.mkdtemp(prefix="tuwai-bench-"))
     standin = TelegramStandin(TOKEN)
     await standin.start()
@@ -651,4 +654,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(parse_args())))
+    try:
+        sys.exit(asyncio.run(main(parse_args())))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted: child processes stopped, scratch database dropped")
+        sys.exit(130)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from db import queries
 from handlers.core import Ctx
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
@@ -60,7 +61,9 @@ class MenuFlow:
             lines.append(ctx.t("menu.asn_pending"))
         else:
             lines.append(ctx.t("menu.asn_approved", name=asn.name))
-            options.append(Option("enrol", ctx.t("menu.enrol")))
+            limit = ctx.program.max_workers_per_asn
+            if not limit or await queries.count_workers_of_asn(ctx.session, asn.id) < limit:
+                options.append(Option("enrol", ctx.t("menu.enrol")))
             options.append(Option("my_workers", ctx.t("menu.my_workers")))
         if await ctx.is_officer():
             options.append(Option("officer", ctx.t("menu.officer")))
