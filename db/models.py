@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, false, text,
+)
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from db.months import Month, MonthType
 
 
 def utcnow() -> datetime:
@@ -33,7 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(AsyncAttrs, DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), Month: MonthType()}
 
 
 class Chat(Base):
@@ -149,6 +153,9 @@ class Sponsorship(Base):
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    # Who pays decides the tariff: PP 50/2025's discount excludes APBD/APBN-funded contributions.
+    funding: Mapped[str] = mapped_column(String(12), default="personal", server_default="personal")
+    lapsed_at: Mapped[datetime | None]  # three consecutive unpaid months (DOMAIN.md 1.2)
 
 
 class ConsentToken(Base):
@@ -196,6 +203,44 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Reminders respect the quiet hours: held until morning, never sent at night.
+    quiet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Contribution(Base):
+    """One month of one sponsorship's ledger: amount due (whole rupiah), due date, state."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (UniqueConstraint("sponsorship_id", "period", name="uq_contributions_month"),
+                      Index("ix_contributions_status_due", "status", "due_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sponsorship_id: Mapped[int] = mapped_column(ForeignKey("sponsorships.id"))
+    period: Mapped[Month]
+    amount: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    # due -> paid_unverified (receipt sent) -> paid (verified or imported); "late" is due past its due date
+    status: Mapped[str] = mapped_column(String(16), default="due")
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(12))  # receipt | import
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Receipt(Base):
+    """A payment receipt an ASN sent for one or more months, verified or rejected by an officer."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asn_id: Mapped[int] = mapped_column(ForeignKey("asns.id"), index=True)
+    sponsorship_id: Mapped[int] = mapped_column(ForeignKey("sponsorships.id"))
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | verified | rejected
+    reason: Mapped[str | None] = mapped_column(String(300))
+    decided_by: Mapped[str | None] = mapped_column(String(90))
+    decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from db.months import Month
 
 
 def add_months(start: date, months: int) -> date:
@@ -21,3 +25,83 @@ def add_months(start: date, months: int) -> date:
 def jkm_full_benefit_from(registered: date, months: int = 3) -> date:
     """From this date a death not at work pays the full JKM (Rp42 jt); before it, Rp10 jt (Permenaker 1/2025)."""
     return add_months(registered, months)
+
+
+# -- contributions (iuran): tariffs, due dates, reminders, cover ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Discount:
+    """A temporary tariff for one sector over a range of contribution months (PP 50/2025)."""
+
+    sector: str  # "transport" | "other" | "all"
+    first: Month
+    last: Month
+    amount: int
+    excluded_funding: frozenset[str] = frozenset({"apbd", "apbn"})
+
+
+@dataclass(frozen=True)
+class TariffSchedule:
+    base: int  # JKK Rp10.000 (1% of the Rp1 jt bracket) + JKM Rp6.800
+    discounts: tuple[Discount, ...] = ()
+
+    def amount(self, month: Month, *, sector: str, funding: str = "personal") -> int:
+        """What one month of JKK + JKM costs, in whole rupiah."""
+        for discount in self.discounts:
+            if (discount.sector in (sector, "all") and discount.first <= month <= discount.last
+                    and funding not in discount.excluded_funding):
+                return discount.amount
+        return self.base
+
+
+PP_50_2025 = TariffSchedule(16_800, (
+    Discount("transport", Month(2026, 1), Month(2027, 3), 8_400),
+    Discount("other", Month(2026, 4), Month(2026, 12), 8_400),
+))
+
+
+def is_working_day(day: date, holidays: Container[date]) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def due_date(month: Month, holidays: Container[date], due_day: int = 15) -> date:
+    """The 15th of the contribution month itself, or the next working day (DOMAIN.md 1.2)."""
+    day = date(month.year, month.month, due_day)
+    while not is_working_day(day, holidays):
+        day += timedelta(days=1)
+    return day
+
+
+def latest_reminder(due: date, today: date, offsets: Sequence[int]) -> int | None:
+    """The reminder (days relative to the due date) that is current today, or None.
+
+    Only the latest point reached is sent: after downtime the stale earlier ones are skipped, and each point is
+    sent once (the outbox key carries it).
+    """
+    reached = [offset for offset in sorted(offsets) if due + timedelta(days=offset) <= today]
+    return reached[-1] if reached else None
+
+
+def unpaid_streak(unpaid_past_due: Sequence[Month], today_month: Month) -> int:
+    """Consecutive months, ending with the latest month whose due date has passed, that are unpaid."""
+    months = sorted(set(unpaid_past_due), reverse=True)
+    if not months:
+        return 0
+    streak, expected = 0, months[0]
+    for month in months:
+        if month != expected:
+            break
+        streak += 1
+        expected = month - 1
+    return streak if months[0] >= today_month - 1 else 0
+
+
+LAPSE_AFTER = 3  # consecutive unpaid months (DOMAIN.md 1.2: BPJS PROBIS, "more than 3 months" in arrears)
+
+
+def cover_status(*, paid: Container[Month], months: Sequence[Month], due_dates: dict[Month, date],
+                 today: date) -> tuple[bool, int]:
+    """(protected today, consecutive unpaid months past due). Any unpaid month past its due date = not protected."""
+    unpaid = [m for m in months if m not in paid and due_dates[m] < today]
+    streak = unpaid_streak(unpaid, Month.of(today))
+    return (not unpaid, streak)

@@ -2,10 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from pydantic import BaseModel, Field
+
+from db.months import Month
+from db.rules import Discount, TariffSchedule
 
 OCCUPATIONS = ["labai", "ubiyah", "lembaga_adat", "nelayan", "petani", "buruh_harian", "tukang_bangunan",
                "pkl_asongan", "tukang_ojek", "sopir_angkot", "art", "lainnya"]
+
+
+class DiscountSettings(BaseModel):
+    name: str = ""
+    sector: str = "all"  # transport | other | all
+    first_month: str  # "2026-01"
+    last_month: str
+    amount: int
+    excluded_funding: list[str] = Field(default_factory=lambda: ["apbd", "apbn"])
+
+
+class ContributionSettings(BaseModel):
+    """[contributions]: the monthly ledger, its tariffs, and the reminders."""
+
+    base_amount: int = 16_800  # JKK Rp10.000 + JKM Rp6.800 at the Rp1 jt income bracket
+    discounts: list[DiscountSettings] = Field(default_factory=lambda: [
+        DiscountSettings(name="PP 50/2025", sector="transport", first_month="2026-01", last_month="2027-03",
+                         amount=8_400),
+        DiscountSettings(name="PP 50/2025", sector="other", first_month="2026-04", last_month="2026-12",
+                         amount=8_400)])
+    funding: str = "personal"  # who pays: personal (an ASN's own money) | apbd | apbn
+    due_day: int = 15
+    reminder_days: list[int] = Field(default_factory=lambda: [-7, -3, -1, 1, 7])
+    send_from: time = time(8, 0)
+    send_until: time = time(20, 0)
+    digest_at: time = time(7, 0)
+    prepay_months: int = 12
+    payment_instructions_id: str = "Bayar lewat aplikasi JMO, kanal bank, atau kantor pos dengan NIK pekerja."
+    payment_instructions_en: str = "Pay through the JMO app, a bank channel, or a post office with the worker's NIK."
+
+    def schedule(self) -> TariffSchedule:
+        return TariffSchedule(self.base_amount, tuple(
+            Discount(d.sector, Month.parse(d.first_month), Month.parse(d.last_month), d.amount,
+                     frozenset(d.excluded_funding)) for d in self.discounts))
+
+    def instructions(self, language: str) -> str:
+        return self.payment_instructions_en if language == "en" else self.payment_instructions_id
 
 
 class ProgramSettings(BaseModel):
@@ -20,3 +62,7 @@ class ProgramSettings(BaseModel):
     occupations: list[str] = Field(default_factory=lambda: list(OCCUPATIONS))
     transport_occupations: list[str] = Field(default_factory=lambda: ["tukang_ojek", "sopir_angkot"])
     opds: list[str] = Field(default_factory=lambda: ["Sekretariat Daerah", "Lainnya"])
+    contributions: ContributionSettings = Field(default_factory=ContributionSettings)
+
+    def sector(self, occupation: str) -> str:
+        return "transport" if occupation in self.transport_occupations else "other"
