@@ -25,6 +25,7 @@ from db import queries
 from db.engine import create_engine, ping, session_factory, upgrade
 from db.models import OutboxMessage, ProcessedEvent
 from handlers.core import Core
+from handlers.reminders import Planner
 from handlers.i18n import Catalog
 from handlers.registry import install
 from handlers.types import Event, Reply, reply_to_payload
@@ -52,10 +53,12 @@ class App:
             sessions=self.sessions, catalog=self.catalog, program=settings.program, services=self,
             officers=settings.officers.addresses(), clock=self.clock, files_dir=settings.files_dir,
             max_file_bytes=settings.storage.max_file_mb * 1024 * 1024))
+        self.planner = Planner(self.core, self.core.rules)
         out = settings.outbox
         self.deliverer = Deliverer(
             self.sessions, self.channels, max_attempts=out.max_attempts, lease_seconds=out.lease_seconds,
-            poll_seconds=out.poll_seconds, clock=self.clock,
+            poll_seconds=out.poll_seconds, clock=self.clock, sending_hours=self.planner.in_sending_hours,
+            on_unreachable=self.tell_officers_unreachable,
             limiters={"telegram": RateLimiter(out.telegram_per_second, out.telegram_per_chat_per_second)})
         self.scheduler: AsyncIOScheduler | None = None
         self.runner: web.AppRunner | None = None
@@ -107,7 +110,8 @@ class App:
     def start_delivery(self) -> None:
         self._tasks.append(asyncio.create_task(self.deliverer.run_forever(), name="tuwai-outbox"))
         self.scheduler = AsyncIOScheduler(timezone=self.settings.program.timezone)
-        self.scheduler.add_job(self.heartbeat, "interval", minutes=1, id="heartbeat", coalesce=True,
+        self.scheduler.add_job(self.heartbeat, "interval", seconds=self.settings.scheduler.heartbeat_seconds,
+                               id="heartbeat", coalesce=True,
                                max_instances=1, next_run_time=datetime.now(timezone.utc))
         self.scheduler.start()
 
@@ -138,11 +142,28 @@ class App:
         await self.engine.dispose()
 
     async def heartbeat(self) -> None:
-        """Every minute: wake the outbox, and forget event ids old enough never to be redelivered."""
-        self.deliverer.wake()
+        """Plan what is due (from the database, the time passed in), wake the outbox, forget old event ids."""
+        now = self.clock()
+        try:
+            report = await self.planner.plan(now)
+            logger.info("planned: %d ledger rows, %d reminders, %d lapsed, %d digests", report.ledger_rows,
+                        report.reminders, report.lapsed, report.digests)
+        finally:
+            self.deliverer.wake()
         async with self.sessions() as session, session.begin():
-            cutoff = self.clock() - timedelta(days=7)
-            await session.execute(delete(ProcessedEvent).where(ProcessedEvent.processed_at < cutoff))
+            await session.execute(delete(ProcessedEvent).where(ProcessedEvent.processed_at < now - timedelta(days=7)))
+
+    async def tell_officers_unreachable(self, session: Any, channel: str, address: str, now: datetime) -> None:
+        """A person blocked the bot (or left the channel): the officers hear of it once a day at most."""
+        who = await queries.describe_chat(session, channel=channel, address=address)
+        for officer_channel, officer_address in sorted(await self.core.officers(session)):
+            if (officer_channel, officer_address) == (channel, address):
+                continue
+            language = await queries.chat_language(session, channel=officer_channel, address=officer_address)
+            text = self.catalog.text(language, "officer.unreachable", who=who, channel=channel)
+            await queries.enqueue(session, key=f"unreachable:{channel}:{address}:{now.date().isoformat()}:"
+                                               f"{officer_channel}:{officer_address}", channel=officer_channel,
+                                  address=officer_address, payload=reply_to_payload(Reply(text)), now=now)
 
     # -- incoming -----------------------------------------------------------------------------------------------------
     async def handle_event(self, event: Event) -> list[Reply] | None:

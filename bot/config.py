@@ -44,6 +44,10 @@ class OutboxSettings(BaseModel):
     poll_seconds: float = 1.0
 
 
+class SchedulerSettings(BaseModel):
+    heartbeat_seconds: int = 300
+
+
 class OfficerSettings(BaseModel):
     telegram: list[str] = Field(default_factory=list)
     whatsapp: list[str] = Field(default_factory=list)
@@ -68,6 +72,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     server: ServerSettings = ServerSettings()
     outbox: OutboxSettings = OutboxSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     program: ProgramSettings = ProgramSettings()
     officers: OfficerSettings = OfficerSettings()
     storage: StorageSettings = StorageSettings()

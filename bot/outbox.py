@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -67,7 +67,9 @@ class Deliverer:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: Mapping[str, Channel], *,
                  limiters: Mapping[str, RateLimiter], max_attempts: int = 8, lease_seconds: int = 60,
                  batch_size: int = 200, poll_seconds: float = 1.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 sending_hours: Callable[[datetime], bool] = lambda now: True,
+                 on_unreachable: Callable[[AsyncSession, str, str, datetime], Awaitable[None]] | None = None) -> None:
         self.sessions = sessions
         self.channels = channels
         self.limiters = limiters
@@ -76,6 +78,8 @@ class Deliverer:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.clock = clock
+        self.sending_hours = sending_hours
+        self.on_unreachable = on_unreachable
         self._wake = asyncio.Event()
         self.counters = {"sent": 0, "retried": 0, "failed": 0, "unreachable": 0, "rate_limited": 0}
 
@@ -110,6 +114,8 @@ class Deliverer:
         channels = list(self.channels)
         due = or_(and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
                   and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - self.lease))
+        if not self.sending_hours(now):  # reminders wait for the morning; notifications and replies do not
+            due = and_(due, OutboxMessage.quiet.is_(False))
         async with self.sessions() as session, session.begin():
             ids = (select(OutboxMessage.id).where(due, OutboxMessage.channel.in_(channels))
                    .order_by(OutboxMessage.id).limit(self.batch_size).with_for_update(skip_locked=True))
@@ -157,11 +163,15 @@ class Deliverer:
     async def _record(self, outcomes: list[Outcome], rows: list[OutboxMessage]) -> None:
         now = self.clock()
         by_id = {row.id: row for row in rows}
+        sent = [outcome.id for outcome in outcomes if outcome.status == "sent"]
         async with self.sessions() as session, session.begin():
+            if sent:  # the common case in one statement
+                await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(sent))
+                                      .values(status="sent", sent_at=now, last_error=None))
             for outcome in outcomes:
-                values: dict[str, object] = {"status": outcome.status, "last_error": outcome.error}
                 if outcome.status == "sent":
-                    values["sent_at"] = now
+                    continue
+                values: dict[str, object] = {"status": outcome.status, "last_error": outcome.error}
                 if outcome.next_attempt_at is not None:
                     values["next_attempt_at"] = outcome.next_attempt_at
                 if outcome.retry_after:  # being asked to wait is not a failed attempt
@@ -170,3 +180,5 @@ class Deliverer:
                 if outcome.status == "unreachable":
                     row = by_id[outcome.id]
                     await queries.set_unreachable(session, channel=row.channel, address=row.address, now=now)
+                    if self.on_unreachable is not None:
+                        await self.on_unreachable(session, row.channel, row.address, now)

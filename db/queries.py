@@ -76,12 +76,24 @@ async def db_officers(session: AsyncSession) -> set[tuple[str, str]]:
 
 
 async def enqueue(session: AsyncSession, *, key: str, channel: str, address: str, payload: dict[str, Any],
-                  now: datetime) -> bool:
+                  now: datetime, not_before: datetime | None = None, quiet: bool = False) -> bool:
     """Put a message in the outbox; False when a message with this key already exists."""
-    inserted = await insert_ignore(session, OutboxMessage, {
-        "key": key, "channel": channel, "address": address, "payload": payload, "status": "pending",
-        "attempts": 0, "next_attempt_at": now, "created_at": now}, returning=OutboxMessage.id)
+    inserted = await insert_ignore(session, OutboxMessage, outbox_row(
+        key=key, channel=channel, address=address, payload=payload, now=now, not_before=not_before, quiet=quiet),
+        returning=OutboxMessage.id)
     return inserted is not None
+
+
+def outbox_row(*, key: str, channel: str, address: str, payload: dict[str, Any], now: datetime,
+               not_before: datetime | None = None, quiet: bool = False) -> dict[str, Any]:
+    return {"key": key, "channel": channel, "address": address, "payload": payload, "status": "pending",
+            "attempts": 0, "next_attempt_at": not_before or now, "created_at": now, "quiet": quiet}
+
+
+async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Many outbox rows in one statement; keys that exist already are skipped."""
+    if rows:
+        await session.execute(_insert(session, OutboxMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
 
 
 async def audit(session: AsyncSession, *, actor: str, action: str, target: str | None, now: datetime,
@@ -114,6 +126,12 @@ async def workers_of_asn(session: AsyncSession, asn_id: int) -> Sequence[Worker]
     query = (select(Worker).join(Sponsorship, Sponsorship.worker_id == Worker.id)
              .where(Sponsorship.asn_id == asn_id, Sponsorship.ended_at.is_(None)).order_by(Worker.id))
     return (await session.execute(query)).scalars().all()
+
+
+async def sponsorships_of_asn(session: AsyncSession, asn_id: int) -> list[tuple[Sponsorship, Worker]]:
+    query = (select(Sponsorship, Worker).join(Worker, Worker.id == Sponsorship.worker_id)
+             .where(Sponsorship.asn_id == asn_id, Sponsorship.ended_at.is_(None)).order_by(Sponsorship.id))
+    return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
 
 async def sponsor_of_worker(session: AsyncSession, worker_id: int) -> Asn | None:
@@ -174,3 +192,13 @@ async def set_unreachable(session: AsyncSession, *, channel: str, address: str, 
                           .values(unreachable_at=now))
 
 
+
+
+async def describe_chat(session: AsyncSession, *, channel: str, address: str) -> str:
+    """Who is behind a chat, for an officer: the ASN's name and NIP, else the chat's display name."""
+    row = (await session.execute(select(Asn.name, Asn.nip, Chat.display_name).select_from(Chat)
+                                 .outerjoin(Asn, Asn.chat_id == Chat.id)
+                                 .where(Chat.channel == channel, Chat.address == address))).first()
+    if row is None:
+        return f"{channel}:{address}"
+    return f"{row.name} (NIP {row.nip})" if row.name else (row.display_name or f"{channel}:{address}")

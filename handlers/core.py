@@ -8,6 +8,7 @@ and the per-transaction cost of SQLite is shared by every person who wrote in th
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import logging
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 COMMANDS = {"start": "start", "mulai": "start", "menu": "menu", "batal": "cancel", "cancel": "cancel",
             "bantuan": "help", "help": "help", "bahasa": "language", "language": "language",
-            "petugas": "officer", "officer": "officer"}
+            "petugas": "officer", "officer": "officer", "tunggakan": "arrears", "arrears": "arrears"}
 # Words that work as commands when typed alone, for channels without slash commands (WhatsApp).
 PLAIN_WORDS = {"menu", "batal", "cancel", "bantuan", "help", "bahasa", "language"}
 MAX_TEXT = 4096
@@ -102,14 +103,16 @@ class Ctx:
         return await self.core.is_officer(self.session, self.chat.channel, self.chat.address)
 
     async def notify(self, *, key: str, channel: str, address: str, text_key: str,
-                     options: tuple[tuple[str, str], ...] = (), **params: Any) -> None:
+                     options: tuple[tuple[str, str], ...] = (), attachment: dict[str, str] | None = None,
+                     not_before: datetime | None = None, quiet: bool = False, **params: Any) -> None:
         """Queue a message for someone else, in their language, through the outbox."""
         language = await queries.chat_language(self.session, channel=channel, address=address)
         t = Translator(self.core.catalog, language)
-        reply = Reply(t(text_key, **params), tuple(Option(oid, t(lkey)) for oid, lkey in options),
-                      Expect.OPTION if options else Expect.NOTHING)
-        payload = reply_to_payload(reply)
-        await queries.enqueue(self.session, key=key, channel=channel, address=address, payload=payload, now=self.now)
+        text = t(text_key, **{k: (v(t) if callable(v) else v) for k, v in params.items()})
+        reply = Reply(text, tuple(Option(oid, t(lkey)) for oid, lkey in options),
+                      Expect.OPTION if options else Expect.NOTHING, extra=attachment or {})
+        await queries.enqueue(self.session, key=key, channel=channel, address=address,
+                              payload=reply_to_payload(reply), now=self.now, not_before=not_before, quiet=quiet)
 
     async def notify_chat(self, chat: Chat, **kwargs: Any) -> None:
         await self.notify(channel=chat.channel, address=chat.address, **kwargs)
@@ -119,6 +122,9 @@ class Ctx:
         for channel, address in sorted(await self.core.officers(self.session)):
             await self.notify(key=f"{key}:{channel}:{address}", channel=channel, address=address,
                               text_key=text_key, options=options, **params)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.core.zone)
 
     async def save_file(self, upload: File, purpose: str) -> StoredFile:
         """Download an upload from the channel and keep it outside anything served, under a random name."""
@@ -142,11 +148,13 @@ class Core:
         self.config_officers = officers or set()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.zone = ZoneInfo(program.timezone)
+        self.rules = program.ledger_rules()
         self.files_dir = files_dir
         self.max_file_bytes = max_file_bytes
         self.max_batch = max_batch
         self.flows: dict[str, Flow] = {}
         self.actions: dict[str, Action] = {}
+        self.commands: dict[str, Action] = {}  # commands that flows add (e.g. /tunggakan for officers)
         self._queue: asyncio.Queue[tuple[Event, asyncio.Future[list[Reply] | None]]] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self.counters = {"events": 0, "duplicates": 0, "errors": 0, "batches": 0}
@@ -157,6 +165,9 @@ class Core:
 
     def add_action(self, prefix: str, action: Action) -> None:
         self.actions[prefix] = action
+
+    def add_command(self, name: str, action: Action) -> None:
+        self.commands[name] = action
 
     async def officers(self, session: AsyncSession) -> set[tuple[str, str]]:
         """Officers from config and from the database, read once per transaction."""
@@ -252,7 +263,7 @@ class Core:
         if event.display_name and chat.display_name != event.display_name[:80]:
             chat.display_name = event.display_name[:80]
         ctx = Ctx(core=self, session=session, chat=chat, event=event, now=now,
-                  t=Translator(self.catalog, chat.language), answers=dict(chat.answers or {}))
+                  t=Translator(self.catalog, chat.language), answers=copy.deepcopy(chat.answers or {}))
         before = (chat.flow, chat.step, _canonical(ctx.answers))
         replies = await self._route(ctx)
         if (chat.flow, chat.step, _canonical(ctx.answers)) != before:
@@ -312,6 +323,8 @@ class Core:
             return await self.flows["privacy"].begin(ctx)
         if name == "officer":
             return await self.flows["officer"].begin(ctx)
+        if name in self.commands:
+            return await self.commands[name](ctx, arg or "")
         in_form = ctx.chat.flow not in (None, "menu", "privacy")
         if name == "cancel":
             ctx.goto(None)

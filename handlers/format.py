@@ -8,6 +8,8 @@ from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_decimal
 
+from db.months import Month
+
 LOCALES = {"id": "id_ID", "en": "en_GB"}
 
 
@@ -23,6 +25,21 @@ def format_datetime(value: datetime, language: str, tz: str) -> str:
 def format_rupiah(amount: int) -> str:
     """Rp16.800, whatever the person's language: the programme's currency is always written the Indonesian way."""
     return "Rp" + format_decimal(amount, locale="id_ID")
+
+
+MONTH_NAMES = {"id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+                      "Oktober", "November", "Desember"],
+               "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                      "October", "November", "December"]}
+
+
+def month_name(month: Month, language: str) -> str:
+    """November 2026 (the programme's months are named, never numbered, in what the bot says)."""
+    return f"{MONTH_NAMES.get(language, MONTH_NAMES['id'])[month.month - 1]} {month.year}"
+
+
+def short_month(month: Month, language: str) -> str:
+    return f"{MONTH_NAMES.get(language, MONTH_NAMES['id'])[month.month - 1][:3]} {month.year}"
 
 
 def _zone(tz: str):  # type: ignore[no-untyped-def]

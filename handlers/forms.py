@@ -29,6 +29,10 @@ class Redo(Exception):
         self.field = field
 
 
+class Stay(Exception):
+    """Raised by a parser to stay on its field and ask again without an error (a multi-select was toggled)."""
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -116,6 +120,8 @@ class Form:
             value = await current.parse(ctx, payload)
         except Invalid as error:
             return [Reply(ctx.t(error.key, **error.params)), await self.prompt(ctx)]
+        except Stay:
+            return [await self.prompt(ctx)]
         except Redo as redo:
             target = self.field(redo.field)
             drop = (target.name, *target.resets) if target else ()

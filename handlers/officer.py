@@ -16,7 +16,7 @@ from handlers.my_workers import worker_status
 from handlers.parsers import Invalid, parse_date, parse_kpj
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply
 
-PENDING, BPJS, STATS, MENU = "pending", "bpjs", "stats", "menu"
+PENDING, BPJS, ARREARS, STATS, MENU = "pending", "bpjs", "arrears", "stats", "menu"
 
 
 async def refuse_non_officer(ctx: Ctx, action: str, target: str | None = None) -> list[Reply] | None:
@@ -40,7 +40,8 @@ class OfficerMenu:
 
     async def prompt(self, ctx: Ctx) -> Reply:
         options = (Option(PENDING, ctx.t("officer.pending_asns")), Option(BPJS, ctx.t("officer.awaiting_bpjs")),
-                   Option(STATS, ctx.t("officer.stats")), Option(MENU, ctx.t("form.back_to_menu")))
+                   Option(ARREARS, ctx.t("officer.arrears")), Option(STATS, ctx.t("officer.stats")),
+                   Option(MENU, ctx.t("form.back_to_menu")))
         return Reply(ctx.t("officer.menu"), options, Expect.OPTION)
 
     async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
@@ -56,6 +57,8 @@ class OfficerMenu:
             return [await pending_list(ctx), await self.prompt(ctx)]
         if choice == BPJS:
             return [await bpjs_list(ctx), await self.prompt(ctx)]
+        if choice == ARREARS:
+            return [*await ctx.core.commands["arrears"](ctx, ""), await self.prompt(ctx)]
         if choice == STATS:
             figures = await queries.counts(ctx.session)
             return [Reply(ctx.t("officer.stats_text", **figures)), await self.prompt(ctx)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import consent, officer
+from handlers import consent, officer, payments
 from handlers.asn import AsnRegistration
 from handlers.core import Core
 from handlers.my_workers import MyWorkers
@@ -12,11 +12,18 @@ from handlers.worker import WorkerEnrolment
 
 def install(core: Core) -> Core:
     for flow in (PrivacyFlow(), MenuFlow(), AsnRegistration(), WorkerEnrolment(), MyWorkers(),
-                 consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj()):
+                 consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj(),
+                 payments.PaymentForm(), payments.RejectReceipt()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)
     core.add_action("kpj", officer.kpj_action)
     core.add_action("w.link", consent.new_link_action)
     core.add_action("w.paper", consent.paper_action)
+    core.add_action("paid", payments.paid_action)
+    core.add_action("pay", payments.pay_action)
+    core.add_action("later", payments.later_action)
+    core.add_action("rcpt.ok", payments.verify_action)
+    core.add_action("rcpt.no", payments.reject_action)
+    core.add_command("arrears", payments.arrears_command)
     return core

@@ -6,6 +6,7 @@ from datetime import time
 
 from pydantic import BaseModel, Field
 
+from db.ledger import LedgerRules, indonesian_holidays
 from db.months import Month
 from db.rules import Discount, TariffSchedule
 
@@ -64,5 +65,6 @@ class ProgramSettings(BaseModel):
     opds: list[str] = Field(default_factory=lambda: ["Sekretariat Daerah", "Lainnya"])
     contributions: ContributionSettings = Field(default_factory=ContributionSettings)
 
-    def sector(self, occupation: str) -> str:
-        return "transport" if occupation in self.transport_occupations else "other"
+    def ledger_rules(self) -> LedgerRules:
+        return LedgerRules(self.contributions.schedule(), frozenset(self.transport_occupations),
+                           self.contributions.due_day, indonesian_holidays())

@@ -15,7 +15,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter, TelegramServerError,
 )
 from aiogram.types import (
-    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
+    BotCommand, FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
     ReplyKeyboardRemove, Update,
 )
 from aiogram.utils.backoff import Backoff, BackoffConfig
@@ -155,6 +155,8 @@ class TelegramChannel:
         if markup is None and address in self._keyboard_shown:
             markup = ReplyKeyboardRemove()
         try:
+            if reply.extra.get("attachment"):
+                await self._send_file(int(address), reply.extra["attachment"], reply.extra.get("attachment_mime", ""))
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
                 await self.bot.send_message(chat_id=int(address), text=part, reply_markup=markup if last else None)
@@ -173,6 +175,14 @@ class TelegramChannel:
         elif markup is not None or not reply.options:
             self._keyboard_shown.discard(address)
         self.sent += 1
+
+    async def _send_file(self, chat_id: int, path: str, mime: str) -> None:
+        """A stored upload (a receipt) shown to an officer: photos as photos, anything else as a document."""
+        upload = FSInputFile(path)
+        if mime.startswith("image/"):
+            await self.bot.send_photo(chat_id=chat_id, photo=upload)
+        else:
+            await self.bot.send_document(chat_id=chat_id, document=upload)
 
     async def send_replies(self, address: str, replies: list[Reply], on_give_up: Callable[[list[Reply]], Awaitable[None]]) -> None:
         """Direct replies, in order, riding out 429s and 5xx; what still fails goes to the outbox."""

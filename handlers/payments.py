@@ -1,0 +1,324 @@
+""""Sudah bayar": the ASN says which month(s) were paid and sends the receipt; an officer verifies or rejects it.
+
+Also "Ingatkan nanti" (remind me tomorrow) on a reminder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from db import ledger, queries
+from db.models import Asn, Chat, Contribution, Receipt, Sponsorship, StoredFile, Worker
+from db.months import Month
+from handlers.core import Ctx
+from handlers.format import format_date, format_rupiah, month_name, short_month
+from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
+from handlers.officer import refuse_non_officer
+from handlers.parsers import Invalid
+from handlers.types import Choice, Expect, File, Option, Payload, Reply
+
+DONE = "done"
+MAX_OPTIONS = 12
+
+
+async def owned_sponsorship(ctx: Ctx, sponsorship_id: int) -> tuple[Sponsorship, Worker] | None:
+    """The sponsorship and its worker, only if this person's ASN holds it now: checked on every request."""
+    asn = await ctx.asn()
+    sponsorship = await ctx.session.get(Sponsorship, sponsorship_id) if asn else None
+    if sponsorship is None or asn is None or sponsorship.asn_id != asn.id or sponsorship.ended_at is not None:
+        return None
+    worker = await ctx.session.get(Worker, sponsorship.worker_id)
+    return (sponsorship, worker) if worker is not None else None
+
+
+async def statuses(ctx: Ctx, sponsorship_id: int) -> dict[Month, Contribution]:
+    return {row.period: row for row in await ledger.ledger(ctx.session, sponsorship_id)}
+
+
+def last_payable(ctx: Ctx) -> Month:
+    return Month.of(ctx.today) + ctx.program.contributions.prepay_months
+
+
+async def payable_months(ctx: Ctx, sponsorship: Sponsorship, worker: Worker) -> list[Month]:
+    """Unpaid months from the first month of cover through the prepay limit (arrears first)."""
+    first = ledger.first_month(worker)
+    if first is None:
+        return []
+    rows = await statuses(ctx, sponsorship.id)
+    return [m for m in first.until(last_payable(ctx)) if m not in rows or rows[m].status == "due"][:MAX_OPTIONS]
+
+
+async def check_month(ctx: Ctx, month: Month, sponsorship: Sponsorship, worker: Worker) -> None:
+    first = ledger.first_month(worker)
+    if first is None or month < first:
+        raise Invalid("payment.before_start", first=month_name(first or month, ctx.t.language))
+    if month > last_payable(ctx):
+        raise Invalid("payment.beyond_prepay", last=month_name(last_payable(ctx), ctx.t.language),
+                      months=ctx.program.contributions.prepay_months)
+    row = (await statuses(ctx, sponsorship.id)).get(month)
+    if row is not None and row.status != "due":
+        raise Invalid("payment.already_paid", month=month_name(month, ctx.t.language))
+
+
+def label(ctx: Ctx, month: Month, amount: int, selected: bool) -> str:
+    return f"{'✅ ' if selected else ''}{short_month(month, ctx.t.language)} {format_rupiah(amount)}"
+
+
+async def _context(ctx: Ctx) -> tuple[Sponsorship, Worker]:
+    owned = await owned_sponsorship(ctx, ctx.answers["sponsorship"])
+    if owned is None:
+        raise Invalid("payment.not_yours")
+    return owned
+
+
+async def prompt_months(ctx: Ctx) -> Reply:
+    sponsorship, worker = await _context(ctx)
+    selected = {Month.from_key(k) for k in ctx.answers.get("_selected", [])}
+    rules = ctx.core.rules
+    options = [Option(f"m:{m.key()}", label(ctx, m, rules.amount(m, worker.occupation, sponsorship.funding),
+                                            m in selected))
+               for m in await payable_months(ctx, sponsorship, worker)]
+    total = sum(rules.amount(m, worker.occupation, sponsorship.funding) for m in selected)
+    text = ctx.t("payment.ask_months", name=worker.name, count=len(selected), total=format_rupiah(total))
+    return Reply(text, tuple(options) + (Option(DONE, ctx.t("payment.done")),))
+
+
+async def parse_months(ctx: Ctx, payload: Payload) -> list[str]:
+    sponsorship, worker = await _context(ctx)
+    selected = set(ctx.answers.get("_selected", []))
+    if isinstance(payload, Choice) and payload.option == DONE:
+        if not selected:
+            raise Invalid("payment.none_selected")
+        return sorted(selected)
+    if isinstance(payload, Choice) and payload.option.startswith("m:"):
+        month = Month.from_key(payload.option[2:])
+    else:
+        try:
+            month = Month.parse(expect_text(payload))
+        except ValueError:
+            raise Invalid("payment.month_invalid") from None
+    if month.key() not in selected:
+        await check_month(ctx, month, sponsorship, worker)
+    ctx.answers["_selected"] = sorted(selected ^ {month.key()})
+    raise Stay
+
+
+async def prompt_receipt(ctx: Ctx) -> Reply:
+    return Reply(ctx.t("payment.ask_receipt", max_mb=ctx.core.max_file_bytes // (1024 * 1024)), expect=Expect.FILE)
+
+
+async def parse_receipt(ctx: Ctx, payload: Payload) -> int:
+    if not isinstance(payload, File) or payload.kind not in ("photo", "document"):
+        raise Invalid("payment.want_receipt")
+    return (await ctx.save_file(payload, "receipt")).id
+
+
+async def total_of(ctx: Ctx, month_keys: list[str]) -> str:
+    sponsorship, worker = await _context(ctx)
+    return format_rupiah(sum(ctx.core.rules.amount(Month.from_key(k), worker.occupation, sponsorship.funding)
+                             for k in month_keys))
+
+
+def show_months(ctx: Ctx, value: Any) -> str:
+    return ", ".join(month_name(Month.from_key(k), ctx.t.language) for k in value)
+
+
+class PaymentForm(Form):
+    name = "pay"
+    title = "payment"
+    fields = (
+        Field("months", prompt_months, parse_months, "payment.field_months", show_months),
+        Field("receipt", prompt_receipt, parse_receipt, "payment.field_receipt", lambda ctx, v: ctx.t("paper.received")),
+    )
+
+    async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
+        sponsorship_id = await self._sponsorship_of(ctx, arg)
+        owned = await owned_sponsorship(ctx, sponsorship_id) if sponsorship_id else None
+        if owned is None:
+            return "payment.not_yours"
+        return None if owned[1].status == "active" else "payment.not_active"
+
+    async def _sponsorship_of(self, ctx: Ctx, arg: str | None) -> int | None:
+        kind, _, ident = (arg or "").partition(":")
+        if not ident.isdigit():
+            return None
+        if kind == "s":
+            return int(ident)
+        row = await ctx.session.get(Contribution, int(ident))
+        return row.sponsorship_id if row else None
+
+    async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, Any]:
+        sponsorship_id = await self._sponsorship_of(ctx, arg)
+        answers: dict[str, Any] = {"sponsorship": sponsorship_id, "_selected": []}
+        if (arg or "").startswith("c:"):
+            row = await ctx.session.get(Contribution, int(arg[2:]))  # type: ignore[index]
+            if row is not None and row.status == "due":
+                answers["_selected"] = [row.period.key()]
+        return answers
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        if ctx.chat.step == SUMMARY:
+            reply = self._summary(ctx)
+            total = ctx.t("payment.total", total=await total_of(ctx, ctx.answers.get("months", [])))
+            return Reply(f"{reply.text}\n{total}", reply.options, reply.expect)
+        return await super().prompt(ctx)
+
+    async def commit(self, ctx: Ctx) -> list[Reply]:
+        answers = ctx.answers
+        sponsorship, worker = await _context(ctx)
+        months = [Month.from_key(k) for k in answers["months"]]
+        for month in months:  # still unpaid and within the limits now, at the moment of saving
+            await check_month(ctx, month, sponsorship, worker)
+        await ledger.ensure_months(ctx.session, sponsorship=sponsorship, worker=worker, months=months,
+                                   rules=ctx.core.rules)
+        asn = await ctx.asn()
+        assert asn is not None  # owned_sponsorship() said so
+        receipt = Receipt(asn_id=asn.id, sponsorship_id=sponsorship.id, file_id=answers["receipt"],
+                          status="pending", created_at=ctx.now)
+        ctx.session.add(receipt)
+        await ctx.session.flush()
+        await ctx.session.execute(update(Contribution).where(
+            Contribution.sponsorship_id == sponsorship.id, Contribution.period.in_(months),
+            Contribution.status == "due").values(status="paid_unverified", receipt_id=receipt.id, updated_at=ctx.now))
+        stored = await ctx.session.get(StoredFile, answers["receipt"])
+        total = await total_of(ctx, answers["months"])
+        await ctx.notify_officers(
+            key=f"receipt:{receipt.id}", text_key="officer.receipt", id=receipt.id, asn=asn.name, opd=asn.opd,
+            name=worker.name, total=total, months=lambda t: ", ".join(month_name(m, t.language) for m in months),
+            options=((f"!rcpt.ok:{receipt.id}", "officer.verify"), (f"!rcpt.no:{receipt.id}", "officer.reject")),
+            attachment={"attachment": str(ctx.core.files_dir / stored.path), "attachment_mime": stored.mime_type}
+            if stored else None)
+        ctx.goto(None)
+        return [Reply(ctx.t("payment.sent", name=worker.name, months=show_months(ctx, answers["months"]),
+                            total=total)), await ctx.core.resume(ctx)]
+
+
+# -- global actions on reminders and notifications -------------------------------------------------------------------
+
+async def paid_action(ctx: Ctx, arg: str) -> list[Reply]:
+    """"Sudah bayar" on a reminder: the payment form with that month already chosen."""
+    return await ctx.core.flows["pay"].begin(ctx, f"c:{arg}")
+
+
+async def pay_action(ctx: Ctx, arg: str) -> list[Reply]:
+    return await ctx.core.flows["pay"].begin(ctx, f"s:{arg}")
+
+
+async def later_action(ctx: Ctx, arg: str) -> list[Reply]:
+    """"Ingatkan nanti": the same reminder again tomorrow morning (within the sending hours)."""
+    row = await ctx.session.get(Contribution, int(arg)) if arg.isdigit() else None
+    owned = await owned_sponsorship(ctx, row.sponsorship_id) if row else None
+    if row is None or owned is None:
+        return [Reply(ctx.t("payment.not_yours")), await ctx.core.resume(ctx)]
+    if row.status != "due":
+        return [Reply(ctx.t("payment.already_paid", month=month_name(row.period, ctx.t.language)))]
+    settings = ctx.program.contributions
+    tomorrow = ctx.today + timedelta(days=1)
+    at = datetime.combine(tomorrow, settings.send_from, tzinfo=ctx.core.zone)
+    await ctx.notify_chat(ctx.chat, key=f"snooze:{row.id}:{tomorrow.isoformat()}", text_key="reminder.again",
+                          name=owned[1].name, month=lambda t: month_name(row.period, t.language),
+                          amount=format_rupiah(row.amount), due=lambda t: format_date(row.due_date, t.language),
+                          options=((f"!paid:{row.id}", "reminder.paid"), (f"!later:{row.id}", "reminder.later")),
+                          not_before=at, quiet=True)
+    return [Reply(ctx.t("reminder.snoozed", time=settings.send_from.strftime("%H:%M")))]
+
+
+async def decide_receipt(ctx: Ctx, arg: str, *, verified: bool, reason: str | None = None) -> list[Reply]:
+    receipt = await ctx.session.get(Receipt, int(arg)) if arg.isdigit() else None
+    if receipt is None:
+        return [Reply(ctx.t("officer.not_found"))]
+    if receipt.status != "pending":  # a second tap, or another officer was quicker
+        return [Reply(ctx.t("officer.receipt_already", id=receipt.id,
+                            status=ctx.t(f"status.receipt_{receipt.status}"), by=receipt.decided_by or "-"))]
+    receipt.status = "verified" if verified else "rejected"
+    receipt.reason, receipt.decided_by, receipt.decided_at = reason, ctx.actor, ctx.now
+    months = [row.period for row in (await ctx.session.execute(
+        select(Contribution).where(Contribution.receipt_id == receipt.id))).scalars()]
+    values: dict[str, Any] = ({"status": "paid", "source": "receipt", "paid_on": receipt.created_at.astimezone(
+        ctx.core.zone).date()} if verified else {"status": "due", "receipt_id": None})
+    await ctx.session.execute(update(Contribution).where(Contribution.receipt_id == receipt.id)
+                              .values(updated_at=ctx.now, **values))
+    await queries.audit(ctx.session, actor=ctx.actor, action=f"receipt_{receipt.status}", target=f"receipt:{receipt.id}",
+                        now=ctx.now, reason=reason)
+    asn = await ctx.session.get(Asn, receipt.asn_id)
+    chat = await ctx.session.get(Chat, asn.chat_id) if asn else None
+    worker = await ctx.session.get(Worker, (await ctx.session.get(Sponsorship, receipt.sponsorship_id)).worker_id)
+    if chat is not None and worker is not None:
+        await ctx.notify_chat(chat, key=f"receipt_{receipt.status}:{receipt.id}",
+                              text_key=f"payment.{receipt.status}_for_asn", name=worker.name, reason=reason or "",
+                              months=lambda t: ", ".join(month_name(m, t.language) for m in months))
+    return [Reply(ctx.t(f"officer.receipt_{receipt.status}", id=receipt.id))]
+
+
+async def verify_action(ctx: Ctx, arg: str) -> list[Reply]:
+    refusal = await refuse_non_officer(ctx, "receipt_verify", f"receipt:{arg}")
+    return refusal or await decide_receipt(ctx, arg, verified=True)
+
+
+async def reject_action(ctx: Ctx, arg: str) -> list[Reply]:
+    refusal = await refuse_non_officer(ctx, "receipt_reject", f"receipt:{arg}")
+    return refusal or await ctx.core.flows["reject_receipt"].begin(ctx, arg)
+
+
+async def parse_reason(ctx: Ctx, payload: Payload) -> str:
+    reason = " ".join(expect_text(payload).split())
+    if not 3 <= len(reason) <= 300:
+        raise Invalid("officer.reason_length", max=300)
+    return reason
+
+
+class RejectReceipt(Form):
+    """An officer rejects a receipt, with the reason the ASN will read."""
+
+    name = "reject_receipt"
+    title = "reject"
+    fields = (Field("reason", lambda ctx: _reason_prompt(ctx), parse_reason, "reject.field_reason",
+                    lambda ctx, v: v),)
+
+    async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
+        receipt = await ctx.session.get(Receipt, int(arg)) if (arg or "").isdigit() else None
+        if receipt is None:
+            return "officer.not_found"
+        return None
+
+    async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, Any]:
+        return {"receipt": int(arg or 0)}
+
+    async def commit(self, ctx: Ctx) -> list[Reply]:
+        answers = ctx.answers
+        refusal = await refuse_non_officer(ctx, "receipt_reject", f"receipt:{answers['receipt']}")
+        ctx.goto(None)
+        if refusal:
+            return refusal
+        return [*await decide_receipt(ctx, str(answers["receipt"]), verified=False, reason=answers["reason"]),
+                await ctx.core.resume(ctx)]
+
+
+async def _reason_prompt(ctx: Ctx) -> Reply:
+    return Reply(ctx.t("officer.ask_reason", id=ctx.answers.get("receipt", "")))
+
+
+async def arrears_command(ctx: Ctx, arg: str) -> list[Reply]:
+    """/tunggakan: unpaid months past their due date, by OPD and by kecamatan."""
+    refusal = await refuse_non_officer(ctx, "arrears")
+    if refusal:
+        return refusal
+    from db.wilayah import load_wilayah
+    from handlers.reminders import arrears_by
+
+    by_opd = await arrears_by(ctx.session, Asn.opd, ctx.today)
+    by_kecamatan = await arrears_by(ctx.session, Worker.kecamatan_code, ctx.today)
+    wilayah = load_wilayah()
+    lines = [ctx.t("officer.arrears_title", date=format_date(ctx.today, ctx.t.language)), ctx.t("officer.by_opd")]
+    lines += [ctx.t("officer.digest_line", group=name, sponsorships=count, months=months)
+              for name, count, months in by_opd] or [ctx.t("officer.digest_none")]
+    lines.append(ctx.t("officer.by_kecamatan"))
+    lines += [ctx.t("officer.digest_line", group=(wilayah.area(code).name if wilayah.area(code) else code),
+                    sponsorships=count, months=months) for code, count, months in by_kecamatan] or [
+        ctx.t("officer.digest_none")]
+    return [Reply("\n".join(lines))]
+
+

@@ -1,0 +1,229 @@
+"""Planning what is due: the month's ledger rows, the reminders, lapses, and the officers' daily digest.
+
+Everything is computed from the database and the programme's rules with the time passed in, so downtime loses
+nothing (the reminders still relevant go out when the bot is back, the stale ones are skipped) and two processes
+plan nothing twice (every outbox row has a unique key: reminder:<sponsorship>:<month>:<offset>).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, select, update
+
+from db import queries
+from db.ledger import LedgerRules
+from db.models import Asn, Chat, Contribution, Sponsorship, Worker
+from db.months import Month
+from db.rules import LAPSE_AFTER, latest_reminder, unpaid_streak
+from handlers.core import Core
+from handlers.format import format_date, format_rupiah, month_name
+from handlers.i18n import Translator
+from handlers.types import GLOBAL, Expect, Option, Reply, reply_to_payload
+
+logger = logging.getLogger(__name__)
+CHUNK = 2000
+@dataclass
+class PlanReport:
+    ledger_rows: int = 0
+    reminders: int = 0
+    lapsed: int = 0
+    digests: int = 0
+    at_risk: dict[str, int] = field(default_factory=dict)
+
+
+class Planner:
+    def __init__(self, core: Core, rules: LedgerRules) -> None:
+        self.core = core
+        self.rules = rules
+        self.settings = core.program.contributions
+
+    def in_sending_hours(self, now: datetime) -> bool:
+        local = now.astimezone(self.core.zone).time()
+        return self.settings.send_from <= local < self.settings.send_until
+
+    async def plan(self, now: datetime) -> PlanReport:
+        report = PlanReport()
+        today = now.astimezone(self.core.zone).date()
+        async with self.core.sessions() as session, session.begin():
+            report.ledger_rows = await self._ensure_ledger(session, Month.of(today), now)
+        async with self.core.sessions() as session, session.begin():
+            streaks = await self._remind(session, today, now, report)
+            await self._lapse(session, streaks, now, report)
+        if now.astimezone(self.core.zone).time() >= self.settings.digest_at:
+            async with self.core.sessions() as session, session.begin():
+                await self._digest(session, today, now, report)
+        return report
+
+    # -- the ledger -----------------------------------------------------------------------------------------------
+    def _amount_case(self, month: Month) -> Any:
+        """The month's amount per worker in SQL: by sector (occupation) and by who pays (funding)."""
+        transport = sorted(self.rules.transport_occupations)
+        branches = []
+        for sector, test in (("transport", Worker.occupation.in_(transport)), ("other", literal(True))):
+            excluded = [funding for funding in ("apbd", "apbn")
+                        if self.rules.schedule.amount(month, sector=sector, funding=funding)
+                        != self.rules.schedule.amount(month, sector=sector)]
+            personal = self.rules.schedule.amount(month, sector=sector)
+            full = self.rules.schedule.amount(month, sector=sector, funding="apbd")
+            value: Any = case((Sponsorship.funding.in_(excluded), full), else_=personal) if excluded else personal
+            branches.append((test, value))
+        return case(*branches)
+
+    async def _ensure_ledger(self, session: Any, current: Month, now: datetime) -> int:
+        """One row per month from the month cover started through this month, for every active sponsorship."""
+        earliest = (await session.execute(select(func.min(Worker.bpjs_start)).where(Worker.status == "active"))
+                    ).scalar_one_or_none()
+        if earliest is None:
+            return 0
+        created = 0
+        for month in max(Month.of(earliest), current - 24).until(current):
+            amount = self._amount_case(month)
+            rows = (select(Sponsorship.id, literal(month.first_day()), amount, literal(self.rules.due(month)),
+                           literal("due"), literal(now))
+                    .join(Worker, Worker.id == Sponsorship.worker_id)
+                    .where(Sponsorship.ended_at.is_(None), Sponsorship.lapsed_at.is_(None),
+                           Worker.status == "active", Worker.bpjs_start < (month + 1).first_day(),
+                           ~select(Contribution.id).where(Contribution.sponsorship_id == Sponsorship.id,
+                                                          Contribution.period == month).exists()))
+            statement = queries._insert(session, Contribution).from_select(
+                ["sponsorship_id", "period", "amount", "due_date", "status", "updated_at"], rows)
+            result = await session.execute(statement.on_conflict_do_nothing(
+                index_elements=["sponsorship_id", "period"]))
+            created += max(result.rowcount or 0, 0)
+        return created
+
+    # -- reminders --------------------------------------------------------------------------------------------------
+    async def _remind(self, session: Any, today: date, now: datetime, report: PlanReport) -> dict[int, int]:
+        """Queue the current reminder of every unpaid month; returns each sponsorship's unpaid streak."""
+        offsets = self.settings.reminder_days
+        horizon = today + timedelta(days=-min(offsets))
+        query = (select(Contribution.id, Contribution.sponsorship_id, Contribution.period, Contribution.amount,
+                        Contribution.due_date, Worker.name, Chat.channel, Chat.address, Chat.language)
+                 .join(Sponsorship, Sponsorship.id == Contribution.sponsorship_id)
+                 .join(Worker, Worker.id == Sponsorship.worker_id)
+                 .join(Asn, Asn.id == Sponsorship.asn_id)
+                 .join(Chat, Chat.id == Asn.chat_id)
+                 .where(Contribution.status == "due", Contribution.due_date <= horizon,
+                        Sponsorship.ended_at.is_(None), Sponsorship.lapsed_at.is_(None))
+                 .order_by(Contribution.sponsorship_id, Contribution.period)
+                 .execution_options(yield_per=CHUNK))
+        streaks: dict[int, int] = {}
+        pending: list[dict[str, Any]] = []
+        group: list[Any] = []
+        translators: dict[str, Translator] = {}
+
+        async def flush_group() -> None:
+            if not group:
+                return
+            past_due = [row.period for row in group if row.due_date < today]
+            streak = unpaid_streak(past_due, Month.of(today))
+            streaks[group[0].sponsorship_id] = streak
+            for row in group:
+                offset = latest_reminder(row.due_date, today, offsets)
+                if offset is None:
+                    continue
+                language = row.language if row.language in ("id", "en") else "id"
+                t = translators.setdefault(language, Translator(self.core.catalog, language))
+                pending.append(queries.outbox_row(
+                    key=f"reminder:{row.sponsorship_id}:{row.period.key()}:{offset}", channel=row.channel,
+                    address=row.address, payload=self._reminder(t, row, offset, streak, len(past_due)), now=now,
+                    quiet=True))
+            group.clear()
+            if len(pending) >= CHUNK:
+                await queries.enqueue_many(session, pending)
+                report.reminders += len(pending)
+                pending.clear()
+
+        result = await session.stream(query)
+        async for row in result:
+            if group and group[0].sponsorship_id != row.sponsorship_id:
+                await flush_group()
+            group.append(row)
+        await flush_group()
+        await queries.enqueue_many(session, pending)
+        report.reminders += len(pending)
+        return streaks
+
+    def _reminder(self, t: Translator, row: Any, offset: int, streak: int, unpaid: int) -> dict[str, Any]:
+        language = t.language
+        params = {"name": row.name, "month": month_name(row.period, language), "amount": format_rupiah(row.amount),
+                  "due": format_date(row.due_date, language), "days": abs(offset)}
+        lines = [t("reminder.before" if offset < 0 else "reminder.after", **params)]
+        if offset < 0 and unpaid:
+            lines.append(t("reminder.arrears", count=unpaid))
+        if streak >= LAPSE_AFTER - 1 or (offset < 0 and streak == LAPSE_AFTER - 2 and unpaid):
+            lines.append(t("reminder.lapse_warning", name=row.name, months=LAPSE_AFTER))
+        lines.append(t("reminder.how_to_pay", instructions=self.settings.instructions(language)))
+        options = (Option(f"{GLOBAL}paid:{row.id}", t("reminder.paid")),
+                   Option(f"{GLOBAL}later:{row.id}", t("reminder.later")))
+        return reply_to_payload(Reply("\n\n".join(lines), options, Expect.OPTION))
+
+    # -- lapse and digest ---------------------------------------------------------------------------------------------
+    async def _lapse(self, session: Any, streaks: dict[int, int], now: datetime, report: PlanReport) -> None:
+        lapsing = [sponsorship for sponsorship, streak in streaks.items() if streak >= LAPSE_AFTER]
+        for start in range(0, len(lapsing), CHUNK):
+            chunk = lapsing[start:start + CHUNK]
+            marked = (await session.execute(
+                update(Sponsorship).where(Sponsorship.id.in_(chunk), Sponsorship.lapsed_at.is_(None))
+                .values(lapsed_at=now).returning(Sponsorship.id))).scalars().all()
+            report.lapsed += len(marked)
+            await self._tell_lapsed(session, marked, now)
+
+    async def _tell_lapsed(self, session: Any, sponsorship_ids: list[int], now: datetime) -> None:
+        if not sponsorship_ids:
+            return
+        rows = (await session.execute(
+            select(Sponsorship.id, Worker.name, Asn.name.label("asn"), Asn.opd, Chat.channel, Chat.address,
+                   Chat.language)
+            .join(Worker, Worker.id == Sponsorship.worker_id).join(Asn, Asn.id == Sponsorship.asn_id)
+            .join(Chat, Chat.id == Asn.chat_id).where(Sponsorship.id.in_(sponsorship_ids)))).all()
+        officers = sorted(await self.core.officers(session))
+        outbox = []
+        for row in rows:
+            t = Translator(self.core.catalog, row.language)
+            outbox.append(queries.outbox_row(key=f"lapsed:{row.id}", channel=row.channel, address=row.address,
+                                             now=now, payload=reply_to_payload(Reply(
+                                                 t("reminder.lapsed", name=row.name, months=LAPSE_AFTER)))))
+            for channel, address in officers:
+                text = self.core.catalog.text("id", "officer.lapsed", name=row.name, asn=row.asn, opd=row.opd,
+                                              months=LAPSE_AFTER)
+                outbox.append(queries.outbox_row(key=f"lapsed:{row.id}:{channel}:{address}", channel=channel,
+                                                 address=address, now=now, payload=reply_to_payload(Reply(text))))
+        await queries.enqueue_many(session, outbox)
+
+    async def _digest(self, session: Any, today: date, now: datetime, report: PlanReport) -> None:
+        """Once a day, each officer: sponsorships at risk (a month unpaid past its due date), per OPD."""
+        at_risk = await arrears_by(session, Asn.opd, today)
+        report.at_risk = {name: sponsorships for name, sponsorships, _ in at_risk}
+        officers = sorted(await self.core.officers(session))
+        if not officers or not at_risk:  # nobody at risk: no message, officers are not paged for good news
+            return
+        rows = []
+        for channel, address in officers:
+            language = await queries.chat_language(session, channel=channel, address=address)
+            t = Translator(self.core.catalog, language)
+            lines = [t("officer.digest_title", date=format_date(today, language))]
+            lines += [t("officer.digest_line", group=name, sponsorships=count, months=months)
+                      for name, count, months in at_risk]
+            rows.append(queries.outbox_row(key=f"digest:{today.isoformat()}:{channel}:{address}", channel=channel,
+                                           address=address, now=now, quiet=True,
+                                           payload=reply_to_payload(Reply("\n".join(lines)))))
+        await queries.enqueue_many(session, rows)
+        report.digests = len(rows)
+
+
+async def arrears_by(session: Any, column: Any, today: date) -> list[tuple[str, int, int]]:
+    """(group, sponsorships in arrears, unpaid months past due) per value of `column`, worst first."""
+    query = (select(column, func.count(func.distinct(Contribution.sponsorship_id)), func.count(Contribution.id))
+             .select_from(Contribution)
+             .join(Sponsorship, Sponsorship.id == Contribution.sponsorship_id)
+             .join(Worker, Worker.id == Sponsorship.worker_id)
+             .join(Asn, Asn.id == Sponsorship.asn_id)
+             .where(and_(Contribution.status == "due", Contribution.due_date < today, Sponsorship.ended_at.is_(None)))
+             .group_by(column).order_by(func.count(Contribution.id).desc(), column))
+    return [(str(name), int(sponsorships), int(months)) for name, sponsorships, months in await session.execute(query)]
+
