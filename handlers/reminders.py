@@ -111,6 +111,8 @@ class Planner:
                         Sponsorship.ended_at.is_(None), Sponsorship.lapsed_at.is_(None))
                  .order_by(Contribution.sponsorship_id, Contribution.period)
                  .execution_options(yield_per=CHUNK))
+        current = Month.of(today)
+        latest_past_due = current if self.rules.due(current) < today else current - 1
         streaks: dict[int, int] = {}
         pending: list[dict[str, Any]] = []
         group: list[Any] = []
@@ -120,7 +122,8 @@ class Planner:
             if not group:
                 return
             past_due = [row.period for row in group if row.due_date < today]
-            streak = unpaid_streak(past_due, Month.of(today))
+            # Only a run of unpaid months reaching the latest month past its due date counts: a paid month ends it.
+            streak = unpaid_streak(past_due, current) if latest_past_due in past_due else 0
             streaks[group[0].sponsorship_id] = streak
             for row in group:
                 offset = latest_reminder(row.due_date, today, offsets)
