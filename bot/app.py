@@ -46,6 +46,7 @@ class App:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(self.engine)
+        self.read_sessions = session_factory(self.engine, readonly=True)
         self.catalog = Catalog(LOCALES)
         self.channels: dict[str, Channel] = {}
         self.telegram: TelegramChannel | None = None
@@ -146,7 +147,7 @@ class App:
         now = self.clock()
         try:
             report = await self.planner.plan(now)
-            logger.info("planned: %d ledger rows, %d reminders, %d lapsed, %d digests", report.ledger_rows,
+            logger.info("planned: %d ledger rows, %d reminders due, %d lapsed, %d digests", report.ledger_rows,
                         report.reminders, report.lapsed, report.digests)
         finally:
             self.deliverer.wake()
@@ -217,7 +218,7 @@ class App:
         return {"ok": database and all(channels.values()), "database": database, "channels": channels}
 
     async def metrics(self) -> dict[str, float]:
-        async with self.sessions() as session:
+        async with self.read_sessions() as session:
             depth = (await session.execute(select(func.count()).select_from(OutboxMessage)
                                            .where(OutboxMessage.status.in_(("pending", "sending"))))).scalar_one()
         figures: dict[str, float] = {

@@ -5,28 +5,39 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from openpyxl import Workbook
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import delete, select
+from sqlalchemy import Select, and_, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot import payments_import
 from bot.app import App
 from bot.channels.console import HELP, ConsoleChannel, event_from_line, render
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from bot.payments_import import PaymentsError, apply_payments, plan_payments, read_payments
 from bot.roster import RosterError, read_roster
 from db import queries
-from db.models import Officer
+from db.engine import session_factory
+from db.ledger import LedgerRules, indonesian_holidays
+from db.models import Asn, Contribution, Officer, Sponsorship, Worker
+from db.wilayah import load_wilayah
 
 console = Console(stderr=True)
 logger = logging.getLogger(__name__)
 CHANNELS = ("telegram", "whatsapp", "console")
+EXPORT_FORMATS = ("csv", "xlsx")
 
 
 class UserError(Exception):
@@ -43,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         setup_logging(settings.logging.level)
         return asyncio.run(args.func(settings, args)) or 0
-    except (ConfigError, UserError, RosterError) as error:
+    except (ConfigError, UserError, RosterError, PaymentsError) as error:
         console.print(f"[red]{error}[/red]")
         return 1
     except KeyboardInterrupt:
@@ -68,6 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     roster = import_parser.add_parser("roster", help="import the ASN roster (CSV or XLSX: NIP, nama, OPD)")
     roster.add_argument("file", type=Path)
     roster.set_defaults(func=import_roster)
+    payments = import_parser.add_parser(
+        "payments", help="import contribution payments (CSV or XLSX: NIK or KPJ, bulan, jumlah, tanggal bayar)")
+    payments.add_argument("file", type=Path)
+    payments.add_argument("--all-or-nothing", action="store_true",
+                          help="apply nothing if any row is refused (default: apply the valid rows, list the others)")
+    payments.set_defaults(func=import_payments)
+    export_parser = sub.add_parser("export", help="export data for officers (CSV or XLSX)").add_subparsers()
+    for what, text in (("contributions", "the contribution ledger, one row per worker and month"),
+                       ("workers", "the workers, with their sponsor")):
+        p = export_parser.add_parser(what, help=f"export {text}")
+        p.add_argument("--format", choices=EXPORT_FORMATS, help="csv or xlsx (default: from --output, else csv)")
+        p.add_argument("--output", type=Path, help=f"file to write (default: ./{what}-YYYYMMDD.csv or .xlsx)")
+        p.set_defaults(func=export, what=what)
     officer = sub.add_parser("officer", help="manage programme officers").add_subparsers()
     for action in ("add", "remove"):
         p = officer.add_parser(action, help=f"{action} an officer, e.g. telegram:123456789")
@@ -158,6 +182,188 @@ async def import_roster(settings: Settings, args: argparse.Namespace) -> int:
     console.print(f"Roster: {len(report.rows)} row(s) imported, {len(report.refused)} refused.")
     for line, reason, params in report.refused[:50]:
         console.print(f"  line {line}: {app.catalog.text('en', reason, **params)}", markup=False)
+    return 0
+
+
+def ledger_rules(settings: Settings) -> LedgerRules:
+    contributions = settings.program.contributions
+    return LedgerRules(contributions.schedule(), frozenset(settings.program.transport_occupations),
+                       contributions.due_day, indonesian_holidays())
+
+
+async def import_payments(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        raise UserError(f"File not found: {args.file}")
+    today = payments_import.programme_today(settings.program.timezone)
+    rules = ledger_rules(settings)
+    app = App(settings)
+    aborted = False
+    try:
+        await app.prepare()
+        with Progress(console=console, transient=True) as progress:
+            reading = progress.add_task(f"Reading {args.file.name}", total=None)
+            parsed = await asyncio.to_thread(read_payments, args.file, today=today)
+            progress.update(reading, total=1, completed=1)
+            checking = progress.add_task("Checking payments", total=len(parsed.rows))
+            async with app.sessions() as session, session.begin():
+                plan = await plan_payments(session, parsed.rows, rules=rules, today=today,
+                                           prepay_months=settings.program.contributions.prepay_months,
+                                           progress=lambda n: progress.advance(checking, n))
+                refused = sorted(parsed.refused + plan.refused, key=lambda r: r[0])
+                aborted = bool(args.all_or_nothing and refused)
+                if not aborted:
+                    applying = progress.add_task("Applying payments", total=len(plan.payments))
+                    now = datetime.now(timezone.utc)
+                    await apply_payments(session, plan, rules=rules, now=now,
+                                         progress=lambda n: progress.advance(applying, n))
+                    await queries.audit(session, actor="cli", action="payments_import", target=args.file.name[:60],
+                                        now=now, applied=len(plan.payments), already_paid=len(plan.already_paid),
+                                        refused=len(refused))
+    finally:
+        await app.engine.dispose()
+    if aborted:
+        console.print(f"Payments: nothing imported, because {len(refused)} row(s) were refused and --all-or-nothing "
+                      f"was given ({len(plan.payments)} row(s) would have been applied, {len(plan.already_paid)} "
+                      "already paid).", soft_wrap=True)
+    else:
+        console.print(f"Payments: {len(plan.payments)} row(s) matched and applied, {len(plan.already_paid)} already "
+                      f"paid, {len(refused)} refused.", soft_wrap=True)
+    for line, reason, params in refused:
+        console.print(f"  line {line}: {app.catalog.text('en', reason, **params)}", markup=False, highlight=False,
+                      soft_wrap=True)
+    return 1 if aborted else 0
+
+
+# -- exports -------------------------------------------------------------------------------------------------------------
+
+CONTRIBUTION_COLUMNS = ["worker_name", "nik", "kpj", "asn_name", "nip", "opd", "kecamatan", "desa", "month", "amount",
+                        "due_date", "status", "paid_on", "source"]
+WORKER_COLUMNS = ["worker_name", "nik", "kpj", "status", "sex", "birth_date", "occupation", "kecamatan", "desa",
+                  "phone", "bpjs_start", "asn_name", "nip", "opd", "funding"]
+
+
+def _contributions_query() -> Select[Any]:
+    return (select(Worker.name, Worker.nik, Worker.kpj, Asn.name.label("asn_name"), Asn.nip, Asn.opd,
+                   Worker.kecamatan_code, Worker.desa_code, Contribution.period, Contribution.amount,
+                   Contribution.due_date, Contribution.status, Contribution.paid_on, Contribution.source)
+            .join(Sponsorship, Contribution.sponsorship_id == Sponsorship.id)
+            .join(Worker, Sponsorship.worker_id == Worker.id)
+            .join(Asn, Sponsorship.asn_id == Asn.id)
+            .order_by(Worker.name, Sponsorship.id, Contribution.period))
+
+
+def _workers_query() -> Select[Any]:
+    return (select(Worker.name, Worker.nik, Worker.kpj, Worker.status, Worker.sex, Worker.birth_date,
+                   Worker.occupation, Worker.kecamatan_code, Worker.desa_code, Worker.phone, Worker.bpjs_start,
+                   Asn.name.label("asn_name"), Asn.nip, Asn.opd, Sponsorship.funding)
+            .outerjoin(Sponsorship, and_(Sponsorship.worker_id == Worker.id, Sponsorship.ended_at.is_(None)))
+            .outerjoin(Asn, Sponsorship.asn_id == Asn.id)
+            .order_by(Worker.name, Worker.id))
+
+
+class _AreaNames:
+    def __init__(self) -> None:
+        self.wilayah = load_wilayah()
+        self.names: dict[str, str] = {}
+
+    def __call__(self, code: str) -> str:
+        if code not in self.names:
+            area = self.wilayah.area(code)
+            self.names[code] = area.name if area is not None else code
+        return self.names[code]
+
+
+class _CsvSink:
+    """UTF-8 with a BOM, so that Excel shows names with accents correctly."""
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.handle = path.open("w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow(header)
+
+    def write(self, row: list[Any]) -> None:
+        self.writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row])
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class _XlsxSink:
+    """openpyxl's write-only mode: rows go to disk as they come, whatever the size of the ledger."""
+
+    def __init__(self, path: Path, header: list[str], title: str) -> None:
+        self.path = path
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet(title)
+        self.sheet.append(header)
+
+    def write(self, row: list[Any]) -> None:
+        self.sheet.append(row)
+
+    def close(self) -> None:
+        self.book.save(self.path)
+
+
+def _reading_engine(app: App) -> AsyncEngine:
+    """The engine to stream a long export with. On SQLite, not the app's: it takes the write lock at BEGIN, which
+    would hold up the running bot for the whole export; a plain SELECT reads a WAL snapshot without any lock."""
+    if app.engine.dialect.name == "sqlite":
+        return create_async_engine(app.settings.database_url, connect_args={"timeout": 30})
+    return app.engine
+
+
+async def export(settings: Settings, args: argparse.Namespace) -> int:
+    suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
+    fmt = args.format or (suffix if suffix in EXPORT_FORMATS else "csv")
+    if args.output is not None and suffix in EXPORT_FORMATS and suffix != fmt:
+        raise UserError(f"--format {fmt} does not match the output file {args.output.name}; use a .{fmt} name")
+    today = payments_import.programme_today(settings.program.timezone)
+    output = args.output or Path(f"{args.what}-{today:%Y%m%d}.{fmt}")
+    if output.is_dir():
+        raise UserError(f"{output} is a folder; give a file name with --output")
+    partial = output.with_name(output.name + ".part")
+    area = _AreaNames()
+    if args.what == "contributions":
+        header, query, count_of = CONTRIBUTION_COLUMNS, _contributions_query(), Contribution.id
+
+        def convert(row: Any) -> list[Any]:
+            status = "late" if row.status == "due" and row.due_date < today else row.status
+            return [row.name, row.nik, row.kpj, row.asn_name, row.nip, row.opd, area(row.kecamatan_code),
+                    area(row.desa_code), str(row.period), row.amount, row.due_date, status, row.paid_on, row.source]
+    else:
+        header, query, count_of = WORKER_COLUMNS, _workers_query(), Worker.id
+
+        def convert(row: Any) -> list[Any]:
+            return [row.name, row.nik, row.kpj, row.status, row.sex, row.birth_date, row.occupation,
+                    area(row.kecamatan_code), area(row.desa_code), row.phone, row.bpjs_start, row.asn_name, row.nip,
+                    row.opd, row.funding]
+
+    app = App(settings)
+    reader = _reading_engine(app)
+    written = 0
+    try:
+        await app.prepare()
+        sink = _CsvSink(partial, header) if fmt == "csv" else _XlsxSink(partial, header, args.what)
+        try:
+            async with session_factory(reader)() as session:
+                total = (await session.execute(select(func.count(count_of)))).scalar_one()
+                with Progress(console=console, transient=True) as progress:
+                    task = progress.add_task(f"Exporting {args.what}", total=total)
+                    result = await session.stream(query.execution_options(yield_per=1000))
+                    async for partition in result.partitions():
+                        for row in partition:
+                            sink.write(convert(row))
+                        written += len(partition)
+                        progress.advance(task, len(partition))
+            sink.close()
+            os.replace(partial, output)
+        finally:
+            partial.unlink(missing_ok=True)
+    finally:
+        if reader is not app.engine:
+            await reader.dispose()
+        await app.engine.dispose()
+    console.print(f"Exported {written} {args.what[:-1]} row(s) to {output.resolve()}", soft_wrap=True)
     return 0
 
 

@@ -26,29 +26,35 @@ logger = logging.getLogger(__name__)
 
 
 class RateLimiter:
-    """At most `per_second` sends overall and `per_chat` per second to one chat; a 429 pauses that chat."""
+    """At most `per_second` sends overall and `per_chat` per second to one chat; a 429 pauses that chat.
 
-    def __init__(self, per_second: float, per_chat: float, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+    A send takes an overall slot only once its chat is ready, so one busy chat never holds back the others.
+    """
+
+    def __init__(self, per_second: float, per_chat: float, *, monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.interval = 1.0 / per_second if per_second > 0 else 0.0
         self.chat_interval = 1.0 / per_chat if per_chat > 0 else 0.0
         self.monotonic = monotonic
+        self.sleep = sleep
         self._next_global = 0.0
         self._next_chat: dict[str, float] = {}
 
-    def reserve(self, address: str) -> float:
-        """Book the next slot for this chat; returns how long to wait for it."""
-        now = self.monotonic()
-        slot = max(now, self._next_global, self._next_chat.get(address, 0.0))
-        self._next_global = slot + self.interval
-        self._next_chat[address] = slot + self.chat_interval
-        if len(self._next_chat) > 100_000:  # forget chats whose slot has long passed
-            self._next_chat = {a: t for a, t in self._next_chat.items() if t > now}
-        return slot - now
-
     async def acquire(self, address: str) -> None:
-        wait = self.reserve(address)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        while True:
+            now = self.monotonic()
+            ready = self._next_chat.get(address, 0.0)
+            if ready > now:  # this chat must wait; check again when it may go
+                await self.sleep(ready - now)
+                continue
+            slot = max(now, self._next_global)
+            self._next_global = slot + self.interval
+            self._next_chat[address] = slot + self.chat_interval
+            if len(self._next_chat) > 100_000:  # forget chats whose slot has long passed
+                self._next_chat = {a: t for a, t in self._next_chat.items() if t > now}
+            if slot > now:
+                await self.sleep(slot - now)
+            return
 
     def pause(self, address: str, seconds: float) -> None:
         self._next_chat[address] = max(self._next_chat.get(address, 0.0), self.monotonic() + seconds)
@@ -66,7 +72,7 @@ class Outcome:
 class Deliverer:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: Mapping[str, Channel], *,
                  limiters: Mapping[str, RateLimiter], max_attempts: int = 8, lease_seconds: int = 60,
-                 batch_size: int = 200, poll_seconds: float = 1.0,
+                 batch_size: int = 200, poll_seconds: float = 1.0, parallel_batches: int = 4,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  sending_hours: Callable[[datetime], bool] = lambda now: True,
                  on_unreachable: Callable[[AsyncSession, str, str, datetime], Awaitable[None]] | None = None) -> None:
@@ -76,38 +82,57 @@ class Deliverer:
         self.max_attempts = max_attempts
         self.lease = timedelta(seconds=lease_seconds)
         self.batch_size = batch_size
+        self.parallel_batches = parallel_batches
         self.poll_seconds = poll_seconds
         self.clock = clock
         self.sending_hours = sending_hours
         self.on_unreachable = on_unreachable
         self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
         self.counters = {"sent": 0, "retried": 0, "failed": 0, "unreachable": 0, "rate_limited": 0}
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        """Claim batches while fewer than `parallel_batches` are being sent: a batch waiting on a busy chat's
+        per-chat limit does not hold back the next one."""
+        running: set[asyncio.Task[None]] = set()
         while True:
-            try:
-                done = await self.deliver_once()
-            except Exception:  # the database went away for a moment: keep the loop alive and try again
-                logger.exception("outbox delivery failed")
-                done = 0
-            if done == 0:
-                self._wake.clear()
+            rows: list[OutboxMessage] = []
+            if len(running) < self.parallel_batches:
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                except asyncio.TimeoutError:
-                    pass
+                    rows = await self._claim()
+                except Exception:  # the database went away for a moment: keep the loop alive and try again
+                    logger.exception("outbox claim failed")
+            if rows:
+                task = asyncio.create_task(self._deliver(rows))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                continue
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), *running]
+            done, _ = await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            if waiters[0] not in done:
+                waiters[0].cancel()
 
     async def deliver_once(self) -> int:
         """Claim and send one batch of due messages; returns how many were claimed."""
         rows = await self._claim()
-        if not rows:
-            return 0
-        outcomes = await asyncio.gather(*(self._send(row) for row in rows))
-        await self._record(outcomes, rows)
+        if rows:
+            await self._deliver(rows)
         return len(rows)
+
+    async def _deliver(self, rows: list[OutboxMessage]) -> None:
+        ids = {row.id for row in rows}
+        self._in_flight |= ids
+        try:
+            outcomes = await asyncio.gather(*(self._send(row) for row in rows))
+            await self._record(outcomes, rows)
+        except Exception:  # the rows stay "sending" and are taken again after the lease: nothing is lost
+            logger.exception("outbox results could not be recorded")
+        finally:
+            self._in_flight -= ids
 
     async def _claim(self) -> list[OutboxMessage]:
         now = self.clock()
@@ -116,6 +141,8 @@ class Deliverer:
                   and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - self.lease))
         if not self.sending_hours(now):  # reminders wait for the morning; notifications and replies do not
             due = and_(due, OutboxMessage.quiet.is_(False))
+        if self._in_flight:  # never take back a row this process is still sending, however slow the channel
+            due = and_(due, OutboxMessage.id.notin_(self._in_flight))
         async with self.sessions() as session, session.begin():
             ids = (select(OutboxMessage.id).where(due, OutboxMessage.channel.in_(channels))
                    .order_by(OutboxMessage.id).limit(self.batch_size).with_for_update(skip_locked=True))

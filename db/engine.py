@@ -24,10 +24,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        # Take the write lock at BEGIN so concurrent writers queue on busy_timeout instead of failing on upgrade.
-        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # Writers take the write lock at BEGIN, so concurrent writers queue on busy_timeout instead of failing when
+        # a read turns into a write; read-only work (health checks, exports) begins deferred and never waits.
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("readonly") else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -41,8 +46,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, *, readonly: bool = False) -> async_sessionmaker[AsyncSession]:
+    """Sessions for units of work; `readonly` ones never take SQLite's write lock (figures, exports, listings)."""
+    bind = engine.execution_options(readonly=True) if readonly else engine
+    return async_sessionmaker(bind, expire_on_commit=False)
 
 
 def alembic_config() -> Config:
@@ -64,6 +71,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 async def ping(engine: AsyncEngine) -> None:
-    """Fail loudly at start-up when the database cannot be reached."""
+    """Fail loudly at start-up when the database cannot be reached (a read: it never waits for writers)."""
     async with engine.connect() as connection:
+        await connection.execution_options(readonly=True)
         await connection.execute(text("SELECT 1"))
+

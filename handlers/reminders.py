@@ -25,7 +25,8 @@ from handlers.i18n import Translator
 from handlers.types import GLOBAL, Expect, Option, Reply, reply_to_payload
 
 logger = logging.getLogger(__name__)
-CHUNK = 2000
+CHUNK = 2000  # outbox rows per insert
+RANGE = 5000  # sponsorships per planning transaction
 @dataclass
 class PlanReport:
     ledger_rows: int = 0
@@ -50,8 +51,13 @@ class Planner:
         today = now.astimezone(self.core.zone).date()
         async with self.core.sessions() as session, session.begin():
             report.ledger_rows = await self._ensure_ledger(session, Month.of(today), now)
+        # Sponsorships in id ranges, a transaction each: the write lock is never held long, so people chatting
+        # with the bot while 100,000 reminders are planned are answered in between.
+        streaks: dict[int, int] = {}
+        for low, high in await self._ranges():
+            async with self.core.sessions() as session, session.begin():
+                await self._remind(session, today, now, report, streaks, low, high)
         async with self.core.sessions() as session, session.begin():
-            streaks = await self._remind(session, today, now, report)
             await self._lapse(session, streaks, now, report)
         if now.astimezone(self.core.zone).time() >= self.settings.digest_at:
             async with self.core.sessions() as session, session.begin():
@@ -97,8 +103,17 @@ class Planner:
         return created
 
     # -- reminders --------------------------------------------------------------------------------------------------
-    async def _remind(self, session: Any, today: date, now: datetime, report: PlanReport) -> dict[int, int]:
-        """Queue the current reminder of every unpaid month; returns each sponsorship's unpaid streak."""
+    async def _ranges(self) -> list[tuple[int, int]]:
+        async with self.core.sessions() as session:
+            low, high = (await session.execute(select(func.min(Sponsorship.id), func.max(Sponsorship.id)).where(
+                Sponsorship.ended_at.is_(None), Sponsorship.lapsed_at.is_(None)))).one()
+        if low is None:
+            return []
+        return [(start, min(start + RANGE - 1, high)) for start in range(low, high + 1, RANGE)]
+
+    async def _remind(self, session: Any, today: date, now: datetime, report: PlanReport, streaks: dict[int, int],
+                      low: int, high: int) -> None:
+        """Queue the current reminder of every unpaid month of sponsorships low..high; note their unpaid streaks."""
         offsets = self.settings.reminder_days
         horizon = today + timedelta(days=-min(offsets))
         query = (select(Contribution.id, Contribution.sponsorship_id, Contribution.period, Contribution.amount,
@@ -108,12 +123,11 @@ class Planner:
                  .join(Asn, Asn.id == Sponsorship.asn_id)
                  .join(Chat, Chat.id == Asn.chat_id)
                  .where(Contribution.status == "due", Contribution.due_date <= horizon,
+                        Contribution.sponsorship_id.between(low, high),
                         Sponsorship.ended_at.is_(None), Sponsorship.lapsed_at.is_(None))
-                 .order_by(Contribution.sponsorship_id, Contribution.period)
-                 .execution_options(yield_per=CHUNK))
+                 .order_by(Contribution.sponsorship_id, Contribution.period))
         current = Month.of(today)
         latest_past_due = current if self.rules.due(current) < today else current - 1
-        streaks: dict[int, int] = {}
         pending: list[dict[str, Any]] = []
         group: list[Any] = []
         translators: dict[str, Translator] = {}
@@ -125,15 +139,17 @@ class Planner:
             # Only a run of unpaid months reaching the latest month past its due date counts: a paid month ends it.
             streak = unpaid_streak(past_due, current) if latest_past_due in past_due else 0
             streaks[group[0].sponsorship_id] = streak
-            for row in group:
-                offset = latest_reminder(row.due_date, today, offsets)
-                if offset is None:
-                    continue
+            # One message per sponsorship: the latest month with a reminder due, naming the other unpaid months.
+            current_points = [(row, latest_reminder(row.due_date, today, offsets)) for row in group]
+            current_points = [(row, offset) for row, offset in current_points if offset is not None]
+            if current_points:
+                row, offset = current_points[-1]
                 language = row.language if row.language in ("id", "en") else "id"
                 t = translators.setdefault(language, Translator(self.core.catalog, language))
+                others = len([m for m in past_due if m != row.period])
                 pending.append(queries.outbox_row(
                     key=f"reminder:{row.sponsorship_id}:{row.period.key()}:{offset}", channel=row.channel,
-                    address=row.address, payload=self._reminder(t, row, offset, streak, len(past_due)), now=now,
+                    address=row.address, payload=self._reminder(t, row, offset, streak, others), now=now,
                     quiet=True))
             group.clear()
             if len(pending) >= CHUNK:
@@ -141,24 +157,23 @@ class Planner:
                 report.reminders += len(pending)
                 pending.clear()
 
-        result = await session.stream(query)
-        async for row in result:
+        for row in await session.execute(query):
             if group and group[0].sponsorship_id != row.sponsorship_id:
                 await flush_group()
             group.append(row)
         await flush_group()
         await queries.enqueue_many(session, pending)
         report.reminders += len(pending)
-        return streaks
 
     def _reminder(self, t: Translator, row: Any, offset: int, streak: int, unpaid: int) -> dict[str, Any]:
+        """The reminder's text: the month, amount, due date; earlier unpaid months; the lapse warning; how to pay."""
         language = t.language
         params = {"name": row.name, "month": month_name(row.period, language), "amount": format_rupiah(row.amount),
                   "due": format_date(row.due_date, language), "days": abs(offset)}
         lines = [t("reminder.before" if offset < 0 else "reminder.after", **params)]
-        if offset < 0 and unpaid:
+        if unpaid:
             lines.append(t("reminder.arrears", count=unpaid))
-        if streak >= LAPSE_AFTER - 1 or (offset < 0 and streak == LAPSE_AFTER - 2 and unpaid):
+        if streak >= LAPSE_AFTER - 1:  # one more unpaid month ends the membership: say so before it happens
             lines.append(t("reminder.lapse_warning", name=row.name, months=LAPSE_AFTER))
         lines.append(t("reminder.how_to_pay", instructions=self.settings.instructions(language)))
         options = (Option(f"{GLOBAL}paid:{row.id}", t("reminder.paid")),

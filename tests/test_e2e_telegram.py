@@ -175,7 +175,7 @@ def start_bot(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 async def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
     async with aiohttp.ClientSession() as http:
-        for _ in range(300):
+        for _ in range(1200):
             assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
             try:
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
