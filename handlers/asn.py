@@ -9,7 +9,7 @@ from db.models import Asn
 from handlers.core import Ctx
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
 from handlers.parsers import Invalid, mask_nip, mask_phone, parse_name, parse_nip, parse_phone
-from handlers.types import Contact, Expect, Option, Payload, Reply
+from handlers.types import Contact, Expect, Option, Payload, Reply, record_id
 
 
 async def parse_asn_nip(ctx: Ctx, payload: Payload) -> str:
@@ -30,8 +30,8 @@ def opd_options(ctx: Ctx) -> tuple[Option, ...]:
 
 async def parse_opd(ctx: Ctx, payload: Payload) -> str:
     choice = expect_choice(payload)
-    index = int(choice[3:]) if choice.startswith("opd") and choice[3:].isdigit() else -1
-    if not 0 <= index < len(ctx.program.opds):
+    index = record_id(choice[3:]) if choice.startswith("opd") else None
+    if index is None or not 0 <= index < len(ctx.program.opds):
         raise Invalid("common.choose_option")
     return ctx.program.opds[index]
 

@@ -11,7 +11,7 @@ from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form
 from handlers.parsers import Invalid, mask_nik
-from handlers.types import Choice, Expect, File, Option, Payload, Reply
+from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id
 
 AGREE, DISAGREE = "agree", "disagree"
 
@@ -84,9 +84,10 @@ async def notify_ready_for_bpjs(ctx: Ctx, worker: Worker) -> None:
 async def owned_worker(ctx: Ctx, arg: str | None) -> Worker | None:
     """The worker `arg` names, only if this person's ASN sponsors them now: checked on every request."""
     asn = await ctx.asn()
-    if asn is None or not (arg or "").isdigit():
+    ident = record_id(arg)
+    if asn is None or ident is None:
         return None
-    worker = await ctx.session.get(Worker, int(arg or 0))
+    worker = await ctx.session.get(Worker, ident)
     sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
     return worker if sponsor is not None and sponsor.id == asn.id else None
 
@@ -118,7 +119,7 @@ class PaperConsent(Form):
         return "consent.already" if worker.consent_at is not None else None
 
     async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, object]:
-        return {"worker": int(arg or 0)}
+        return {"worker": record_id(arg) or 0}
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
         answers = ctx.answers

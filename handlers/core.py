@@ -28,7 +28,7 @@ from db.models import Asn, Chat, StoredFile
 from handlers.i18n import Catalog, Translator
 from handlers.parsers import Invalid
 from handlers.settings import ProgramSettings
-from handlers.types import GLOBAL, Choice, Event, Expect, File, Option, Payload, Reply, Text, reply_to_payload
+from handlers.types import GLOBAL, Choice, Event, Expect, File, Option, Payload, Reply, Text, record_id, reply_to_payload
 
 logger = logging.getLogger(__name__)
 
@@ -417,8 +417,9 @@ def parse_command(text: str) -> tuple[str, str | None] | None:
 def match_option(options: tuple[Option, ...], text: str) -> Option | None:
     """An option chosen by typing its number ("2", "2.") or its label (any case)."""
     typed = text.strip().rstrip(".").strip()
-    if typed.isdigit() and 1 <= int(typed) <= len(options):
-        return options[int(typed) - 1]
+    number = record_id(typed)
+    if number is not None and 1 <= number <= len(options):
+        return options[number - 1]
     folded = typed.casefold()
     for option in options:
         if option.label.casefold() == folded:

@@ -14,7 +14,7 @@ from handlers.format import format_date
 from handlers.forms import Field, Form, expect_text
 from handlers.my_workers import worker_status
 from handlers.parsers import Invalid, parse_date, parse_kpj
-from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply
+from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
 
 PENDING, BPJS, ARREARS, STATS, MENU = "pending", "bpjs", "arrears", "stats", "menu"
 
@@ -96,7 +96,8 @@ async def decide_asn(ctx: Ctx, arg: str, approve: bool) -> list[Reply]:
     refusal = await refuse_non_officer(ctx, action, f"asn:{arg}")
     if refusal:
         return refusal
-    asn = await ctx.session.get(Asn, int(arg)) if arg.isdigit() else None
+    ident = record_id(arg)
+    asn = await ctx.session.get(Asn, ident) if ident is not None else None
     if asn is None:
         return [Reply(ctx.t("officer.not_found")), await ctx.core.resume(ctx)]
     if asn.status != "pending":  # a second tap, or another officer was quicker
@@ -162,7 +163,8 @@ class RecordKpj(Form):
             await queries.audit(ctx.session, actor=ctx.actor, action="denied", target=f"worker:{arg}", now=ctx.now,
                                 attempted="record_kpj")
             return "officer.denied"
-        worker = await ctx.session.get(Worker, int(arg)) if (arg or "").isdigit() else None
+        ident = record_id(arg)
+        worker = await ctx.session.get(Worker, ident) if ident is not None else None
         if worker is None:
             return "officer.not_found"
         if worker.consent_at is None:
@@ -170,7 +172,7 @@ class RecordKpj(Form):
         return "officer.already_active" if worker.status == "active" else None
 
     async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, object]:
-        return {"worker": int(arg or 0)}
+        return {"worker": record_id(arg) or 0}
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
         answers = ctx.answers

@@ -18,7 +18,7 @@ from handlers.format import format_date, format_rupiah, month_name, short_month
 from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
 from handlers.officer import refuse_non_officer
 from handlers.parsers import Invalid
-from handlers.types import Choice, Expect, File, Option, Payload, Reply
+from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id
 
 DONE = "done"
 MAX_OPTIONS = 12
@@ -94,7 +94,10 @@ async def parse_months(ctx: Ctx, payload: Payload) -> list[str]:
             raise Invalid("payment.none_selected")
         return sorted(selected)
     if isinstance(payload, Choice) and payload.option.startswith("m:"):
-        month = Month.from_key(payload.option[2:])
+        try:
+            month = Month.from_key(payload.option[2:])
+        except ValueError:  # a forged button
+            raise Invalid("common.choose_option") from None
     else:
         try:
             month = Month.parse(expect_text(payload))
@@ -142,19 +145,21 @@ class PaymentForm(Form):
         return None if owned[1].status == "active" else "payment.not_active"
 
     async def _sponsorship_of(self, ctx: Ctx, arg: str | None) -> int | None:
-        kind, _, ident = (arg or "").partition(":")
-        if not ident.isdigit():
+        kind, _, text = (arg or "").partition(":")
+        ident = record_id(text)
+        if ident is None:
             return None
         if kind == "s":
-            return int(ident)
-        row = await ctx.session.get(Contribution, int(ident))
+            return ident
+        row = await ctx.session.get(Contribution, ident)
         return row.sponsorship_id if row else None
 
     async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, Any]:
         sponsorship_id = await self._sponsorship_of(ctx, arg)
         answers: dict[str, Any] = {"sponsorship": sponsorship_id, "_selected": []}
-        if (arg or "").startswith("c:"):
-            row = await ctx.session.get(Contribution, int(arg[2:]))  # type: ignore[index]
+        contribution_id = record_id((arg or "")[2:]) if (arg or "").startswith("c:") else None
+        if contribution_id is not None:
+            row = await ctx.session.get(Contribution, contribution_id)
             if row is not None and row.status == "due":
                 answers["_selected"] = [row.period.key()]
         return answers
@@ -209,7 +214,8 @@ async def pay_action(ctx: Ctx, arg: str) -> list[Reply]:
 
 async def later_action(ctx: Ctx, arg: str) -> list[Reply]:
     """"Ingatkan nanti": the same reminder again tomorrow morning (within the sending hours)."""
-    row = await ctx.session.get(Contribution, int(arg)) if arg.isdigit() else None
+    ident = record_id(arg)
+    row = await ctx.session.get(Contribution, ident) if ident is not None else None
     owned = await owned_sponsorship(ctx, row.sponsorship_id) if row else None
     if row is None or owned is None:
         return [Reply(ctx.t("payment.not_yours")), await ctx.core.resume(ctx)]
@@ -227,7 +233,8 @@ async def later_action(ctx: Ctx, arg: str) -> list[Reply]:
 
 
 async def decide_receipt(ctx: Ctx, arg: str, *, verified: bool, reason: str | None = None) -> list[Reply]:
-    receipt = await ctx.session.get(Receipt, int(arg)) if arg.isdigit() else None
+    ident = record_id(arg)
+    receipt = await ctx.session.get(Receipt, ident) if ident is not None else None
     if receipt is None:
         return [Reply(ctx.t("officer.not_found"))]
     if receipt.status != "pending":  # a second tap, or another officer was quicker
@@ -279,13 +286,14 @@ class RejectReceipt(Form):
                     lambda ctx, v: v),)
 
     async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
-        receipt = await ctx.session.get(Receipt, int(arg)) if (arg or "").isdigit() else None
+        ident = record_id(arg)
+        receipt = await ctx.session.get(Receipt, ident) if ident is not None else None
         if receipt is None:
             return "officer.not_found"
         return None
 
     async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, Any]:
-        return {"receipt": int(arg or 0)}
+        return {"receipt": record_id(arg) or 0}
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
         answers = ctx.answers

@@ -99,5 +99,14 @@ def reply_from_payload(payload: dict[str, Any]) -> Reply:
     return Reply(str(payload.get("text", "")), options, expect, payload.get("token"), dict(payload.get("extra") or {}))
 
 
+def record_id(text: str | None) -> int | None:
+    """A database id from a button or a typed number: ASCII digits within 64 bits, else None (never raises).
+
+    str.isdigit() alone also accepts "²" and "١", which int() or the database refuse."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 # Option ids that start with this are global actions (on notifications), valid whatever the conversation state.
 GLOBAL = "!"

@@ -37,12 +37,13 @@ PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"}, "officer": {"menu"
 
 COMMANDS = ("/start", "/menu", "/batal", "/bantuan", "/bahasa", "/petugas", "/start c_bogus", "/unknown",
             "batal", "menu", "/start@TuWaiBot", "/bahasa en", "/")
-FORGED = ("!asn.ok:1", "!asn.no:1", "!kpj:1", "!w.link:1", "!w.paper:1", "!nope:x", "!", "!kpj:", "!asn.ok:abc")
+FORGED = ("!asn.ok:1", "!asn.no:1", "!kpj:1", "!w.link:1", "!w.paper:1", "!nope:x", "!", "!kpj:", "!asn.ok:abc",
+          "!pay:1", "!paid:1", "!later:1", "!rcpt.ok:1", "!rcpt.no:1")
 # Option ids of the flows sent with the current token, whether or not the current prompt shows them.
 LOCAL_IDS = ("confirm", "edit", "cancel", "skip", "yes", "no", "nik", "all", "resume", "agree", "disagree",
              "language", "help", "asn_register", "enrol", "my_workers", "officer", "pending", "bpjs", "stats", "menu",
              "today", "opd0", "opd99", "occ:nelayan", "occ:nope", "rel:child", "rel:x", "13.77.01", "13.77.01.2001",
-             "name", "birth", "desa", "_summary", "")
+             "name", "birth", "desa", "_summary", "", "done", "m:202611", "m:abc", "m:209913", "arrears")
 PHONES = ("0812-3456-7890", "+62 813 1111 2222", "021 555 1234", "6281234567890", "+6281311112222")
 NAMES = ("Rahmat Hidayat", "Siti Rahma", "Syafrizal", "Nurhayati", "Ma'ruf Amin", "BUDI SANTOSO")
 AREAS = ("pariaman tengah", "Pariaman Utara", "Taratak", "mangguang", "Manggung", "Kampung Perak")
@@ -50,8 +51,8 @@ FIXED_DATES = ("17-08-1975", "12 Maret 1980", "2026-11-22", "31/02/2000", "1 jan
 FIXED_ROSTER = ("199001012015012003", "198712252012121001")  # seeded once per test function
 # Options the biased walk prefers: they move a conversation forward.
 PROGRESS = {"agree", "resume", "confirm", "yes", "today", "skip", "asn_register", "enrol", "officer", "bpjs",
-            "my_workers", "pending"}
-PROGRESS_PREFIXES = ("!kpj:", "!w.paper:", "!asn.ok:", "!w.link:")
+            "my_workers", "pending", "done"}
+PROGRESS_PREFIXES = ("!kpj:", "!w.paper:", "!asn.ok:", "!w.link:", "!pay:", "m:")
 
 
 # -- identities: fresh for every example --------------------------------------------------------------------------
@@ -74,11 +75,14 @@ class Person:
     role: str
     address: str
     replies: list[Reply] = field(default_factory=list)
+    last_replies: list[Reply] = field(default_factory=list)  # the answer to the latest event
     last_event: Event | None = None
     flow: str | None = None
     step: str | None = None
     notices_seen: int = 0  # delivered notifications already pressed
     links_opened: set[str] = field(default_factory=set)
+    edited: bool = False
+    agreed: bool = False  # to the privacy notice (global actions are refused before)
 
     def prompts(self) -> list[Reply]:
         return [reply for reply in self.replies if reply.options]
@@ -95,6 +99,7 @@ class World:
     niks: list[str]
     births: list[date]
     kpjs: list[str]
+    errors_before: int = 0  # the core's error count when the example started
     log: list[str] = field(default_factory=list)
 
     def person(self, role: str) -> Person:
@@ -131,6 +136,7 @@ class Harness:
         self.states: Counter[str] = Counter()
         self.kinds: Counter[str] = Counter()
         self.undelivered = True
+        self.scripted = False  # True during a scripted prelude: its states are not counted as reached
 
     def run(self, coro: Any) -> Any:
         return self.runner.run(coro)
@@ -154,7 +160,8 @@ class Harness:
         nik_births = [make_nik(n * 4 + i) for i in range(3)]
         world = World(n=n, people=people, roster_nips=[make_nip(n * 4), make_nip(n * 4 + 1)],
                       other_nips=[make_nip(n * 4 + 2)], niks=[nik for nik, _ in nik_births],
-                      births=[born for _, born in nik_births], kpjs=[f"9{n:06d}{i:04d}" for i in range(3)])
+                      births=[born for _, born in nik_births], kpjs=[f"9{n:06d}{i:04d}" for i in range(3)],
+                      errors_before=self.app.core.counters["errors"])
         self.run(self._seed(*world.roster_nips, officer=world.person("officer").address))
         return world
 
@@ -164,7 +171,8 @@ class Harness:
             async with self.app.sessions() as session, session.begin():
                 await session.execute(delete(Officer).where(Officer.address == world.person("officer").address))
         self.run(drop())
-        self.run(self.deliver())
+        for person in world.people:
+            self.notices(world, person)  # every notification this example caused, checked like replies
 
     async def deliver(self) -> None:
         if not self.undelivered:
@@ -183,6 +191,8 @@ class Harness:
         self.undelivered = True  # the event may have queued notifications
         person.last_event = event
         person.replies += replies
+        if replies:
+            person.last_replies = replies
         self.check(world, person, replies, duplicate)
         return replies
 
@@ -196,8 +206,9 @@ class Harness:
                 self.fail(world, f"a duplicate event was answered: {replies!r}")
         elif not replies:
             self.fail(world, "no reply to an event")
-        if self.app.core.counters["errors"]:
-            self.fail(world, f"the core counted {self.app.core.counters['errors']} error(s); see the log above")
+        errors = self.app.core.counters["errors"] - world.errors_before
+        if errors:
+            self.fail(world, f"the core counted {errors} error(s) (the exception is in the captured log)")
         for reply in replies:
             self.check_reply(world, reply)
         chat = self.run(self.chat_row(person.address))
@@ -219,7 +230,9 @@ class Harness:
         if not duplicate and non_global and non_global[-1].token != chat.version:
             self.fail(world, f"the latest buttons carry token {non_global[-1].token}, the chat is at {chat.version}")
         person.flow, person.step = chat.flow, chat.step
-        self.states[f"{chat.flow}/{chat.step}"] += 1
+        person.agreed = chat.privacy_version is not None
+        if not self.scripted:
+            self.states[f"{chat.flow}/{chat.step}"] += 1
 
     def check_reply(self, world: World, reply: Reply, where: str = "reply") -> None:
         if reply.text.startswith(self.error_text):
@@ -312,14 +325,15 @@ SMALL_TEXT = st.one_of(
 )
 LONG_TEXT = st.builds(lambda ch, extra: ch * (5000 + extra), st.sampled_from(["a", "😀", "1", "\u202e", " ", "/"]),
                       st.integers(0, 3))
-# Arguments of forged global actions. Digits that int() refuses ("²") and ids beyond 64 bits crash the bot today:
-# they are left out here and kept in test_forged_action_arguments_are_refused_politely (xfail) instead.
-FORGED_ARGS = st.one_of(st.integers(-5, 10**6).map(str), st.sampled_from(["١", "１", "0", " 1", "1 ", "", "x"]),
-                        st.text(alphabet=st.characters(exclude_categories=("Nd", "No")), max_size=8))
+# Arguments of forged global actions: any text, digits int() refuses ("²"), ids beyond 64 bits.
+FORGED_ARGS = st.one_of(st.integers(-5, 10**6).map(str), st.sampled_from(["١", "１", "0", " 1", "1 ", "", "x", "²",
+                                                                          "99999999999999999999"]),
+                        st.text(max_size=8))
 FORGED_IDS = st.one_of(
     st.sampled_from(FORGED),
     st.builds(lambda prefix, arg: f"!{prefix}:{arg}",
-              st.sampled_from(["asn.ok", "asn.no", "kpj", "w.link", "w.paper"]), FORGED_ARGS),
+              st.sampled_from(["asn.ok", "asn.no", "kpj", "w.link", "w.paper", "pay", "paid", "later", "rcpt.ok",
+                               "rcpt.no"]), FORGED_ARGS),
 )
 CONTENTS = st.builds(lambda head, body: head + body,
                      st.sampled_from([b"", JPEG[:4], b"\x89PNG\r\n\x1a\n", b"%PDF-1.4\n", b"MZ\x90\x00"]),
@@ -334,6 +348,7 @@ CHAOS_STEP = st.one_of(
     st.tuples(st.just("press"), st.integers(0, 40)),
     st.tuples(st.just("stale"), st.integers(1, 6), st.integers(0, 40)),
     st.tuples(st.just("forged"), FORGED_IDS),
+    st.tuples(st.just("forged"), FORGED_IDS),  # twice: forged callbacks are the likeliest attack
     st.tuples(st.just("local"), st.sampled_from(LOCAL_IDS), st.integers(-2, 1)),
     st.tuples(st.just("file"), st.sampled_from(["photo", "document", "sticker", "voice"]), CONTENTS,
               st.sampled_from(["exact", "none", "huge"])),
@@ -384,10 +399,18 @@ class Walker:
         return self.press_option(person, latest, index or 0)
 
     def prelude(self, kind: str) -> None:
-        """Where an example starts: fresh people, people who agreed to the notice, an approved ASN, or one with
-        a worker enrolled. Scripted (and checked like every other step), so chaos starts in the deep states too."""
+        """Where an example starts: fresh people, people who agreed to the notice, an approved ASN, one at the
+        summary of an enrolment, or one with a worker enrolled. Scripted and checked like every other step (but
+        not counted in `states`), so the walks also start in the deep states."""
         if kind == "fresh":
             return
+        self.h.scripted = True
+        try:
+            self._prelude(kind)
+        finally:
+            self.h.scripted = False
+
+    def _prelude(self, kind: str) -> None:
         for person in self.world.people:
             self.say(person, "/start")
             self.press_id(person, "agree")
@@ -411,6 +434,8 @@ class Walker:
         self.press_id(asn, "13.77.")
         self.press_id(asn, "skip")
         self.press_id(asn, "no")
+        if kind == "enrolling":  # left at the summary of the enrolment
+            return
         self.press_id(asn, "confirm")
 
     # chaos steps
@@ -493,7 +518,7 @@ class Walker:
                 person.links_opened.add(fresh[-1])
                 self.say(person, f"/start {fresh[-1]}")
                 return
-        if r % 3 == 0 or person.role == "officer" and r % 4 != 3:
+        if person.agreed and (r % 3 == 0 or person.role == "officer" and r % 4 != 3):
             notices = [n for n in self.h.notices(world, person)[person.notices_seen:] if n.options]
             if notices:
                 person.notices_seen = len(self.h.channel.inbox[person.address])
@@ -521,15 +546,29 @@ class Walker:
             else:
                 self.say(person, world.valid(FIELD_VALUES[step], r // 3))
             return
+        if step == SUMMARY and latest is not None and any(o.id == "edit" for o in latest.options) and (
+                r % 4 == 1 or world.n % 3 == 0 and not person.edited):
+            person.edited = True  # once per example in every third one, and at random
+            self.press_option(person, latest, [o.id for o in latest.options].index("edit"))
+            return
+        if step == EDIT and latest is not None and latest.options and r % 2:
+            self.press_option(person, latest, r // 2)  # a field to change, or back to the summary
+            return
         if latest is None or not latest.options:
             if not prompts or r % 4 == 0:  # nothing to press here: start over
                 self.say(person, "/menu" if r % 2 else "/start")
                 return
             latest = prompts[-1]  # an older message's buttons
+        # Buttons of an earlier message of the same answer first (the officer's lists come before the menu).
+        listed = [reply for reply in person.last_replies[:-1] if reply.options and r % 5]
+        if listed and latest is person.replies[-1]:
+            latest = listed[-1]
         ids = [o.id for o in latest.options]
         forward = [i for i, oid in enumerate(ids) if oid in PROGRESS or oid.startswith(PROGRESS_PREFIXES)]
         if person.role != "officer":  # an ASN does not approve others
             forward = [i for i in forward if not ids[i].startswith("!asn.ok:")]
+        if person.role in ("officer", "worker"):  # they have other things to do than registering as an ASN
+            forward = [i for i in forward if ids[i] != "asn_register"]
         index = forward[r % len(forward)] if forward and r % 5 else r
         self.press_option(person, latest, index)
 
@@ -579,11 +618,11 @@ def report(harness: Harness, title: str) -> dict[str, int]:
 
 def test_random_walks_never_break(harness: Harness) -> None:
     """Mostly chaos (anything a person or a client can send), some purposeful steps so flows get entered."""
-    @hsettings(max_examples=50, **SETTINGS)
+    @hsettings(max_examples=40, **SETTINGS)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         walk(harness, data, steps=35, smart=3, roles=["asn", "asn", "officer", "worker", "other"],
-             preludes=("fresh", "agreed", "asn", "worker"))
+             preludes=("fresh", "agreed", "asn", "enrolling", "worker"))
 
     run()
     report(harness, "chaos walk")
@@ -593,10 +632,12 @@ def test_random_walks_never_break(harness: Harness) -> None:
 
 def test_biased_walks_reach_the_deep_states(harness: Harness) -> None:
     """Mostly pressing the buttons of the latest prompt and typing valid values: enrolment, consent, KPJ happen."""
-    @hsettings(max_examples=40, **SETTINGS)
+    @hsettings(max_examples=30, **SETTINGS)
     @given(st.data())
     def run(data: st.DataObject) -> None:
-        walk(harness, data, steps=70, min_steps=20, smart=9, roles=["lead", "lead", "lead", "asn", "officer", "worker"])
+        walk(harness, data, steps=45, min_steps=25, smart=9,
+             roles=["lead", "lead", "lead", "lead", "asn", "officer", "worker"],
+             preludes=("fresh", "asn", "enrolling", "worker"))
 
     run()
     figures = report(harness, "biased walk")
@@ -604,17 +645,17 @@ def test_biased_walks_reach_the_deep_states(harness: Harness) -> None:
     assert figures["asns approved"] > 0 and figures["workers"] > 0, figures
     assert figures["workers consented"] > 0 and figures["workers active (KPJ recorded)"] > 0, figures
     for state in ("asn_register/_summary", "enrol/_summary", "enrol/_edit", "enrol/desa", "worker_consent/agree",
-                  "record_kpj/_summary", "officer/menu", "my_workers/list"):
+                  "record_kpj/_summary", "officer/menu", "my_workers/list", "paper_consent/file"):
         assert state in reached, f"{state} never reached: {sorted(reached)}"
 
 
 def test_cancel_after_any_walk_leads_back_to_the_main_menu(harness: Harness) -> None:
     """Wherever a walk leaves someone, /batal (and the privacy notice if never agreed) then /menu shows the menu."""
-    @hsettings(max_examples=30, **SETTINGS)
+    @hsettings(max_examples=25, **SETTINGS)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         world = walk(harness, data, steps=25, smart=5, roles=["asn", "officer", "worker", "other"],
-                     preludes=("fresh", "agreed", "asn", "worker"))
+                     preludes=("fresh", "agreed", "asn", "enrolling", "worker"))
         walker = Walker(harness, world)
         for person in world.people:
             replies = walker.say(person, "/batal")
@@ -634,14 +675,14 @@ def test_cancel_after_any_walk_leads_back_to_the_main_menu(harness: Harness) -> 
     report(harness, "cancel walk")
 
 
-# Known bug (reported, not fixed here): the global actions check their argument with str.isdigit(), which accepts
-# digits int() refuses ("²" -> ValueError), and pass ids beyond 64 bits to the database (OverflowError on SQLite).
-# A forged callback (any Telegram client can send arbitrary callback_data) then gets the generic error reply.
-# Places: handlers/officer.py decide_asn and RecordKpj.refuse; handlers/consent.py owned_worker.
-@pytest.mark.xfail(strict=True, reason="bug: forged action ids like '²' or 2**70 crash the handler (see above)")
+# Regression: global actions once checked their argument with str.isdigit(), which accepts digits int() refuses
+# ("²") and ids beyond 64 bits (OverflowError on SQLite); a forged callback then got the generic error reply.
 @pytest.mark.parametrize("role, option", [("officer", "!asn.ok:²"), ("officer", "!asn.no:99999999999999999999"),
                                           ("officer", "!kpj:²"), ("officer", "!kpj:99999999999999999999"),
-                                          ("asn", "!w.paper:²"), ("asn", "!w.link:99999999999999999999")])
+                                          ("asn", "!w.paper:²"), ("asn", "!w.link:99999999999999999999"),
+                                          ("asn", "!pay:²"), ("asn", "!paid:99999999999999999999"),
+                                          ("asn", "!later:²"), ("officer", "!rcpt.ok:²"),
+                                          ("officer", "!rcpt.no:99999999999999999999")])
 def test_forged_action_arguments_are_refused_politely(harness: Harness, role: str, option: str) -> None:
     world = harness.new_world()
     walker = Walker(harness, world)
