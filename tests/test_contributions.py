@@ -11,7 +11,7 @@ from bot.app import App
 from bot.config import Settings
 from db.models import AuditEntry, Contribution, OutboxMessage, Receipt, Sponsorship
 from db.months import Month
-from handlers.types import Choice
+from handlers.types import Choice, File
 from tests.conftest import Clock
 from tests.people import JPEG, Person, RecordingChannel, agree_privacy, any_text
 from tests.seed import seed_sponsorships
@@ -114,6 +114,8 @@ async def test_paid_with_a_receipt_then_verified_by_an_officer(app, inbox, clock
     assert any_text(asn.last, "foto atau berkas PDF")
     await asn.upload(inbox, b"MZ\x90\x00 renamed.pdf", kind="document")
     assert any_text(asn.last, "bukan foto")
+    await asn.send(File("huge", "bukti.pdf", "application/pdf", 30 * 1024 * 1024, "document"))  # 30 MB
+    assert any_text(asn.last, "terlalu besar")
     await asn.upload(inbox, JPEG, kind="photo")
     assert any_text(asn.last, "Jumlah: Rp16.800")
     await asn.press("✅")
@@ -140,6 +142,11 @@ async def test_paid_with_a_receipt_then_verified_by_an_officer(app, inbox, clock
     await asn.press("Pekerja saya")
     assert any_text(asn.last, "Iuran dibayar: 2 bulan") and any_text(asn.last, "terlindungi ✅")
     assert any_text(asn.last, "Januari 2027, Rp16.800")
+    await asn.press("Bayar")
+    await asn.say("Nov 2026")
+    assert any_text(asn.last, "sudah tercatat dibayar")
+    assert "Januari 2027" in " ".join(o.label for o in asn.last[-1].options) or any(
+        "Jan 2027" in o.label for o in asn.last[-1].options)
 
 
 async def test_a_rejected_receipt_puts_the_months_back_with_the_reason(app, inbox, clock) -> None:
