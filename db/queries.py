@@ -160,7 +160,9 @@ async def pending_asns(session: AsyncSession, limit: int = 20) -> Sequence[Asn]:
 
 
 async def workers_awaiting_bpjs(session: AsyncSession, limit: int = 20) -> Sequence[Worker]:
-    query = select(Worker).where(Worker.status == "awaiting_bpjs").order_by(Worker.id).limit(limit)
+    # Those ready for BPJS (consent given) first: old workers still without consent never hide them.
+    query = (select(Worker).where(Worker.status == "awaiting_bpjs")
+             .order_by(Worker.consent_at.is_(None), Worker.id).limit(limit))
     return (await session.execute(query)).scalars().all()
 
 

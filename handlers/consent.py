@@ -30,6 +30,10 @@ class WorkerConsentFlow:
         if worker is None or worker.consent_at is not None:
             ctx.goto(None)
             return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
+        sponsor = await queries.sponsor_of_worker(ctx.session, worker.id)
+        if sponsor is not None and sponsor.chat_id == ctx.chat.id:  # UU PDP: the ASN cannot consent for the worker
+            ctx.goto(None)
+            return [Reply(ctx.t("consent.sponsor.refused")), await ctx.core.resume(ctx)]
         ctx.goto(self.name, "agree", {"token": token.token_hash, "worker": worker.id})
         return [await self.prompt(ctx)]
 
@@ -53,7 +57,8 @@ class WorkerConsentFlow:
         worker = await ctx.session.get(Worker, ctx.answers["worker"])
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
         ctx.goto(None)
-        if token is None or token.used_at is not None or worker is None or sponsor is None:
+        if (token is None or token.used_at is not None or worker is None or sponsor is None
+                or sponsor.chat_id == ctx.chat.id):
             return [Reply(ctx.t("consent.link_invalid")), await ctx.core.resume(ctx)]
         sponsor_chat = await ctx.session.get(Chat, sponsor.chat_id)
         if choice == DISAGREE:

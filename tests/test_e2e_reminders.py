@@ -130,12 +130,20 @@ async def seed_for_today(settings, count_: int) -> None:  # type: ignore[no-unty
     await app.stop()
 
 
-async def planned_reminders(settings) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+async def planned_reminders(settings, at_least: int = 0) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The reminder rows in the outbox, once the bot's first heartbeat has planned at least `at_least` of them."""
     app = App(settings)
-    async with app.sessions() as session:
-        rows = (await session.execute(select(OutboxMessage.address, OutboxMessage.key))).all()
-    await app.engine.dispose()
-    return {(row.address, row.key) for row in rows if row.key.startswith("reminder:")}
+    try:
+        for _ in range(600):
+            async with app.read_sessions() as session:
+                rows = (await session.execute(select(OutboxMessage.address, OutboxMessage.key)
+                                              .where(OutboxMessage.key.like("reminder:%")))).all()
+            if len(rows) >= at_least:
+                return {(row.address, row.key) for row in rows}
+            await asyncio.sleep(0.1)  # the bot process plans in its own time; this only polls its progress
+        raise AssertionError(f"only {len(rows)} reminders planned, expected {at_least}")
+    finally:
+        await app.engine.dispose()
 
 
 async def test_kill_9_while_sending_10000_reminders_loses_none(db_url, tmp_path, standin) -> None:
@@ -155,10 +163,10 @@ async def test_kill_9_while_sending_10000_reminders_loses_none(db_url, tmp_path,
                             .where(OutboxMessage.status == "sending"))
     await app.engine.dispose()
     planned = await planned_reminders(settings)
-    assert len(planned) >= 10_000
     second = start_bot(env)
     try:
         await wait_healthy(port, second)
+        planned = await planned_reminders(settings, at_least=10_000)  # one per sponsorship, whatever the date
         await standin.wait_until(lambda: len({r["chat_id"] for r in standin.sent if r["method"] == "sendMessage"})
                                  >= 10_000 and _delivered(standin) >= len(planned), timeout=240)
     finally:
@@ -186,7 +194,7 @@ async def test_429_storms_and_the_rate_limit_lose_nothing(db_url, tmp_path, stan
     process = start_bot(env)
     try:
         await wait_healthy(settings.server.port, process)
-        planned = await planned_reminders(settings)
+        planned = await planned_reminders(settings, at_least=300)
         await standin.wait_until(lambda: _delivered(standin) >= len(planned), timeout=120)
     finally:
         process.send_signal(signal.SIGTERM)
@@ -206,7 +214,7 @@ async def test_two_processes_on_one_database_send_nothing_twice(db_url, tmp_path
             processes.append((start_bot(bot_env(db_url, tmp_path, standin, port)), port))
         for process, port in processes:
             await wait_healthy(port, process)
-        planned = await planned_reminders(settings)
+        planned = await planned_reminders(settings, at_least=2000)
         await standin.wait_until(lambda: _delivered(standin) >= len(planned), timeout=120)
         await asyncio.sleep(1.0)  # a second process sending a duplicate would do it within this window
     finally:

@@ -156,6 +156,8 @@ async def test_the_whole_enrolment_consent_and_kpj(app: App, inbox: RecordingCha
     link = inbox.inbox["asn"][-1].text
     assert "https://t.me/tuwai_test_bot?start=c_" in link
     token = link.split("start=")[1].split()[0]
+    await asn.say(f"/start {token}")  # the sponsor cannot consent for the worker
+    assert any_text(asn.last, "bukan oleh penjamin")
     worker_person = Person(app, "worker")
     await worker_person.say(f"/start {token}")
     assert any_text(worker_person.last, "Rahmat Hidayat") and any_text(worker_person.last, "1377********0003")
