@@ -618,7 +618,7 @@ def report(harness: Harness, title: str) -> dict[str, int]:
 
 def test_random_walks_never_break(harness: Harness) -> None:
     """Mostly chaos (anything a person or a client can send), some purposeful steps so flows get entered."""
-    @hsettings(max_examples=40, **SETTINGS)
+    @hsettings(max_examples=35, **SETTINGS)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         walk(harness, data, steps=35, smart=3, roles=["asn", "asn", "officer", "worker", "other"],
@@ -651,7 +651,7 @@ def test_biased_walks_reach_the_deep_states(harness: Harness) -> None:
 
 def test_cancel_after_any_walk_leads_back_to_the_main_menu(harness: Harness) -> None:
     """Wherever a walk leaves someone, /batal (and the privacy notice if never agreed) then /menu shows the menu."""
-    @hsettings(max_examples=25, **SETTINGS)
+    @hsettings(max_examples=20, **SETTINGS)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         world = walk(harness, data, steps=25, smart=5, roles=["asn", "officer", "worker", "other"],
