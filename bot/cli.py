@@ -30,7 +30,6 @@ from bot.payments_import import PaymentsError, apply_payments, plan_payments, re
 from bot.roster import RosterError, read_roster
 from db import queries
 from db.engine import session_factory
-from db.ledger import LedgerRules, indonesian_holidays
 from db.models import Asn, Contribution, Officer, Sponsorship, Worker
 from db.wilayah import load_wilayah
 
@@ -185,17 +184,11 @@ async def import_roster(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def ledger_rules(settings: Settings) -> LedgerRules:
-    contributions = settings.program.contributions
-    return LedgerRules(contributions.schedule(), frozenset(settings.program.transport_occupations),
-                       contributions.due_day, indonesian_holidays())
-
-
 async def import_payments(settings: Settings, args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise UserError(f"File not found: {args.file}")
     today = payments_import.programme_today(settings.program.timezone)
-    rules = ledger_rules(settings)
+    rules = settings.program.ledger_rules()
     app = App(settings)
     aborted = False
     try:

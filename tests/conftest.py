@@ -101,3 +101,22 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return make_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: Clock):
+    """The real app on the test's database and clock, its outbox delivering to a RecordingChannel ("console")."""
+    from bot.app import App
+    from tests.people import RecordingChannel
+
+    app = App(settings, clock=clock)
+    await app.prepare()
+    app.add_channel(RecordingChannel())
+    yield app
+    await app.stop()
+
+
+@pytest.fixture
+def inbox(app: Any) -> Any:
+    """What the outbox delivered, per address."""
+    return app.channels["console"]

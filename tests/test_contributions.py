@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.config import Settings
 from db.models import AuditEntry, Contribution, OutboxMessage, Receipt, Sponsorship
 from db.months import Month
 from handlers.types import Choice, File
 from tests.conftest import Clock
-from tests.people import JPEG, Person, RecordingChannel, agree_privacy, any_text
+from tests.people import JPEG, Person, agree_privacy, any_text
 from tests.seed import seed_sponsorships
 
 WIB = 7  # hours ahead of UTC
@@ -22,20 +20,6 @@ WIB = 7  # hours ahead of UTC
 def at(day: date, hour: int = 9) -> datetime:
     """`hour` o'clock in the programme's time zone (WIB) on `day`, as UTC."""
     return datetime(day.year, day.month, day.day, hour - WIB if hour >= WIB else 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: Clock):
-    app = App(settings, clock=clock)
-    await app.prepare()
-    app.add_channel(RecordingChannel())
-    yield app
-    await app.stop()
-
-
-@pytest.fixture
-def inbox(app: App) -> RecordingChannel:
-    return app.channels["console"]  # type: ignore[return-value]
 
 
 async def seed(app: App, start: date, count: int = 1, occupation: str = "nelayan") -> list[int]:

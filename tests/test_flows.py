@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
@@ -14,20 +13,6 @@ from handlers.types import Choice, Contact, File, Location, Text
 from tests.conftest import Clock, make_settings
 from tests.people import JPEG, NIK_FEMALE, NIK_MALE, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text, \
     register_asn
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: Clock):
-    app = App(settings, clock=clock)
-    await app.prepare()
-    app.add_channel(RecordingChannel())
-    yield app
-    await app.stop()
-
-
-@pytest.fixture
-def inbox(app: App) -> RecordingChannel:
-    return app.channels["console"]  # type: ignore[return-value]
 
 
 async def deliver(app: App) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot import payments_import
 from bot.app import App
-from bot.cli import ledger_rules, main
+from bot.cli import main
 from bot.config import load_settings
 from bot.payments_import import PaymentsError, parse_amount, read_payments
 from db.engine import create_engine, session_factory
@@ -71,7 +71,7 @@ async def seed(config: Path) -> None:
         session.add_all(sponsorships.values())
         await session.flush()
         await ensure_months(session, sponsorship=sponsorships[NELAYAN], worker=workers[NELAYAN],
-                            months=Month(2026, 9).until(Month(2026, 11)), rules=ledger_rules(settings))
+                            months=Month(2026, 9).until(Month(2026, 11)), rules=settings.program.ledger_rules())
         for month, status, paid_on, source in ((Month(2026, 9), "paid", date(2026, 9, 10), "receipt"),
                                                (Month(2026, 10), "paid_unverified", None, None)):
             row = (await session.execute(select(Contribution).where(
