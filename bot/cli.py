@@ -127,7 +127,7 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.WARNING)  # the terminal is the conversation; only problems interrupt it
     app = App(settings)
     await app.prepare()
-    app.add_channel(ConsoleChannel())
+    app.add_channel(ConsoleChannel(args.address))
     app.start_delivery()
     print(HELP)
     print("Ketik /start untuk mulai. (Type /start to begin.)\n")

@@ -136,7 +136,10 @@ class Deliverer:
 
     async def _claim(self) -> list[OutboxMessage]:
         now = self.clock()
-        channels = list(self.channels)
+        # A channel may serve one person only (the terminal of `tuwai chat --as X`): it takes only their messages.
+        mine = or_(*[and_(OutboxMessage.channel == name, OutboxMessage.address == channel.only_address)
+                     if getattr(channel, "only_address", None) else OutboxMessage.channel == name
+                     for name, channel in self.channels.items()])
         due = or_(and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
                   and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - self.lease))
         if not self.sending_hours(now):  # reminders wait for the morning; notifications and replies do not
@@ -144,7 +147,7 @@ class Deliverer:
         if self._in_flight:  # never take back a row this process is still sending, however slow the channel
             due = and_(due, OutboxMessage.id.notin_(self._in_flight))
         async with self.sessions() as session, session.begin():
-            ids = (select(OutboxMessage.id).where(due, OutboxMessage.channel.in_(channels))
+            ids = (select(OutboxMessage.id).where(due, mine)
                    .order_by(OutboxMessage.id).limit(self.batch_size).with_for_update(skip_locked=True))
             claimed = await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id.in_(ids.scalar_subquery()), due)

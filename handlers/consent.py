@@ -145,7 +145,7 @@ async def new_link_action(ctx: Ctx, arg: str) -> list[Reply]:
     if worker.consent_at is not None:
         return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
     await send_consent_link(ctx, worker)
-    return [Reply(ctx.t("consent.link_sent"))]
+    return [Reply(ctx.t("consent.link_sent")), await ctx.core.resume(ctx)]
 
 
 async def paper_action(ctx: Ctx, arg: str) -> list[Reply]:

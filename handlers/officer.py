@@ -16,7 +16,7 @@ from handlers.my_workers import worker_status
 from handlers.parsers import Invalid, parse_date, parse_kpj
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
 
-PENDING, BPJS, ARREARS, STATS, MENU = "pending", "bpjs", "arrears", "stats", "menu"
+PENDING, BPJS, ARREARS, STATS, MENU, OFFICER_MENU = "pending", "bpjs", "arrears", "stats", "menu", "officer_menu"
 
 
 async def refuse_non_officer(ctx: Ctx, action: str, target: str | None = None) -> list[Reply] | None:
@@ -39,6 +39,11 @@ class OfficerMenu:
         return [await self.prompt(ctx)]
 
     async def prompt(self, ctx: Ctx) -> Reply:
+        # The lists are screens of their own, so their buttons can also be chosen by number on text channels.
+        if ctx.chat.step in (PENDING, BPJS):
+            listing = await (pending_list(ctx) if ctx.chat.step == PENDING else bpjs_list(ctx))
+            return Reply(listing.text, listing.options + (Option(OFFICER_MENU, ctx.t("officer.nav.back")),),
+                         Expect.OPTION)
         options = (Option(PENDING, ctx.t("officer.pending_asns")), Option(BPJS, ctx.t("officer.awaiting_bpjs")),
                    Option(ARREARS, ctx.t("officer.arrears")), Option(STATS, ctx.t("officer.stats")),
                    Option(MENU, ctx.t("form.back_to_menu")))
@@ -53,10 +58,9 @@ class OfficerMenu:
         if choice == MENU:
             ctx.goto(None)
             return [await ctx.core.resume(ctx)]
-        if choice == PENDING:
-            return [await pending_list(ctx), await self.prompt(ctx)]
-        if choice == BPJS:
-            return [await bpjs_list(ctx), await self.prompt(ctx)]
+        if choice in (PENDING, BPJS, OFFICER_MENU):
+            ctx.chat.step = "menu" if choice == OFFICER_MENU else choice
+            return [await self.prompt(ctx)]
         if choice == ARREARS:
             return [*await ctx.core.commands["arrears"](ctx, ""), await self.prompt(ctx)]
         if choice == STATS:
@@ -109,7 +113,7 @@ async def decide_asn(ctx: Ctx, arg: str, approve: bool) -> list[Reply]:
     chat = await ctx.session.get(Chat, asn.chat_id)
     await ctx.notify_chat(chat, key=f"asn_decided:{asn.id}:{asn.status}:{ctx.now.timestamp():.0f}",
                           text_key=f"asn.{asn.status}_by_officer", name=asn.name)
-    return [Reply(ctx.t(f"officer.asn_{asn.status}", name=asn.name))]
+    return [Reply(ctx.t(f"officer.asn_{asn.status}", name=asn.name)), await ctx.core.resume(ctx)]
 
 
 async def approve_action(ctx: Ctx, arg: str) -> list[Reply]:

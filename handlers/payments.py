@@ -229,7 +229,7 @@ async def later_action(ctx: Ctx, arg: str) -> list[Reply]:
                           amount=format_rupiah(row.amount), due=lambda t: format_date(row.due_date, t.language),
                           options=((f"!paid:{row.id}", "reminder.paid"), (f"!later:{row.id}", "reminder.later")),
                           not_before=at, quiet=True)
-    return [Reply(ctx.t("reminder.snoozed", time=settings.send_from.strftime("%H:%M")))]
+    return [Reply(ctx.t("reminder.snoozed", time=settings.send_from.strftime("%H:%M"))), await ctx.core.resume(ctx)]
 
 
 async def decide_receipt(ctx: Ctx, arg: str, *, verified: bool, reason: str | None = None) -> list[Reply]:
@@ -257,12 +257,12 @@ async def decide_receipt(ctx: Ctx, arg: str, *, verified: bool, reason: str | No
         await ctx.notify_chat(chat, key=f"receipt_{receipt.status}:{receipt.id}",
                               text_key=f"payment.{receipt.status}_for_asn", name=worker.name, reason=reason or "",
                               months=lambda t: ", ".join(month_name(m, t.language) for m in months))
-    return [Reply(ctx.t(f"officer.receipt_{receipt.status}", id=receipt.id))]
+    return [Reply(ctx.t(f"officer.receipt_{receipt.status}", id=receipt.id))]  # the caller adds the prompt
 
 
 async def verify_action(ctx: Ctx, arg: str) -> list[Reply]:
     refusal = await refuse_non_officer(ctx, "receipt_verify", f"receipt:{arg}")
-    return refusal or await decide_receipt(ctx, arg, verified=True)
+    return refusal or [*await decide_receipt(ctx, arg, verified=True), await ctx.core.resume(ctx)]
 
 
 async def reject_action(ctx: Ctx, arg: str) -> list[Reply]:

@@ -379,3 +379,17 @@ async def test_a_phone_can_be_shared_as_a_contact(app: App) -> None:
     assert any_text(person.last, "bukan nomor HP")
     await person.send(Contact("6281234567890"))
     assert "+62812*****890" in person.last[-1].text
+
+
+async def test_an_officer_on_a_text_channel_approves_by_typing_numbers(app: App, inbox: RecordingChannel) -> None:
+    await register_asn(Person(app, "asn"))
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await officer.say("/petugas")
+    await officer.say("1")  # "ASN menunggu"
+    assert "Rahmat Hidayat" in officer.last[-1].text
+    await officer.say("1")  # "Setujui #1", typed as on WhatsApp or in the terminal
+    assert any_text(officer.last, "disetujui")
+    assert "Tidak ada pendaftaran ASN yang menunggu" in officer.last[-1].text  # the list, now empty
+    async with app.sessions() as session:
+        assert (await session.execute(select(Asn.status))).scalar_one() == "approved"

@@ -44,12 +44,13 @@ def event_from_line(address: str, line: str) -> Event:
 class ConsoleChannel:
     name = "console"
 
-    def __init__(self, write: Callable[[str], None] = print) -> None:
+    def __init__(self, address: str, write: Callable[[str], None] = print) -> None:
+        self.only_address = address  # this terminal is one person: others' messages wait for their own terminal
         self.write = write
         self.up = True
 
     async def send(self, address: str, reply: Reply) -> None:
-        self.write(f"\n📨 [{address}]\n{render(reply)}\n")
+        self.write(f"\n📨 {render(reply)}\n")
 
     async def fetch_file(self, ref: str, max_bytes: int) -> bytes:
         def read() -> bytes:
