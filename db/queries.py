@@ -90,10 +90,22 @@ def outbox_row(*, key: str, channel: str, address: str, payload: dict[str, Any],
             "attempts": 0, "next_attempt_at": not_before or now, "created_at": now, "quiet": quiet}
 
 
+async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of these outbox keys exist already (in chunks, within every database's parameter limit)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 900):
+        chunk = keys[start:start + 900]
+        found |= set((await session.execute(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk))))
+                     .scalars())
+    return found
+
+
 async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Many outbox rows in one statement; keys that exist already are skipped."""
     if rows:
-        await session.execute(_insert(session, OutboxMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
+        # The table, not the mapped class: a plain executemany, without the ORM's bulk bookkeeping per row.
+        await session.execute(_insert(session, OutboxMessage.__table__).on_conflict_do_nothing(
+            index_elements=["key"]), rows)
 
 
 async def audit(session: AsyncSession, *, actor: str, action: str, target: str | None, now: datetime,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from babel.dates import format_date as babel_date
@@ -13,6 +14,7 @@ from db.months import Month
 LOCALES = {"id": "id_ID", "en": "en_GB"}
 
 
+@functools.lru_cache(maxsize=4096)  # Babel is slow and 100,000 reminders share a handful of dates
 def format_date(value: date, language: str) -> str:
     """17 Agustus 1975 / 17 August 1975."""
     return babel_date(value, format="d MMMM y", locale=LOCALES.get(language, "id_ID"))
@@ -22,6 +24,7 @@ def format_datetime(value: datetime, language: str, tz: str) -> str:
     return babel_datetime(value, format="d MMMM y HH:mm", tzinfo=_zone(tz), locale=LOCALES.get(language, "id_ID"))
 
 
+@functools.lru_cache(maxsize=1024)
 def format_rupiah(amount: int) -> str:
     """Rp16.800, whatever the person's language: the programme's currency is always written the Indonesian way."""
     return "Rp" + format_decimal(amount, locale="id_ID")

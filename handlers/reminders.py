@@ -129,10 +129,11 @@ class Planner:
         current = Month.of(today)
         latest_past_due = current if self.rules.due(current) < today else current - 1
         pending: list[dict[str, Any]] = []
+        candidates: list[tuple[str, Any, int, int, int]] = []
         group: list[Any] = []
         translators: dict[str, Translator] = {}
 
-        async def flush_group() -> None:
+        def flush_group() -> None:
             if not group:
                 return
             past_due = [row.period for row in group if row.due_date < today]
@@ -144,24 +145,29 @@ class Planner:
             current_points = [(row, offset) for row, offset in current_points if offset is not None]
             if current_points:
                 row, offset = current_points[-1]
-                language = row.language if row.language in ("id", "en") else "id"
-                t = translators.setdefault(language, Translator(self.core.catalog, language))
                 others = len([m for m in past_due if m != row.period])
-                pending.append(queries.outbox_row(
-                    key=f"reminder:{row.sponsorship_id}:{row.period.key()}:{offset}", channel=row.channel,
-                    address=row.address, payload=self._reminder(t, row, offset, streak, others), now=now,
-                    quiet=True))
+                candidates.append((f"reminder:{row.sponsorship_id}:{row.period.key()}:{offset}", row, offset, streak,
+                                   others))
             group.clear()
+
+        for row in await session.execute(query):
+            if group and group[0].sponsorship_id != row.sponsorship_id:
+                flush_group()
+            group.append(row)
+        flush_group()
+        # Only reminders not queued before are written out: planning again every heartbeat costs one lookup.
+        known = await queries.existing_keys(session, [key for key, *_ in candidates])
+        for key, row, offset, streak, others in candidates:
+            if key in known:
+                continue
+            language = row.language if row.language in ("id", "en") else "id"
+            t = translators.setdefault(language, Translator(self.core.catalog, language))
+            pending.append(queries.outbox_row(key=key, channel=row.channel, address=row.address, now=now,
+                                              payload=self._reminder(t, row, offset, streak, others), quiet=True))
             if len(pending) >= CHUNK:
                 await queries.enqueue_many(session, pending)
                 report.reminders += len(pending)
                 pending.clear()
-
-        for row in await session.execute(query):
-            if group and group[0].sponsorship_id != row.sponsorship_id:
-                await flush_group()
-            group.append(row)
-        await flush_group()
         await queries.enqueue_many(session, pending)
         report.reminders += len(pending)
 
