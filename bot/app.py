@@ -53,7 +53,8 @@ class App:
         self.core = install(Core(
             sessions=self.sessions, catalog=self.catalog, program=settings.program, services=self,
             officers=settings.officers.addresses(), clock=self.clock, files_dir=settings.files_dir,
-            max_file_bytes=settings.storage.max_file_mb * 1024 * 1024))
+            max_file_bytes=settings.storage.max_file_mb * 1024 * 1024,
+            lanes=1 if self.engine.dialect.name == "sqlite" else 4))
         self.planner = Planner(self.core, self.core.rules)
         out = settings.outbox
         self.deliverer = Deliverer(

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -140,7 +141,7 @@ class Core:
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], catalog: Catalog, program: ProgramSettings,
                  services: Services, officers: set[tuple[str, str]] | None = None, clock: Clock | None = None,
                  files_dir: Path = Path("data/files"), max_file_bytes: int = 10 * 1024 * 1024,
-                 max_batch: int = 64) -> None:
+                 max_batch: int = 64, lanes: int = 1) -> None:
         self.sessions = sessions
         self.catalog = catalog
         self.program = program
@@ -155,8 +156,11 @@ class Core:
         self.flows: dict[str, Flow] = {}
         self.actions: dict[str, Action] = {}
         self.commands: dict[str, Action] = {}  # commands that flows add (e.g. /tunggakan for officers)
-        self._queue: asyncio.Queue[tuple[Event, asyncio.Future[list[Reply] | None]]] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
+        # One writer per lane; a person always lands in the same lane, so their events keep their order. SQLite has
+        # one writer anyway (1 lane); PostgreSQL commits several batches at once.
+        self._queues: list[asyncio.Queue[tuple[Event, asyncio.Future[list[Reply] | None]]]] = [
+            asyncio.Queue() for _ in range(max(1, lanes))]
+        self._writers: list[asyncio.Task[None]] = []
         self.counters = {"events": 0, "duplicates": 0, "errors": 0, "batches": 0}
 
     # -- registration of flows and global actions ------------------------------------------------------------------
@@ -181,26 +185,28 @@ class Core:
     # -- the writer: group commit ----------------------------------------------------------------------------------
     async def handle(self, event: Event) -> list[Reply] | None:
         """Process one event; None when it was a duplicate. Returns after the state change is committed."""
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write_loop(), name="tuwai-writer")
-        future: asyncio.Future[list[Reply] | None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((event, future))
+        loop = asyncio.get_running_loop()
+        if not self._writers or any(writer.done() for writer in self._writers):
+            for writer in self._writers:
+                writer.cancel()
+            self._writers = [loop.create_task(self._write_loop(queue), name=f"tuwai-writer-{lane}")
+                             for lane, queue in enumerate(self._queues)]
+        future: asyncio.Future[list[Reply] | None] = loop.create_future()
+        lane = zlib.crc32(f"{event.channel}:{event.address}".encode()) % len(self._queues)
+        await self._queues[lane].put((event, future))
         return await future
 
     async def close(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-            try:
-                await self._writer
-            except asyncio.CancelledError:
-                pass
-            self._writer = None
+        for writer in self._writers:
+            writer.cancel()
+        await asyncio.gather(*self._writers, return_exceptions=True)
+        self._writers = []
 
-    async def _write_loop(self) -> None:
+    async def _write_loop(self, queue: asyncio.Queue[tuple[Event, asyncio.Future[list[Reply] | None]]]) -> None:
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            batch = [await queue.get()]
+            while len(batch) < self.max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
             await self._run_batch(batch)
 
     async def _run_batch(self, batch: list[tuple[Event, asyncio.Future[list[Reply] | None]]]) -> None:
