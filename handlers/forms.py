@@ -6,6 +6,8 @@ summary goes back to one field and returns to the summary; fields that depend on
 
 from __future__ import annotations
 
+import abc
+
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +47,7 @@ class Field:
     editable: bool = True
 
 
-class Form:
+class Form(abc.ABC):
     """A flow made of fields. Subclasses give `fields`, `title` and `commit`, and may refuse to `begin`."""
 
     name: str
@@ -60,8 +62,9 @@ class Form:
         """Answers known before the first field (e.g. which worker an officer is recording)."""
         return {}
 
+    @abc.abstractmethod
     async def commit(self, ctx: Ctx) -> list[Reply]:
-        raise NotImplementedError  # every form defines how its answers are stored
+        """Store the answers (one transaction with the rest of the event) and say what happened."""
 
     async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
         reason = await self.refuse(ctx, arg)
