@@ -33,7 +33,7 @@ MAX_LABEL = 24  # Telegram shows about this much of a button; WhatsApp list rows
 MAX_OPTION_ID_BYTES = 60  # callback_data is 64 bytes; the core adds the conversation version
 
 # Steps of the flows that are not forms (forms are checked against their own fields).
-PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"}, "officer": {"menu"}, "worker_consent": {"agree"}}
+PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"}, "officer": {"menu", "pending", "bpjs"}, "worker_consent": {"agree"}}
 
 COMMANDS = ("/start", "/menu", "/batal", "/bantuan", "/bahasa", "/petugas", "/start c_bogus", "/unknown",
             "batal", "menu", "/start@TuWaiBot", "/bahasa en", "/")
@@ -632,7 +632,8 @@ def test_random_walks_never_break(harness: Harness) -> None:
 
 def test_biased_walks_reach_the_deep_states(harness: Harness) -> None:
     """Mostly pressing the buttons of the latest prompt and typing valid values: enrolment, consent, KPJ happen."""
-    @hsettings(max_examples=30, **SETTINGS)
+    # Derandomized: the same walks every run, so "the deep states were reached" never depends on luck.
+    @hsettings(max_examples=30, derandomize=True, **SETTINGS)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         walk(harness, data, steps=45, min_steps=25, smart=9,
