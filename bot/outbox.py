@@ -44,21 +44,28 @@ class RateLimiter:
         self.sleep = sleep
         self._next_global = 0.0
         self._next_chat: dict[str, float] = {}
+        self._gate = asyncio.Lock()
 
     async def acquire(self, address: str) -> None:
         while True:
-            now = self.monotonic()
             ready = self._next_chat.get(address, 0.0)
-            if ready > now:  # this chat must wait; check again when it may go
-                await self.sleep(ready - now)
+            if ready > self.monotonic():  # this chat must wait; the others go on meanwhile
+                await self.sleep(ready - self.monotonic())
                 continue
-            slot = max(now, self._next_global)
-            self._next_global = slot + self.interval
-            self._next_chat[address] = slot + self.chat_interval
+            if self.interval:
+                # One send at a time through the overall gate, spaced from the previous send's real moment: when the
+                # machine is busy and the loop runs late, the sends that were due do not go out in a burst.
+                async with self._gate:
+                    wait = self._next_global - self.monotonic()
+                    if wait > 0:
+                        await self.sleep(wait)
+                    self._next_global = self.monotonic() + self.interval
+            now = self.monotonic()
+            if self._next_chat.get(address, 0.0) > now:  # a 429 paused this chat while we waited: wait again
+                continue
+            self._next_chat[address] = now + self.chat_interval
             if len(self._next_chat) > 100_000:  # forget chats whose slot has long passed
                 self._next_chat = {a: t for a, t in self._next_chat.items() if t > now}
-            if slot > now:
-                await self.sleep(slot - now)
             return
 
     def pause(self, address: str, seconds: float) -> None:
