@@ -1,35 +1,37 @@
-"""The channel-neutral conversation core: one event in, replies out, state in the database.
+"""The channel-neutral conversation core: routing each event to its flow, and the commands that work anywhere.
 
-Events are processed in batches by one writer (group commit): every event of a batch runs in its own savepoint
-inside one transaction, and the replies are released only after that transaction commits. Durability is kept,
-and the per-transaction cost of SQLite is shared by every person who wrote in the same instant.
+The reply path, top to bottom: `Core.handle` hands the event to the group-commit writer (`handlers.writer`), which
+calls `Core._process` inside the batch's transaction; `_process` routes the event (`_route`: commands, global
+buttons, the privacy notice, stale buttons, typed choices) to the person's current flow and returns its replies,
+which the writer releases once the transaction has committed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import hashlib
 import json
 import logging
-import os
-import secrets
-import zlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import queries
-from db.models import Asn, Chat, StoredFile
+from db.models import Chat, StoredFile
+from handlers.choices import match_option
+from handlers.context import Action, Ctx, Flow, Services
 from handlers.i18n import Catalog, Translator
 from handlers.parsers import Invalid
 from handlers.settings import ProgramSettings
-from handlers.types import GLOBAL, Choice, Event, Expect, File, Option, Payload, Reply, Text, record_id, reply_to_payload
+from handlers.types import GLOBAL, Choice, Event, Expect, File, Reply, Text
+from handlers.uploads import check_upload, store_upload
+from handlers.writer import GroupWriter
+
+__all__ = ["Core", "Ctx", "Flow", "Services", "Action", "match_option", "parse_command", "MAX_TEXT"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,99 +42,6 @@ COMMANDS = {"start": "start", "mulai": "start", "menu": "menu", "batal": "cancel
 # Words that work as commands when typed alone, for channels without slash commands (WhatsApp).
 PLAIN_WORDS = {"menu", "batal", "cancel", "bantuan", "help", "bahasa", "language"}
 MAX_TEXT = 4096
-
-
-class Services(Protocol):
-    """What the channels lend the core: files and deep links."""
-
-    async def fetch_file(self, channel: str, ref: str, max_bytes: int) -> bytes: ...
-
-    def deep_link(self, channel: str, payload: str) -> str | None: ...
-
-
-class Flow(Protocol):
-    name: str
-
-    async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]: ...
-
-    async def prompt(self, ctx: Ctx) -> Reply: ...
-
-    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]: ...
-
-
-Action = Callable[["Ctx", str], Awaitable[list[Reply]]]
-
-
-@dataclass
-class Ctx:
-    """Everything a flow needs for one event: the transaction, the person, the clock and the catalogue."""
-
-    core: Core
-    session: AsyncSession
-    chat: Chat
-    event: Event
-    now: datetime
-    t: Translator
-    answers: dict[str, Any]
-    _cache: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def program(self) -> ProgramSettings:
-        return self.core.program
-
-    @property
-    def today(self) -> date:
-        return self.now.astimezone(self.core.zone).date()
-
-    @property
-    def actor(self) -> str:
-        return f"{self.chat.channel}:{self.chat.address}"
-
-    def goto(self, flow: str | None, step: str | None = None, answers: dict[str, Any] | None = None) -> None:
-        self.chat.flow, self.chat.step = flow, step
-        self.answers = dict(answers or {})
-
-    async def asn(self) -> Asn | None:
-        if "asn" not in self._cache:
-            self._cache["asn"] = await queries.asn_of_chat(self.session, self.chat.id)
-        return self._cache["asn"]
-
-    def remember_asn(self, asn: Asn) -> None:
-        self._cache["asn"] = asn
-
-    async def is_officer(self) -> bool:
-        return await self.core.is_officer(self.session, self.chat.channel, self.chat.address)
-
-    async def notify(self, *, key: str, channel: str, address: str, text_key: str,
-                     options: tuple[tuple[str, str], ...] = (), attachment: dict[str, str] | None = None,
-                     not_before: datetime | None = None, quiet: bool = False, **params: Any) -> None:
-        """Queue a message for someone else, in their language, through the outbox."""
-        language = await queries.chat_language(self.session, channel=channel, address=address)
-        t = Translator(self.core.catalog, language)
-        text = t(text_key, **{k: (v(t) if callable(v) else v) for k, v in params.items()})
-        reply = Reply(text, tuple(Option(oid, t(lkey)) for oid, lkey in options),
-                      Expect.OPTION if options else Expect.NOTHING, extra=attachment or {})
-        await queries.enqueue(self.session, key=key, channel=channel, address=address,
-                              payload=reply_to_payload(reply), now=self.now, not_before=not_before, quiet=quiet)
-
-    async def notify_chat(self, chat: Chat, **kwargs: Any) -> None:
-        await self.notify(channel=chat.channel, address=chat.address, **kwargs)
-
-    async def notify_officers(self, *, key: str, text_key: str, options: tuple[tuple[str, str], ...] = (),
-                              **params: Any) -> None:
-        for channel, address in sorted(await self.core.officers(self.session)):
-            await self.notify(key=f"{key}:{channel}:{address}", channel=channel, address=address,
-                              text_key=text_key, options=options, **params)
-
-    def local(self, moment: datetime) -> datetime:
-        return moment.astimezone(self.core.zone)
-
-    async def save_file(self, upload: File, purpose: str) -> StoredFile:
-        """Download an upload from the channel and keep it outside anything served, under a random name."""
-        return await self.core.save_file(self, upload, purpose)
-
-    def deep_link(self, payload: str) -> str | None:
-        return self.core.services.deep_link(self.chat.channel, payload)
 
 
 class Core:
@@ -156,12 +65,9 @@ class Core:
         self.flows: dict[str, Flow] = {}
         self.actions: dict[str, Action] = {}
         self.commands: dict[str, Action] = {}  # commands that flows add (e.g. /tunggakan for officers)
-        # One writer per lane; a person always lands in the same lane, so their events keep their order. SQLite has
-        # one writer anyway (1 lane); PostgreSQL commits several batches at once.
-        self._queues: list[asyncio.Queue[tuple[Event, asyncio.Future[list[Reply] | None]]]] = [
-            asyncio.Queue() for _ in range(max(1, lanes))]
-        self._writers: list[asyncio.Task[None]] = []
         self.counters = {"events": 0, "duplicates": 0, "errors": 0, "batches": 0}
+        self.writer = GroupWriter(sessions=sessions, process=self._process, clock=self.clock, sorry=self._sorry,
+                                  counters=self.counters, max_batch=max_batch, lanes=lanes)
 
     # -- registration of flows and global actions ------------------------------------------------------------------
     def add_flow(self, flow: Flow) -> None:
@@ -185,81 +91,10 @@ class Core:
     # -- the writer: group commit ----------------------------------------------------------------------------------
     async def handle(self, event: Event) -> list[Reply] | None:
         """Process one event; None when it was a duplicate. Returns after the state change is committed."""
-        loop = asyncio.get_running_loop()
-        if not self._writers or any(writer.done() for writer in self._writers):
-            for writer in self._writers:
-                writer.cancel()
-            self._writers = [loop.create_task(self._write_loop(queue), name=f"tuwai-writer-{lane}")
-                             for lane, queue in enumerate(self._queues)]
-        future: asyncio.Future[list[Reply] | None] = loop.create_future()
-        lane = zlib.crc32(f"{event.channel}:{event.address}".encode()) % len(self._queues)
-        await self._queues[lane].put((event, future))
-        return await future
+        return await self.writer.handle(event)
 
     async def close(self) -> None:
-        for writer in self._writers:
-            writer.cancel()
-        await asyncio.gather(*self._writers, return_exceptions=True)
-        self._writers = []
-
-    async def _write_loop(self, queue: asyncio.Queue[tuple[Event, asyncio.Future[list[Reply] | None]]]) -> None:
-        while True:
-            batch = [await queue.get()]
-            while len(batch) < self.max_batch and not queue.empty():
-                batch.append(queue.get_nowait())
-            await self._run_batch(batch)
-
-    async def _run_batch(self, batch: list[tuple[Event, asyncio.Future[list[Reply] | None]]]) -> None:
-        self.counters["batches"] += 1
-        events = [event for event, _ in batch]
-        try:
-            async with self.sessions() as session, session.begin():
-                results = await self._process_batch(session, events)
-        except Exception:
-            # One event failed (a bug, a conflict) or the commit did: nothing of the batch was kept. Run each
-            # event again on its own, so only the one that fails gets the apology.
-            if len(events) == 1:
-                results = [await self._failed(events[0])]
-            else:
-                logger.warning("a batch of %d events failed; processing them one by one", len(events))
-                results = [await self._process_alone(event) for event in events]
-        self.counters["events"] += sum(1 for result in results if result is not None)
-        for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():
-                future.set_result(result)
-
-    async def _process_batch(self, session: AsyncSession, events: list[Event]) -> list[list[Reply] | None]:
-        """Every event of the batch in one transaction: few statements per event, one commit for all."""
-        now = self.clock()
-        seen = await queries.processed_among(session, [(e.channel, e.event_id) for e in events])
-        chats = await queries.chats_for_update(session, [(e.channel, e.address) for e in events])
-        results: list[list[Reply] | None] = []
-        for event in events:
-            if (event.channel, event.event_id) in seen:  # delivered twice: processed once
-                self.counters["duplicates"] += 1
-                results.append(None)
-                continue
-            seen.add((event.channel, event.event_id))
-            key = (event.channel, event.address)
-            if key not in chats:
-                chats[key] = await queries.create_chat(session, channel=event.channel, address=event.address, now=now)
-            results.append(await self._process(session, event, chats[key], now))
-        await queries.mark_processed(session, [(e.channel, e.event_id) for e, r in zip(events, results, strict=True)
-                                               if r is not None], now=now)
-        return results
-
-    async def _process_alone(self, event: Event) -> list[Reply] | None:
-        try:
-            async with self.sessions() as session, session.begin():
-                return (await self._process_batch(session, [event]))[0]
-        except Exception:
-            return await self._failed(event)
-
-    async def _failed(self, event: Event) -> list[Reply]:
-        """The event cannot be processed: log it (masked), keep the person's state as it was, apologise."""
-        logger.exception("event %s/%s failed", event.channel, event.event_id)
-        self.counters["errors"] += 1
-        return [self._sorry(event)]
+        await self.writer.close()
 
     def _sorry(self, event: Event) -> Reply:
         return Reply(self.catalog.text("id", "common.error") + "\n\n" + self.catalog.text("en", "common.error"))
@@ -365,37 +200,9 @@ class Core:
         if upload.size is not None and upload.size > self.max_file_bytes:
             raise Invalid("file.too_big", max_mb=self.max_file_bytes // (1024 * 1024))
         content = await self.services.fetch_file(ctx.chat.channel, upload.ref, self.max_file_bytes)
-        if len(content) > self.max_file_bytes:
-            raise Invalid("file.too_big", max_mb=self.max_file_bytes // (1024 * 1024))
-        mime = sniff_mime(content)
-        if mime is None:
-            raise Invalid("file.type")
-        self.files_dir.mkdir(parents=True, exist_ok=True)
-        name = secrets.token_hex(16) + {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}[mime]
-        path = self.files_dir / name
-        await asyncio.to_thread(_write_private, path, content)
-        stored = StoredFile(chat_id=ctx.chat.id, purpose=purpose, path=name, mime_type=mime, size=len(content),
-                            sha256=hashlib.sha256(content).hexdigest(), created_at=ctx.now)
-        ctx.session.add(stored)
-        await ctx.session.flush()
-        return stored
-
-
-def _write_private(path: Path, content: bytes) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-
-
-def sniff_mime(content: bytes) -> str | None:
-    """The real type of an upload, from its first bytes: a photo or a PDF, whatever its name claims."""
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
+        mime = check_upload(content, self.max_file_bytes)
+        return await store_upload(ctx.session, self.files_dir, content, mime, chat_id=ctx.chat.id, purpose=purpose,
+                                  now=ctx.now)
 
 
 def _canonical(answers: dict[str, Any]) -> str:
@@ -417,17 +224,4 @@ def parse_command(text: str) -> tuple[str, str | None] | None:
         return (name, arg.strip() or None) if name else ("unknown", None) if word else None
     if stripped.lower() in PLAIN_WORDS:
         return COMMANDS[stripped.lower()], None
-    return None
-
-
-def match_option(options: tuple[Option, ...], text: str) -> Option | None:
-    """An option chosen by typing its number ("2", "2.") or its label (any case)."""
-    typed = text.strip().rstrip(".").strip()
-    number = record_id(typed)
-    if number is not None and 1 <= number <= len(options):
-        return options[number - 1]
-    folded = typed.casefold()
-    for option in options:
-        if option.label.casefold() == folded:
-            return option
     return None

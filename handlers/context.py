@@ -1,0 +1,112 @@
+"""What a flow sees of one event: the transaction, the person, the clock and the catalogue (`Ctx`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import queries
+from db.models import Asn, Chat, StoredFile
+from handlers.i18n import Translator
+from handlers.settings import ProgramSettings
+from handlers.types import Event, Expect, File, Option, Payload, Reply, reply_to_payload
+
+if TYPE_CHECKING:
+    from handlers.core import Core
+
+
+class Services(Protocol):
+    """What the channels lend the core: files and deep links."""
+
+    async def fetch_file(self, channel: str, ref: str, max_bytes: int) -> bytes: ...
+
+    def deep_link(self, channel: str, payload: str) -> str | None: ...
+
+
+class Flow(Protocol):
+    name: str
+
+    async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]: ...
+
+    async def prompt(self, ctx: Ctx) -> Reply: ...
+
+    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]: ...
+
+
+Action = Callable[["Ctx", str], Awaitable[list[Reply]]]
+
+
+@dataclass
+class Ctx:
+    """Everything a flow needs for one event: the transaction, the person, the clock and the catalogue."""
+
+    core: Core
+    session: AsyncSession
+    chat: Chat
+    event: Event
+    now: datetime
+    t: Translator
+    answers: dict[str, Any]
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def program(self) -> ProgramSettings:
+        return self.core.program
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.core.zone).date()
+
+    @property
+    def actor(self) -> str:
+        return f"{self.chat.channel}:{self.chat.address}"
+
+    def goto(self, flow: str | None, step: str | None = None, answers: dict[str, Any] | None = None) -> None:
+        self.chat.flow, self.chat.step = flow, step
+        self.answers = dict(answers or {})
+
+    async def asn(self) -> Asn | None:
+        if "asn" not in self._cache:
+            self._cache["asn"] = await queries.asn_of_chat(self.session, self.chat.id)
+        return self._cache["asn"]
+
+    def remember_asn(self, asn: Asn) -> None:
+        self._cache["asn"] = asn
+
+    async def is_officer(self) -> bool:
+        return await self.core.is_officer(self.session, self.chat.channel, self.chat.address)
+
+    async def notify(self, *, key: str, channel: str, address: str, text_key: str,
+                     options: tuple[tuple[str, str], ...] = (), attachment: dict[str, str] | None = None,
+                     not_before: datetime | None = None, quiet: bool = False, **params: Any) -> None:
+        """Queue a message for someone else, in their language, through the outbox."""
+        language = await queries.chat_language(self.session, channel=channel, address=address)
+        t = Translator(self.core.catalog, language)
+        text = t(text_key, **{k: (v(t) if callable(v) else v) for k, v in params.items()})
+        reply = Reply(text, tuple(Option(oid, t(lkey)) for oid, lkey in options),
+                      Expect.OPTION if options else Expect.NOTHING, extra=attachment or {})
+        await queries.enqueue(self.session, key=key, channel=channel, address=address,
+                              payload=reply_to_payload(reply), now=self.now, not_before=not_before, quiet=quiet)
+
+    async def notify_chat(self, chat: Chat, **kwargs: Any) -> None:
+        await self.notify(channel=chat.channel, address=chat.address, **kwargs)
+
+    async def notify_officers(self, *, key: str, text_key: str, options: tuple[tuple[str, str], ...] = (),
+                              **params: Any) -> None:
+        for channel, address in sorted(await self.core.officers(self.session)):
+            await self.notify(key=f"{key}:{channel}:{address}", channel=channel, address=address,
+                              text_key=text_key, options=options, **params)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.core.zone)
+
+    async def save_file(self, upload: File, purpose: str) -> StoredFile:
+        """Download an upload from the channel and keep it outside anything served, under a random name."""
+        return await self.core.save_file(self, upload, purpose)
+
+    def deep_link(self, payload: str) -> str | None:
+        return self.core.services.deep_link(self.chat.channel, payload)

@@ -1,0 +1,119 @@
+"""Group commit: one writer per lane runs each batch of events in one transaction, replies released after commit.
+
+Every event of a batch runs in the same transaction; the replies are handed back only after it commits. Durability
+is kept, and the per-transaction cost of SQLite is shared by every person who wrote in the same instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db import queries
+from db.models import Chat
+from handlers.types import Event, Reply
+
+logger = logging.getLogger(__name__)
+
+Process = Callable[[AsyncSession, Event, Chat, datetime], Awaitable[list[Reply]]]
+Pending = tuple[Event, "asyncio.Future[list[Reply] | None]"]
+
+
+class GroupWriter:
+    """Batches events by lane (a person always lands in the same lane, so their events keep their order)."""
+
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], process: Process, clock: Callable[[], datetime],
+                 sorry: Callable[[Event], Reply], counters: dict[str, int], max_batch: int = 64,
+                 lanes: int = 1) -> None:
+        self.sessions = sessions
+        self.process = process
+        self.clock = clock
+        self.sorry = sorry
+        self.counters = counters
+        self.max_batch = max_batch
+        # SQLite has one writer anyway (1 lane); PostgreSQL commits several batches at once.
+        self._queues: list[asyncio.Queue[Pending]] = [asyncio.Queue() for _ in range(max(1, lanes))]
+        self._writers: list[asyncio.Task[None]] = []
+
+    async def handle(self, event: Event) -> list[Reply] | None:
+        """Process one event; None when it was a duplicate. Returns after the state change is committed."""
+        loop = asyncio.get_running_loop()
+        if not self._writers or any(writer.done() for writer in self._writers):
+            for writer in self._writers:
+                writer.cancel()
+            self._writers = [loop.create_task(self._write_loop(queue), name=f"tuwai-writer-{lane}")
+                             for lane, queue in enumerate(self._queues)]
+        future: asyncio.Future[list[Reply] | None] = loop.create_future()
+        lane = zlib.crc32(f"{event.channel}:{event.address}".encode()) % len(self._queues)
+        await self._queues[lane].put((event, future))
+        return await future
+
+    async def close(self) -> None:
+        for writer in self._writers:
+            writer.cancel()
+        await asyncio.gather(*self._writers, return_exceptions=True)
+        self._writers = []
+
+    async def _write_loop(self, queue: asyncio.Queue[Pending]) -> None:
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < self.max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
+            await self._run_batch(batch)
+
+    async def _run_batch(self, batch: list[Pending]) -> None:
+        self.counters["batches"] += 1
+        events = [event for event, _ in batch]
+        try:
+            async with self.sessions() as session, session.begin():
+                results = await self._process_batch(session, events)
+        except Exception:
+            # One event failed (a bug, a conflict) or the commit did: nothing of the batch was kept. Run each
+            # event again on its own, so only the one that fails gets the apology.
+            if len(events) == 1:
+                results = [self._failed(events[0])]
+            else:
+                logger.warning("a batch of %d events failed; processing them one by one", len(events))
+                results = [await self._process_alone(event) for event in events]
+        self.counters["events"] += sum(1 for result in results if result is not None)
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    async def _process_batch(self, session: AsyncSession, events: list[Event]) -> list[list[Reply] | None]:
+        """Every event of the batch in one transaction: few statements per event, one commit for all."""
+        now = self.clock()
+        seen = await queries.processed_among(session, [(e.channel, e.event_id) for e in events])
+        chats = await queries.chats_for_update(session, [(e.channel, e.address) for e in events])
+        results: list[list[Reply] | None] = []
+        for event in events:
+            if (event.channel, event.event_id) in seen:  # delivered twice: processed once
+                self.counters["duplicates"] += 1
+                results.append(None)
+                continue
+            seen.add((event.channel, event.event_id))
+            key = (event.channel, event.address)
+            if key not in chats:
+                chats[key] = await queries.create_chat(session, channel=event.channel, address=event.address, now=now)
+            results.append(await self.process(session, event, chats[key], now))
+        await queries.mark_processed(session, [(e.channel, e.event_id) for e, r in zip(events, results, strict=True)
+                                               if r is not None], now=now)
+        return results
+
+    async def _process_alone(self, event: Event) -> list[Reply] | None:
+        try:
+            async with self.sessions() as session, session.begin():
+                return (await self._process_batch(session, [event]))[0]
+        except Exception:
+            return self._failed(event)
+
+    def _failed(self, event: Event) -> list[Reply]:
+        """The event cannot be processed: log it (masked), keep the person's state as it was, apologise."""
+        logger.exception("event %s/%s failed", event.channel, event.event_id)
+        self.counters["errors"] += 1
+        return [self.sorry(event)]
