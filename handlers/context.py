@@ -40,6 +40,19 @@ class Flow(Protocol):
 Action = Callable[["Ctx", str], Awaitable[list[Reply]]]
 
 
+@dataclass(frozen=True)
+class Todo:
+    """One entry of the officers' to-do list: a count shown in the officer menu and the screen it opens.
+
+    Flows add their own (`Core.add_todo`): ASNs to approve, workers ready for BPJS, receipts, claims, ...
+    """
+
+    key: str  # the officer menu's step name while this screen is open
+    label_key: str  # catalogue key of the menu entry; the count is shown after it
+    count: Callable[["Ctx"], Awaitable[int]]
+    screen: Callable[["Ctx"], Awaitable[Reply]]  # the list, with its options; "back" is added by the menu
+
+
 @dataclass
 class Ctx:
     """Everything a flow needs for one event: the transaction, the person, the clock and the catalogue."""

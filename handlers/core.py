@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db import queries
 from db.models import Chat, StoredFile
 from handlers.choices import match_option
-from handlers.context import Action, Ctx, Flow, Services
+from handlers.context import Action, Ctx, Flow, Services, Todo
 from handlers.i18n import Catalog, Translator
 from handlers.parsers import Invalid
 from handlers.settings import ProgramSettings
@@ -31,7 +31,7 @@ from handlers.types import GLOBAL, Choice, Event, Expect, File, Reply, Text
 from handlers.uploads import check_upload, store_upload
 from handlers.writer import GroupWriter
 
-__all__ = ["Core", "Ctx", "Flow", "Services", "Action", "match_option", "parse_command", "MAX_TEXT"]
+__all__ = ["Core", "Ctx", "Flow", "Services", "Action", "Todo", "match_option", "parse_command", "MAX_TEXT"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class Core:
         self.flows: dict[str, Flow] = {}
         self.actions: dict[str, Action] = {}
         self.commands: dict[str, Action] = {}  # commands that flows add (e.g. /tunggakan for officers)
+        self.todos: dict[str, Todo] = {}  # the officers' to-do list, in the order flows add them
         self.counters = {"events": 0, "duplicates": 0, "errors": 0, "batches": 0}
         self.writer = GroupWriter(sessions=sessions, process=self._process, clock=self.clock, sorry=self._sorry,
                                   counters=self.counters, max_batch=max_batch, lanes=lanes)
@@ -78,6 +79,9 @@ class Core:
 
     def add_command(self, name: str, action: Action) -> None:
         self.commands[name] = action
+
+    def add_todo(self, todo: Todo) -> None:
+        self.todos[todo.key] = todo
 
     async def officers(self, session: AsyncSession) -> set[tuple[str, str]]:
         """Officers from config and from the database, read once per transaction."""

@@ -40,12 +40,13 @@ class OfficerMenu:
 
     async def prompt(self, ctx: Ctx) -> Reply:
         # The lists are screens of their own, so their buttons can also be chosen by number on text channels.
-        if ctx.chat.step in (PENDING, BPJS):
-            listing = await (pending_list(ctx) if ctx.chat.step == PENDING else bpjs_list(ctx))
+        todos = ctx.core.todos
+        if ctx.chat.step in todos:
+            listing = await todos[ctx.chat.step].screen(ctx)
             return Reply(listing.text, listing.options + (Option(OFFICER_MENU, ctx.t("officer.nav.back")),),
                          Expect.OPTION)
-        options = (Option(PENDING, ctx.t("officer.pending_asns")), Option(BPJS, ctx.t("officer.awaiting_bpjs")),
-                   Option(ARREARS, ctx.t("officer.arrears")), Option(STATS, ctx.t("officer.stats")),
+        entries = [Option(todo.key, f"{ctx.t(todo.label_key)} ({await todo.count(ctx)})") for todo in todos.values()]
+        options = (*entries, Option(ARREARS, ctx.t("officer.arrears")), Option(STATS, ctx.t("officer.stats")),
                    Option(MENU, ctx.t("form.back_to_menu")))
         return Reply(ctx.t("officer.menu"), options, Expect.OPTION)
 
@@ -58,7 +59,7 @@ class OfficerMenu:
         if choice == MENU:
             ctx.goto(None)
             return [await ctx.core.resume(ctx)]
-        if choice in (PENDING, BPJS, OFFICER_MENU):
+        if choice == OFFICER_MENU or choice in ctx.core.todos:
             ctx.chat.step = "menu" if choice == OFFICER_MENU else choice
             return [await self.prompt(ctx)]
         if choice == ARREARS:
@@ -67,6 +68,14 @@ class OfficerMenu:
             figures = await queries.counts(ctx.session)
             return [Reply(ctx.t("officer.stats_text", **figures)), await self.prompt(ctx)]
         return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
+
+
+async def count_pending(ctx: Ctx) -> int:
+    return len(await queries.pending_asns(ctx.session))
+
+
+async def count_awaiting_bpjs(ctx: Ctx) -> int:
+    return len(await queries.workers_awaiting_bpjs(ctx.session))
 
 
 async def pending_list(ctx: Ctx) -> Reply:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers import consent, officer, payments
 from handlers.asn import AsnRegistration
-from handlers.core import Core
+from handlers.core import Core, Todo
 from handlers.my_workers import MyWorkers
 from handlers.start import MenuFlow, PrivacyFlow
 from handlers.worker import WorkerEnrolment
@@ -26,4 +26,6 @@ def install(core: Core) -> Core:
     core.add_action("rcpt.ok", payments.verify_action)
     core.add_action("rcpt.no", payments.reject_action)
     core.add_command("arrears", payments.arrears_command)
+    core.add_todo(Todo(officer.PENDING, "officer.pending_asns", officer.count_pending, officer.pending_list))
+    core.add_todo(Todo(officer.BPJS, "officer.awaiting_bpjs", officer.count_awaiting_bpjs, officer.bpjs_list))
     return core
