@@ -2,9 +2,10 @@
 
 Three steps, so the command line can show progress and decide what to apply:
 
-1. `read_payments(path, today=...)` reads a CSV (`,` `;` or tab; UTF-8 with or without BOM) or XLSX file and parses
-   every row. A file that cannot be a payments file at all (unknown format, not UTF-8, missing columns, no rows)
-   raises PaymentsError with one sentence; a row that cannot be parsed is refused with a reason.
+1. `read_payments(path, today=...)` (bot/payments_file.py) reads a CSV or XLSX file through the shared table reader
+   (bot/tables.py) and parses every row. A file that cannot be a payments file at all (unknown format, unreadable
+   characters, missing columns, no rows) raises PaymentsError with one sentence; a row that cannot be parsed is
+   refused with a reason.
 2. `plan_payments(session, ...)` checks the parsed rows against the database: the worker (by NIK, or by KPJ), the
    open sponsorship, the months the sponsorship may pay (from the BPJS start month to the current month plus the
    prepay limit), the amount the ledger rules ask for that month, duplicates in the file, months already paid.
@@ -21,69 +22,28 @@ import and nothing is applied.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.payments_file import PaymentRow, PaymentsError, PaymentsFile, parse_amount, read_payments
+from bot.tables import Refusal
 from db.ledger import LedgerRules, ensure_months, first_month
 from db.models import Contribution, Sponsorship, Worker
 from db.months import Month
 from handlers.format import format_rupiah
-from handlers.parsers import Invalid, parse_date
 
-# Header names (lower case, "_" "-" "." ":" turned into spaces) -> column.
-HEADERS = {
-    "nik": "nik", "no nik": "nik", "nomor nik": "nik", "nik pekerja": "nik",
-    "kpj": "kpj", "no kpj": "kpj", "nomor kpj": "kpj", "kpj pekerja": "kpj",
-    "bulan": "month", "month": "month", "periode": "month", "period": "month", "bulan iuran": "month",
-    "masa iuran": "month",
-    "jumlah": "amount", "amount": "amount", "nominal": "amount", "iuran": "amount", "jumlah iuran": "amount",
-    "jumlah bayar": "amount",
-    "tanggal bayar": "paid", "paid date": "paid", "tanggal": "paid", "tgl bayar": "paid", "tanggal pembayaran": "paid",
-    "paid on": "paid", "date paid": "paid", "payment date": "paid", "tgl": "paid",
-}
+__all__ = ["PaymentRow", "PaymentsError", "PaymentsFile", "apply_payments", "parse_amount", "plan_payments",
+           "programme_today", "read_payments"]
+
 PAYABLE = ("due", "paid_unverified")
 BATCH = 500
-Refusal = tuple[int, str, dict[str, object]]  # (line number, catalogue key, its parameters)
 Progress = Callable[[int], None]
-
-_TIME_SUFFIX = re.compile(r"[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
-_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DMY_DAY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-_THOUSANDS = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
-_CENTS = re.compile(r"(\d+|\d{1,3}(?:([.,])\d{3})(?:\2\d{3})*)([.,])(\d{1,2})")
-
-
-class PaymentsError(Exception):
-    """The file cannot be read as a payments file at all: one sentence for the person importing it."""
-
-
-@dataclass(frozen=True)
-class PaymentRow:
-    line: int
-    nik: str | None
-    kpj: str | None
-    month: Month
-    amount: int
-    paid_on: date
-
-
-@dataclass
-class PaymentsFile:
-    rows: list[PaymentRow]
-    refused: list[Refusal]
 
 
 @dataclass(frozen=True)
@@ -109,180 +69,6 @@ class PaymentPlan:
 def programme_today(tz: str) -> date:
     """Today in the programme's time zone (a module function so tests can pin it)."""
     return datetime.now(ZoneInfo(tz)).date()
-
-
-# ---------------------------------------------------------------- reading the file
-
-
-def read_payments(path: Path, *, today: date) -> PaymentsFile:
-    rows = _read_table(path)
-    header: list[Any] | None = None
-    header_line = 0
-    for header_line, cells in rows:
-        if any(_text(c) for c in cells):
-            header = cells
-            break
-    if header is None:
-        raise PaymentsError(f"{path.name} is empty: it needs a header row (NIK or KPJ, bulan, jumlah, tanggal bayar) "
-                            "and one row per payment")
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = HEADERS.get(_header_name(_text(cell)))
-        if name is not None and name not in columns:
-            columns[name] = index
-    missing = [label for label, present in (("NIK or KPJ", "nik" in columns or "kpj" in columns),
-                                            ("month (bulan)", "month" in columns),
-                                            ("amount (jumlah)", "amount" in columns),
-                                            ("paid date (tanggal bayar)", "paid" in columns)) if not present]
-    if missing:
-        raise PaymentsError(f"{path.name}: missing column(s) {', '.join(missing)} (need NIK or KPJ, bulan, jumlah, "
-                            "tanggal bayar)")
-    result = PaymentsFile([], [])
-    seen_any = False
-    for line, cells in rows:
-        if not any(_text(c) for c in cells):
-            continue
-        seen_any = True
-        values = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
-        try:
-            result.rows.append(_parse_row(line, values, today))
-        except Invalid as error:
-            result.refused.append((line, error.key, error.params))
-    if not seen_any:
-        raise PaymentsError(f"{path.name} has a header row (line {header_line}) but no payment rows")
-    return result
-
-
-def _read_table(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    """(line number, cells) of every row: typed cells from XLSX, text from CSV."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as error:
-            raise PaymentsError(f"{path.name} cannot be opened as an Excel workbook ({error})") from None
-        rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
-        workbook.close()
-        return enumerate(rows, start=1)
-    if suffix in (".csv", ".txt", ".tsv"):
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise PaymentsError(f"{path.name} is not UTF-8 text: save it again as \"CSV UTF-8\"") from None
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        delimiter = max(",;\t", key=first.count)  # the header has no amounts or dates to confuse the count
-        return enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
-    raise PaymentsError(f"{path.name}: use a .csv or .xlsx file")
-
-
-def _header_name(text: str) -> str:
-    return " ".join(re.sub(r"[_\-.:/]", " ", text.lower()).split())
-
-
-def _text(cell: Any) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e15:
-        return str(int(cell))
-    return str(cell).strip()
-
-
-def _parse_row(line: int, values: dict[str, Any], today: date) -> PaymentRow:
-    nik = _identifier(values.get("nik"), 16, "nik")
-    kpj = _identifier(values.get("kpj"), 11, "kpj")
-    if nik is None and kpj is None:
-        raise Invalid("payments.no_worker_id")
-    return PaymentRow(line, nik, kpj, _month(values["month"]), parse_amount(values["amount"]),
-                      _paid_on(values["paid"], today))
-
-
-def _identifier(cell: Any, digits: int, kind: str) -> str | None:
-    # Excel keeps 15 significant digits: a 16-digit number cell ending in 0 may have lost its last digit, and the
-    # NIK that is left could be another worker's. One ending in another digit was written by a program and is exact.
-    if isinstance(cell, (int, float)) and not isinstance(cell, bool) and cell >= 1e15 and (
-            not float(cell).is_integer() or int(cell) % 10 == 0):
-        raise Invalid(f"payments.{kind}_as_number")
-    text = _text(cell).lstrip("'")
-    if not text:
-        return None
-    if "e+" in text.lower():
-        raise Invalid(f"payments.{kind}_as_number")
-    cleaned = "".join(ch for ch in text if ch not in " .-")
-    if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) != digits:
-        raise Invalid(f"payments.{kind}_invalid", value=text[:40])
-    return cleaned
-
-
-def _month(cell: Any) -> Month:
-    if isinstance(cell, (datetime, date)):
-        return Month.of(cell)
-    text = _text(cell)
-    if not text:
-        raise Invalid("payments.month_missing")
-    try:
-        return Month.parse(text)
-    except ValueError:
-        pass
-    cleaned = _TIME_SUFFIX.sub("", text.lower())
-    try:  # a whole date ("2026-11-01", "01/11/2026") stands for its month
-        if match := _ISO_DAY.fullmatch(cleaned):
-            return Month.of(date(int(match[1]), int(match[2]), int(match[3])))
-        if match := _DMY_DAY.fullmatch(cleaned):
-            return Month.of(date(int(match[3]), int(match[2]), int(match[1])))
-    except ValueError:
-        pass
-    raise Invalid("payments.month_invalid", value=text[:40])
-
-
-def parse_amount(cell: Any) -> int:
-    """Whole rupiah: 16800, "16800", "16.800", "8,400", "Rp16.800", "Rp 16.800,-", "16.800,00"; Invalid otherwise."""
-    if isinstance(cell, bool):
-        raise Invalid("payments.amount_invalid", value=str(cell))
-    if isinstance(cell, (int, float)):
-        if cell < 0:
-            raise Invalid("payments.amount_negative", value=_text(cell))
-        if isinstance(cell, float) and not cell.is_integer():
-            raise Invalid("payments.amount_invalid", value=_text(cell))
-        return int(cell)
-    original = _text(cell)
-    if not original:
-        raise Invalid("payments.amount_missing")
-    text = "".join(original.lower().split())
-    negative = text.startswith("(") and text.endswith(")")  # accountants' negative: (8.400)
-    text = text.strip("()")
-    for prefix in ("rp.", "rp", "idr"):
-        text = text.removeprefix(prefix)
-    negative = negative or text.startswith("-")
-    text = text.lstrip("-+").removesuffix(",-").removesuffix(".-")
-    value: int | None = None
-    if text.isascii() and text.isdigit():
-        value = int(text)
-    elif _THOUSANDS.fullmatch(text):
-        value = int(re.sub(r"[.,]", "", text))
-    elif (match := _CENTS.fullmatch(text)) and match[3] != match[2] and int(match[4]) == 0:
-        value = int(re.sub(r"[.,]", "", match[1]))
-    if value is None:
-        raise Invalid("payments.amount_invalid", value=original[:40])
-    if negative:
-        raise Invalid("payments.amount_negative", value=original[:40])
-    return value
-
-
-def _paid_on(cell: Any, today: date) -> date:
-    if isinstance(cell, (datetime, date)):
-        day = cell.date() if isinstance(cell, datetime) else cell
-        if day > today:
-            raise Invalid("payments.paid_date_future", date=day.isoformat())
-        return day
-    text = _text(cell)
-    if not text:
-        raise Invalid("payments.paid_date_missing")
-    try:
-        return parse_date(_TIME_SUFFIX.sub("", text.lower()), today=today)
-    except Invalid as error:
-        if error.key == "date.future":
-            raise Invalid("payments.paid_date_future", date=text[:40]) from None
-        raise Invalid("payments.paid_date_invalid", value=text[:40]) from None
 
 
 # ---------------------------------------------------------------- checking against the database

@@ -217,11 +217,11 @@ def test_all_or_nothing_applies_nothing_when_one_row_is_bad(config: Path, db_url
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    ("nik,amount\n1,2\n", "missing column(s) month (bulan), paid date (tanggal bayar)"),
+    ("nik,amount\n1,2\n", 'missing column(s) Bulan, Tanggal Bayar in the header row (line 1: "nik | amount")'),
     ("bulan;jumlah;tanggal bayar\n2026-11;8400;2026-11-03\n", "missing column(s) NIK or KPJ"),
     ("", "bayar.csv is empty"),
     ("\n\n", "bayar.csv is empty"),
-    ("\ufeffNIK;Bulan;Jumlah;Tanggal Bayar\n", "has a header row (line 1) but no payment rows"),
+    ("\ufeffNIK;Bulan;Jumlah;Tanggal Bayar\n", "has a header row (line 1) but no rows under it"),
 ])
 def test_a_file_that_is_not_a_payments_file_is_refused_whole(config: Path, db_url: str, tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str], content: str,
@@ -244,9 +244,10 @@ def test_other_unreadable_files_are_one_sentence(config: Path, tmp_path: Path,
     (tmp_path / "bayar.xlsx").write_bytes(b"not a zip")
     assert run(config, "import", "payments", str(tmp_path / "bayar.xlsx")) == 1
     assert "cannot be opened as an Excel workbook" in output(capsys)
-    (tmp_path / "latin.csv").write_bytes("NIK;Bulan;Jumlah;Tanggal\n1;Mär 2026;1;1\n".encode("latin-1"))
-    assert run(config, "import", "payments", str(tmp_path / "latin.csv")) == 1
-    assert "is not UTF-8 text" in output(capsys)
+    for garbled in (b"NIK;Bulan;Jumlah;Tanggal\n1;\x81\x8d;1;1\n", b"NIK;Bulan;Jumlah;Tanggal\n1;\xa4\xa6;1;1\n"):
+        (tmp_path / "garbled.csv").write_bytes(garbled)  # bytes no Windows code page text would hold
+        assert run(config, "import", "payments", str(tmp_path / "garbled.csv")) == 1
+        assert 'Save As > "CSV UTF-8 (Comma delimited) (*.csv)"' in output(capsys)
 
 
 def test_amounts_and_files_without_a_database(tmp_path: Path) -> None:
