@@ -1,75 +1,104 @@
-"""Reading the ASN roster (NIP, name, OPD) from CSV or XLSX, row by row, with a reason for every refused row."""
+"""The ASN roster (NIP or NI PPPK, name, OPD, optionally a phone) from BKPSDM's CSV or XLSX: an ASN whose NIP is on
+the roster is approved at once when they register.
+
+Each row is checked like the chat's answers (`check_row`): the NIP by its own rules, the name like a typed name, the
+OPD against the configured OPDs (handlers/opds.py: case, spacing and common abbreviations folded), the phone like a
+typed phone. The file is read by the shared table reader (bot/tables.py). `save_roster` then writes the rows in one
+transaction, counting rows of ASNs who are already registered apart (they are not roster entries to import).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.parsers import Invalid, parse_name, parse_nip
+from bot.tables import Column, Refusal, cell_text, lost_digits, read_table
+from db import queries
+from db.models import Asn, RosterEntry
+from handlers.opds import match_opd
+from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
 
-HEADERS = {"nip": "nip", "ni pppk": "nip", "nama": "name", "name": "name", "opd": "opd", "unit": "opd",
-           "unit kerja": "opd", "perangkat daerah": "opd"}
-
-
-class RosterError(Exception):
-    """The file cannot be read as a roster at all (missing columns, unknown format)."""
+COLUMNS = (
+    Column("nip", ("NIP", "NI PPPK", "NIP/NI PPPK", "NIP Baru", "NIP ASN"), need="NIP"),
+    Column("name", ("Nama", "Nama Lengkap", "Nama ASN", "Nama Pegawai", "Nama dan Gelar", "Name"), need="Nama"),
+    Column("opd", ("OPD", "Unit Kerja", "Perangkat Daerah", "Instansi", "SKPD", "Satuan Kerja", "Unit"), need="OPD"),
+    Column("phone", ("No HP", "Nomor HP", "HP", "Telepon", "No Telepon", "Nomor Telepon", "No Telp", "Handphone",
+                     "No WA", "WhatsApp", "Phone")),
+)
+EXAMPLE = "NIP;Nama;OPD;No HP\n198503172010011002;Rahmat Hidayat, S.E.;Dinas Sosial;0812 3456 7890"
+BATCH = 500
 
 
 @dataclass
 class RosterReport:
     rows: list[dict[str, str]]
-    refused: list[tuple[int, str, dict[str, object]]]  # (line number, catalogue key, its parameters)
+    refused: list[Refusal]  # (line number, catalogue key, its parameters)
+    new: int = 0  # NIPs not on the roster before
+    updated: int = 0  # NIPs already on the roster, name/OPD/phone refreshed
+    registered: list[int] = field(default_factory=list)  # lines of ASNs already registered: not imported
 
 
-def read_table(path: Path) -> Iterator[list[str]]:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        for row in workbook.active.iter_rows(values_only=True):
-            yield ["" if cell is None else (str(cell) if not isinstance(cell, float) else repr(cell)).strip()
-                   for cell in row]
-        workbook.close()
-    elif suffix in (".csv", ".txt"):
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-        yield from ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect))
-    else:
-        raise RosterError(f"{path.name}: use a .csv or .xlsx file")
+def check_row(fields: dict[str, Any], *, today: date, opds: Sequence[str]) -> dict[str, str]:
+    """One roster entry from a row's fields (COLUMNS' field names -> cell values); raises Invalid with the reason."""
+    if lost_digits(fields["nip"], 18) or isinstance(fields["nip"], (int, float)):
+        raise Invalid("roster.nip_as_number")  # an 18-digit number never survives Excel whole
+    entry = {"nip": parse_nip(cell_text(fields["nip"]).lstrip("'"), today=today).value,
+             "name": parse_name(cell_text(fields["name"]))}
+    opd = cell_text(fields["opd"])
+    if not opd:
+        raise Invalid("roster.opd_empty")
+    entry["opd"] = match_opd(opd, opds) or ""
+    if not entry["opd"]:
+        raise Invalid("roster.opd_unknown", opd=opd[:60])
+    phone = cell_text(fields.get("phone")).lstrip("'")
+    if phone:
+        entry["phone"] = parse_phone(phone)
+    return entry
 
 
-def read_roster(path: Path, *, today: date) -> RosterReport:
-    rows = read_table(path)
-    header = next(rows, None)
-    columns = {HEADERS[h.lower()]: i for i, h in enumerate(header or []) if h.lower() in HEADERS}
-    missing = {"nip", "name", "opd"} - set(columns)
-    if missing:
-        raise RosterError(f"{path.name}: missing column(s) {', '.join(sorted(missing))} (need NIP, nama, OPD)")
-    report = RosterReport([], [])
-    seen: set[str] = set()
-    for line, row in enumerate(rows, start=2):
-        if not any(row):
-            continue
-        cells = {key: (row[i] if i < len(row) else "") for key, i in columns.items()}
-        if "e+" in cells["nip"].lower():  # Excel kept the NIP as a number and lost its last digits
-            report.refused.append((line, "roster.nip_as_number", {}))
-            continue
+def read_roster(path: Path, *, today: date, opds: Sequence[str]) -> RosterReport:
+    """Every row checked: entries to import and refusals (line, key, params). Raises TableError for a bad file."""
+    table = read_table(path, COLUMNS)
+    report = RosterReport([], list(table.refused))
+    lines: dict[str, int] = {}
+    for row in table.rows:
         try:
-            nip = parse_nip(cells["nip"].removesuffix(".0"), today=today).value
-            name = parse_name(cells["name"])
+            entry = check_row(row.fields, today=today, opds=opds)
         except Invalid as error:
-            report.refused.append((line, error.key, error.params))
+            report.refused.append((row.line, error.key, error.params))
             continue
-        if not cells["opd"]:
-            report.refused.append((line, "roster.opd_empty", {}))
-        elif nip in seen:
-            report.refused.append((line, "roster.nip_duplicate", {}))
-        else:
-            seen.add(nip)
-            report.rows.append({"nip": nip, "name": name, "opd": cells["opd"][:120]})
+        if entry["nip"] in lines:
+            report.refused.append((row.line, "roster.nip_duplicate", {"line": lines[entry["nip"]]}))
+            continue
+        lines[entry["nip"]] = row.line
+        report.rows.append({"line": str(row.line), **entry})
+    report.refused.sort(key=lambda refusal: refusal[0])
     return report
+
+
+async def save_roster(session: AsyncSession, report: RosterReport, *, now: datetime,
+                      progress: Callable[[int], None] | None = None) -> None:
+    """Upsert the report's entries, except those of ASNs already registered (their lines go to report.registered)."""
+    keep = {"nip", "name", "opd"} | ({"phone"} if "phone" in RosterEntry.__table__.c else set())
+    for start in range(0, len(report.rows), BATCH):
+        batch = report.rows[start:start + BATCH]
+        nips = [row["nip"] for row in batch]
+        registered = set((await session.execute(select(Asn.nip).where(Asn.nip.in_(nips)))).scalars())
+        on_roster = set((await session.execute(select(RosterEntry.nip).where(RosterEntry.nip.in_(nips)))).scalars())
+        entries = []
+        for row in batch:
+            if row["nip"] in registered:
+                report.registered.append(int(row["line"]))
+                continue
+            entries.append({key: value for key, value in row.items() if key in keep})
+        report.updated += len([e for e in entries if e["nip"] in on_roster])
+        report.new += len([e for e in entries if e["nip"] not in on_roster])
+        await queries.upsert_roster(session, entries, now)
+        if progress is not None:
+            progress(len(batch))

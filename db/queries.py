@@ -193,11 +193,11 @@ async def counts(session: AsyncSession) -> dict[str, int]:
 
 
 async def upsert_roster(session: AsyncSession, rows: Sequence[dict[str, str]], now: datetime) -> None:
+    """Roster entries by NIP (nip, name, opd and any other roster column given, e.g. phone): new or refreshed."""
     for row in rows:
-        statement = _insert(session, RosterEntry).values(nip=row["nip"], name=row["name"], opd=row["opd"],
-                                                         imported_at=now)
+        statement = _insert(session, RosterEntry).values(**row, imported_at=now)
         statement = statement.on_conflict_do_update(index_elements=["nip"], set_={
-            "name": statement.excluded.name, "opd": statement.excluded.opd, "imported_at": now})
+            **{key: getattr(statement.excluded, key) for key in row if key != "nip"}, "imported_at": now})
         await session.execute(statement)
 
 

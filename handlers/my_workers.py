@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from db import ledger, queries
+from db import ledger, queries, standing
 from db.models import Sponsorship, Worker
 from db.months import Month
-from db.rules import cover_status, jkm_full_benefit_from
+from db.rules import jkm_full_benefit_from
+from db.standing import Standing
 from handlers.core import Ctx
 from handlers.format import format_date, format_rupiah, month_name
 from handlers.parsers import mask_nik
@@ -20,7 +21,7 @@ def worker_status(worker: Worker) -> str:
     return "active" if worker.status == "active" else "awaiting_bpjs"
 
 
-async def contribution_lines(ctx: Ctx, sponsorship: Sponsorship, worker: Worker) -> list[str]:
+async def contribution_lines(ctx: Ctx, sponsorship: Sponsorship, worker: Worker, state: Standing) -> list[str]:
     """Months paid, the next month due and its amount, and whether the worker is protected today."""
     first = ledger.first_month(worker)
     if first is None:
@@ -30,19 +31,18 @@ async def contribution_lines(ctx: Ctx, sponsorship: Sponsorship, worker: Worker)
     months = first.until(max(current, max(rows, default=current)))
     paid = {m for m in months if m in rows and rows[m].status == "paid"}
     waiting = {m for m in months if m in rows and rows[m].status == "paid_unverified"}
-    due_dates = {m: (rows[m].due_date if m in rows else rules.due(m)) for m in months}
-    protected, streak = cover_status(paid=paid | waiting, months=[m for m in months if m <= current],
-                                     due_dates=due_dates, today=ctx.today)
     language = ctx.t.language
     lines = [ctx.t("my_workers.paid", count=len(paid), waiting=len(waiting))]
     unpaid = [m for m in months if m not in paid and m not in waiting]
     following = unpaid[0] if unpaid else (max(months) + 1)
     amount = rows[following].amount if following in rows else rules.amount(following, worker.occupation,
                                                                               sponsorship.funding)
+    due = rows[following].due_date if following in rows else rules.due(following)
     lines.append(ctx.t("my_workers.next_due", month=month_name(following, language), amount=format_rupiah(amount),
-                       due=format_date(due_dates.get(following) or rules.due(following), language)))
-    lines.append(ctx.t("my_workers.protected" if protected and not sponsorship.lapsed_at else "my_workers.not_protected",
-                       months=streak))
+                       due=format_date(due, language)))
+    # The same figures as /tunggakan, tuwai stats and the exports (db/standing.py)
+    lines.append(ctx.t("my_workers.protected" if state.status == "active" else "my_workers.not_protected",
+                       months=state.arrears))
     return lines
 
 
@@ -58,17 +58,20 @@ class MyWorkers:
         pairs = await queries.sponsorships_of_asn(ctx.session, asn.id) if asn else []
         lines = [ctx.t("my_workers.title")] if pairs else [ctx.t("my_workers.none")]
         options: list[Option] = []
+        states = await standing.standings(ctx.session, [worker.id for _, worker in pairs], today=ctx.today,
+                                          rules=ctx.core.rules)
         for sponsorship, worker in pairs:
-            status = "lapsed" if sponsorship.lapsed_at else worker_status(worker)
+            state = states[worker.id]
+            status = state.status
             lines.append(ctx.t("my_workers.line", name=worker.name, nik=mask_nik(worker.nik),
                                status=ctx.t(f"status.{status}")))
             if worker.kpj:
                 lines.append(ctx.t("my_workers.kpj", kpj=worker.kpj))
             if worker.bpjs_start:
                 full = jkm_full_benefit_from(worker.bpjs_start, ctx.program.jkm_full_after_months)
-                lines += await contribution_lines(ctx, sponsorship, worker)
+                lines += await contribution_lines(ctx, sponsorship, worker, state)
                 lines.append(ctx.t("my_workers.jkm_full", date=format_date(full, ctx.t.language)))
-                if status == "active":
+                if status in ("active", "in_arrears"):
                     options.append(Option(f"{GLOBAL}pay:{sponsorship.id}",
                                           ctx.t("my_workers.pay", name=worker.name.split()[0][:10])))
             if status == "awaiting_consent":

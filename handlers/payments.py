@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from db import ledger, queries
+from db import ledger, queries, standing
 from db.models import Asn, Chat, Contribution, Receipt, Sponsorship, StoredFile, Worker
 from db.months import Month
 from handlers.core import Ctx
@@ -315,10 +315,10 @@ async def arrears_command(ctx: Ctx, arg: str) -> list[Reply]:
     if refusal:
         return refusal
     from db.wilayah import load_wilayah
-    from handlers.reminders import arrears_by
 
-    by_opd = await arrears_by(ctx.session, Asn.opd, ctx.today)
-    by_kecamatan = await arrears_by(ctx.session, Worker.kecamatan_code, ctx.today)
+    by_opd = await standing.arrears_by(ctx.session, Asn.opd, today=ctx.today, rules=ctx.core.rules)
+    by_kecamatan = await standing.arrears_by(ctx.session, Worker.kecamatan_code, today=ctx.today,
+                                             rules=ctx.core.rules)
     wilayah = load_wilayah()
     lines = [ctx.t("officer.arrears_title", date=format_date(ctx.today, ctx.t.language)), ctx.t("officer.by_opd")]
     lines += [ctx.t("officer.digest_line", group=name, sponsorships=count, months=months)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy import case, func, literal, select, update
 
-from db import queries
+from db import queries, standing
 from db.ledger import LedgerRules
 from db.models import Asn, Chat, Contribution, Sponsorship, Worker
 from db.months import Month
@@ -221,7 +221,7 @@ class Planner:
 
     async def _digest(self, session: Any, today: date, now: datetime, report: PlanReport) -> None:
         """Once a day, each officer: sponsorships at risk (a month unpaid past its due date), per OPD."""
-        at_risk = await arrears_by(session, Asn.opd, today)
+        at_risk = await standing.arrears_by(session, Asn.opd, today=today, rules=self.rules)
         report.at_risk = {name: sponsorships for name, sponsorships, _ in at_risk}
         officers = sorted(await self.core.officers(session))
         if not officers or not at_risk:  # nobody at risk: no message, officers are not paged for good news
@@ -238,16 +238,4 @@ class Planner:
                                            payload=reply_to_payload(Reply("\n".join(lines)))))
         await queries.enqueue_many(session, rows)
         report.digests = len(rows)
-
-
-async def arrears_by(session: Any, column: Any, today: date) -> list[tuple[str, int, int]]:
-    """(group, sponsorships in arrears, unpaid months past due) per value of `column`, worst first."""
-    query = (select(column, func.count(func.distinct(Contribution.sponsorship_id)), func.count(Contribution.id))
-             .select_from(Contribution)
-             .join(Sponsorship, Sponsorship.id == Contribution.sponsorship_id)
-             .join(Worker, Worker.id == Sponsorship.worker_id)
-             .join(Asn, Asn.id == Sponsorship.asn_id)
-             .where(and_(Contribution.status == "due", Contribution.due_date < today, Sponsorship.ended_at.is_(None)))
-             .group_by(column).order_by(func.count(Contribution.id).desc(), column))
-    return [(str(name), int(sponsorships), int(months)) for name, sponsorships, months in await session.execute(query)]
 

@@ -1,0 +1,110 @@
+"""Where each worker stands: months in arrears and a status in one word, from ONE definition.
+
+`/tunggakan`, the daily digest, the ASN's "Pekerja saya", `tuwai stats` and the exports all take their figures from
+the functions below, so the same worker shows the same arrears and the same status everywhere.
+
+The definition (DOMAIN.md 1.2): a contribution month is in arrears when its due date has passed and it is neither
+paid nor waiting for an officer to verify its receipt. The months counted run from the month BPJS membership started
+(`Worker.bpjs_start`) to the latest month whose due date has passed; a month without a ledger row counts as unpaid
+(the ledger may not have been planned that far back). Statuses, in this order of precedence:
+
+- `no_sponsor`: the worker has no open sponsorship;
+- `lapsed`: the sponsorship lapsed after three consecutive unpaid months (the planner marks it);
+- `awaiting_consent`: the worker has not given consent yet;
+- `awaiting_bpjs`: consent given, the KPJ not recorded yet;
+- `in_arrears`: active, with at least one month in arrears: not protected today;
+- `active`: active with no month in arrears: protected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, extract, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.ledger import LedgerRules
+from db.models import Asn, Contribution, Sponsorship, Worker
+from db.months import Month
+
+COVERED = ("paid", "paid_unverified")  # a receipt waiting for verification does not put a month in arrears
+STATUSES = ("active", "in_arrears", "lapsed", "awaiting_consent", "awaiting_bpjs", "no_sponsor")
+
+
+@dataclass(frozen=True)
+class Standing:
+    status: str  # one of STATUSES
+    arrears: int  # months past their due date and unpaid
+
+
+def latest_past_due(today: date, rules: LedgerRules) -> Month:
+    """The latest contribution month whose due date is before `today` (this month after its due date, else last)."""
+    current = Month.of(today)
+    return current if rules.due(current) < today else current - 1
+
+
+def _month_index(column: Any) -> ColumnElement[int]:
+    return cast(extract("year", column), Integer) * 12 + cast(extract("month", column), Integer) - 1
+
+
+def arrears_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
+    """Months in arrears, for a SELECT over Worker outer-joined to its open Sponsorship."""
+    last = latest_past_due(today, rules)
+    start = _month_index(Worker.bpjs_start)
+    covered = (select(func.count(Contribution.id))
+               .where(Contribution.sponsorship_id == Sponsorship.id, Contribution.status.in_(COVERED),
+                      Contribution.period <= last, _month_index(Contribution.period) >= start)
+               .scalar_subquery())
+    owed = last.index - start + 1 - covered
+    return case((Sponsorship.id.is_(None), 0), (Worker.bpjs_start.is_(None), 0), (Worker.status != "active", 0),
+                (owed > 0, owed), else_=0)
+
+
+def status_column(arrears: ColumnElement[int]) -> ColumnElement[str]:
+    """The status word (see the module's docstring) for the same SELECT."""
+    return case((Sponsorship.id.is_(None), "no_sponsor"), (Sponsorship.lapsed_at.is_not(None), "lapsed"),
+                (Worker.consent_at.is_(None), "awaiting_consent"), (Worker.status != "active", "awaiting_bpjs"),
+                (arrears > 0, "in_arrears"), else_="active")
+
+
+def standing_columns(today: date, rules: LedgerRules) -> tuple[ColumnElement[int], ColumnElement[str]]:
+    """(arrears, status), labelled, to add to any SELECT from Worker outer-joined to its open Sponsorship."""
+    arrears = arrears_column(today, rules)
+    return arrears.label("arrears"), status_column(arrears).label("standing")
+
+
+def open_sponsorship_join() -> ColumnElement[bool]:
+    return and_(Sponsorship.worker_id == Worker.id, Sponsorship.ended_at.is_(None))
+
+
+async def standings(session: AsyncSession, worker_ids: Sequence[int], *, today: date,
+                    rules: LedgerRules) -> dict[int, Standing]:
+    """Worker id -> Standing, for these workers."""
+    arrears, status = standing_columns(today, rules)
+    query = (select(Worker.id, arrears, status).outerjoin(Sponsorship, open_sponsorship_join())
+             .where(Worker.id.in_(list(worker_ids))))
+    return {row.id: Standing(row.standing, int(row.arrears)) for row in await session.execute(query)}
+
+
+async def status_counts(session: AsyncSession, *, today: date, rules: LedgerRules) -> dict[str, int]:
+    """Workers per status (every status of STATUSES present, 0 when none)."""
+    _, status = standing_columns(today, rules)
+    inner = select(status).outerjoin(Sponsorship, open_sponsorship_join()).select_from(Worker).subquery()
+    counted = dict((await session.execute(select(inner.c.standing, func.count()).group_by(inner.c.standing))).all())
+    return {name: int(counted.get(name, 0)) for name in STATUSES}
+
+
+async def arrears_by(session: AsyncSession, column: Any, *, today: date,
+                     rules: LedgerRules) -> list[tuple[str, int, int]]:
+    """(group, sponsorships in arrears, months in arrears) per value of `column` (of Worker or Asn), worst first.
+    Lapsed sponsorships count too: their months stay unpaid."""
+    arrears, _ = standing_columns(today, rules)
+    inner = (select(column.label("grouping"), arrears).select_from(Worker)
+             .join(Sponsorship, open_sponsorship_join()).join(Asn, Asn.id == Sponsorship.asn_id).subquery())
+    months = func.sum(inner.c.arrears)
+    query = (select(inner.c.grouping, func.count(), months).where(inner.c.arrears > 0)
+             .group_by(inner.c.grouping).order_by(months.desc(), inner.c.grouping))
+    return [(str(name), int(count), int(total)) for name, count, total in await session.execute(query)]
