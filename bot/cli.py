@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import logging
 import os
 import signal
@@ -13,30 +12,36 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
 
-from openpyxl import Workbook
+from babel.numbers import format_decimal
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import Select, and_, delete, func, select
+from rich.table import Table
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot import payments_import
+from bot import payments_file, payments_import, roster
 from bot.app import App
 from bot.channels.console import HELP, ConsoleChannel, event_from_line, render
 from bot.config import ConfigError, Settings, load_settings
+from bot.export_files import FORMATS as EXPORT_FORMATS
+from bot.export_files import write_export
+from bot.exports import EXPORTS, ExportContext
 from bot.logs import setup_logging
-from bot.payments_import import PaymentsError, apply_payments, plan_payments, read_payments
-from bot.roster import RosterError, read_roster
-from db import queries
+from bot.payments_import import apply_payments, plan_payments, read_payments
+from bot.tables import TableError, columns_help
+from db import queries, standing
 from db.engine import session_factory
-from db.models import Asn, Contribution, Officer, Sponsorship, Worker
-from db.wilayah import load_wilayah
+from db.models import Officer
+from handlers.format import format_date
+from handlers.i18n import LANGUAGES, Translator
 
 console = Console(stderr=True)
 logger = logging.getLogger(__name__)
 CHANNELS = ("telegram", "whatsapp", "console")
-EXPORT_FORMATS = ("csv", "xlsx")
+FILES = ("The file: XLSX (the first sheet) or CSV (separated by commas, semicolons or tabs; CSV UTF-8 as Excel saves "
+         "it, with or without BOM, or the Windows code page). Title rows above the header and merged cells are fine; "
+         "other columns are ignored. Columns (any order; header names are not case-sensitive):")
 
 
 class UserError(Exception):
@@ -53,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         setup_logging(settings.logging.level)
         return asyncio.run(args.func(settings, args)) or 0
-    except (ConfigError, UserError, RosterError, PaymentsError) as error:
+    except (ConfigError, UserError, TableError) as error:
         console.print(f"[red]{error}[/red]")
         return 1
     except KeyboardInterrupt:
@@ -74,22 +79,32 @@ def build_parser() -> argparse.ArgumentParser:
     chat_parser.set_defaults(func=chat)
     db_parser = sub.add_parser("db", help="database tasks").add_subparsers()
     db_parser.add_parser("upgrade", help="bring the schema up to date").set_defaults(func=db_upgrade)
-    import_parser = sub.add_parser("import", help="import data").add_subparsers()
-    roster = import_parser.add_parser("roster", help="import the ASN roster (CSV or XLSX: NIP, nama, OPD)")
-    roster.add_argument("file", type=Path)
-    roster.set_defaults(func=import_roster)
+    import_parser = sub.add_parser("import", help="import data (roster, payments)").add_subparsers()
+    roster_parser = import_parser.add_parser(
+        "roster", help="import the ASN roster (CSV or XLSX: NIP, Nama, OPD, optional No HP): those ASNs are approved "
+        "at once when they register", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"{FILES}\n{columns_help(roster.COLUMNS, ROSTER_NOTES)}\nExample (CSV):\n  "
+               + roster.EXAMPLE.replace("\n", "\n  "))
+    roster_parser.add_argument("file", type=Path)
+    roster_parser.set_defaults(func=import_roster)
     payments = import_parser.add_parser(
-        "payments", help="import contribution payments (CSV or XLSX: NIK or KPJ, bulan, jumlah, tanggal bayar)")
+        "payments", help="import contribution payments (CSV or XLSX: NIK or KPJ, Bulan, Jumlah, Tanggal Bayar)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"{FILES}\n{columns_help(payments_file.COLUMNS, PAYMENT_NOTES)}\nExample (CSV):\n  "
+               + payments_file.EXAMPLE.replace("\n", "\n  "))
     payments.add_argument("file", type=Path)
     payments.add_argument("--all-or-nothing", action="store_true",
                           help="apply nothing if any row is refused (default: apply the valid rows, list the others)")
     payments.set_defaults(func=import_payments)
     export_parser = sub.add_parser("export", help="export data for officers (CSV or XLSX)").add_subparsers()
-    for what, text in (("contributions", "the contribution ledger, one row per worker and month"),
-                       ("workers", "the workers, with their sponsor")):
-        p = export_parser.add_parser(what, help=f"export {text}")
-        p.add_argument("--format", choices=EXPORT_FORMATS, help="csv or xlsx (default: from --output, else csv)")
-        p.add_argument("--output", type=Path, help=f"file to write (default: ./{what}-YYYYMMDD.csv or .xlsx)")
+    for what, spec in EXPORTS.items():
+        p = export_parser.add_parser(what, help=f"export {spec.help}", description=(
+            f"Export {spec.help}. Column headers and words in Bahasa Indonesia (--lang en for English); in XLSX, dates "
+            "are date cells, amounts numbers, the header row is frozen."))
+        p.add_argument("--format", choices=EXPORT_FORMATS, help="csv or xlsx (default: from --output, else xlsx)")
+        p.add_argument("--output", type=Path, help=f"file to write (default: {what}-YYYYMMDD.xlsx in [storage] "
+                                                   "exports_dir, data/exports/)")
+        p.add_argument("--lang", choices=LANGUAGES, help="language of headers and words (default: [program] language)")
         p.set_defaults(func=export, what=what)
     officer = sub.add_parser("officer", help="manage programme officers").add_subparsers()
     for action in ("add", "remove"):
@@ -97,8 +112,26 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("who")
         p.set_defaults(func=officer_change, action=action)
     officer.add_parser("list", help="list officers").set_defaults(func=officer_list)
-    sub.add_parser("stats", help="headline figures").set_defaults(func=stats)
+    stats_parser = sub.add_parser("stats", help="headline figures: ASNs, workers by status, arrears, receipts")
+    stats_parser.add_argument("--lang", choices=LANGUAGES, help="language of the labels (default: [program] language)")
+    stats_parser.set_defaults(func=stats)
     return parser
+
+
+ROSTER_NOTES = {
+    "nip": "18 digits (format the column as text in Excel: a number loses its last digits)",
+    "name": "as on the ASN's documents, degrees included",
+    "opd": "one of the OPDs in config.toml ([program] opds); case, spacing and common abbreviations such as "
+           "Dinkes, Setda, Disdik are understood",
+    "phone": "optional: an Indonesian mobile number (0812..., +62812...)",
+}
+PAYMENT_NOTES = {
+    "nik": "16 digits, as text (NIK or KPJ: at least one of the two columns)",
+    "kpj": "the 11-digit BPJS membership number",
+    "month": "the contribution month: 2026-11, 11/2026, Nov 2026, November 2026 or a date in that month",
+    "amount": "whole rupiah: 16800, 16.800, Rp16.800 or Rp 16.800,00",
+    "paid": "the day it was paid: 2026-11-03, 03/11/2026, 3 November 2026 or an Excel date",
+}
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -165,23 +198,40 @@ async def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 async def import_roster(settings: Settings, args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise UserError(f"File not found: {args.file}")
+    today = payments_import.programme_today(settings.program.timezone)
     app = App(settings)
     try:
         await app.prepare()
-        report = read_roster(args.file, today=datetime.now(timezone.utc).date())
+        report = await asyncio.to_thread(roster.read_roster, args.file, today=today, opds=settings.program.opds)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Importing roster", total=len(report.rows))
+            now = datetime.now(timezone.utc)
             async with app.sessions() as session, session.begin():
-                for start in range(0, len(report.rows), 500):
-                    batch = report.rows[start:start + 500]
-                    await queries.upsert_roster(session, batch, datetime.now(timezone.utc))
-                    progress.advance(task, len(batch))
+                await roster.save_roster(session, report, now=now, progress=lambda n: progress.advance(task, n))
+                await queries.audit(session, actor="cli", action="roster_import", target=args.file.name[:60],
+                                    now=now, new=report.new, updated=report.updated,
+                                    registered=len(report.registered), refused=len(report.refused))
     finally:
         await app.engine.dispose()
-    console.print(f"Roster: {len(report.rows)} row(s) imported, {len(report.refused)} refused.")
-    for line, reason, params in report.refused[:50]:
-        console.print(f"  line {line}: {app.catalog.text('en', reason, **params)}", markup=False)
+    console.print(f"Roster: {report.new + report.updated} row(s) imported ({report.new} new, {report.updated} already "
+                  f"on the roster and updated), {len(report.registered)} ASN(s) already registered (not imported), "
+                  f"{len(report.refused)} refused.", soft_wrap=True, highlight=False)
+    if report.registered:
+        console.print(f"  already registered: line(s) {', '.join(map(str, report.registered[:50]))}",
+                      soft_wrap=True, highlight=False)
+    _print_refusals(app, report.refused)
+    if any(key == "roster.opd_unknown" for _, key, _ in report.refused):
+        console.print(f"  The configured OPDs ([program] opds): {', '.join(settings.program.opds)}", soft_wrap=True,
+                      highlight=False)
     return 0
+
+
+def _print_refusals(app: App, refused: Sequence[tuple[int, str, dict[str, object]]], limit: int = 200) -> None:
+    for line, reason, params in refused[:limit]:
+        console.print(f"  line {line}: {app.catalog.text('en', reason, **params)}", markup=False, highlight=False,
+                      soft_wrap=True)
+    if len(refused) > limit:
+        console.print(f"  ... and {len(refused) - limit} more refused row(s).", highlight=False)
 
 
 async def import_payments(settings: Settings, args: argparse.Namespace) -> int:
@@ -221,80 +271,11 @@ async def import_payments(settings: Settings, args: argparse.Namespace) -> int:
     else:
         console.print(f"Payments: {len(plan.payments)} row(s) matched and applied, {len(plan.already_paid)} already "
                       f"paid, {len(refused)} refused.", soft_wrap=True)
-    for line, reason, params in refused:
-        console.print(f"  line {line}: {app.catalog.text('en', reason, **params)}", markup=False, highlight=False,
-                      soft_wrap=True)
+    _print_refusals(app, refused, limit=len(refused))
     return 1 if aborted else 0
 
 
 # -- exports -------------------------------------------------------------------------------------------------------------
-
-CONTRIBUTION_COLUMNS = ["worker_name", "nik", "kpj", "asn_name", "nip", "opd", "kecamatan", "desa", "month", "amount",
-                        "due_date", "status", "paid_on", "source"]
-WORKER_COLUMNS = ["worker_name", "nik", "kpj", "status", "sex", "birth_date", "occupation", "kecamatan", "desa",
-                  "phone", "bpjs_start", "asn_name", "nip", "opd", "funding"]
-
-
-def _contributions_query() -> Select[Any]:
-    return (select(Worker.name, Worker.nik, Worker.kpj, Asn.name.label("asn_name"), Asn.nip, Asn.opd,
-                   Worker.kecamatan_code, Worker.desa_code, Contribution.period, Contribution.amount,
-                   Contribution.due_date, Contribution.status, Contribution.paid_on, Contribution.source)
-            .join(Sponsorship, Contribution.sponsorship_id == Sponsorship.id)
-            .join(Worker, Sponsorship.worker_id == Worker.id)
-            .join(Asn, Sponsorship.asn_id == Asn.id)
-            .order_by(Worker.name, Sponsorship.id, Contribution.period))
-
-
-def _workers_query() -> Select[Any]:
-    return (select(Worker.name, Worker.nik, Worker.kpj, Worker.status, Worker.sex, Worker.birth_date,
-                   Worker.occupation, Worker.kecamatan_code, Worker.desa_code, Worker.phone, Worker.bpjs_start,
-                   Asn.name.label("asn_name"), Asn.nip, Asn.opd, Sponsorship.funding)
-            .outerjoin(Sponsorship, and_(Sponsorship.worker_id == Worker.id, Sponsorship.ended_at.is_(None)))
-            .outerjoin(Asn, Sponsorship.asn_id == Asn.id)
-            .order_by(Worker.name, Worker.id))
-
-
-class _AreaNames:
-    def __init__(self) -> None:
-        self.wilayah = load_wilayah()
-        self.names: dict[str, str] = {}
-
-    def __call__(self, code: str) -> str:
-        if code not in self.names:
-            area = self.wilayah.area(code)
-            self.names[code] = area.name if area is not None else code
-        return self.names[code]
-
-
-class _CsvSink:
-    """UTF-8 with a BOM, so that Excel shows names with accents correctly."""
-
-    def __init__(self, path: Path, header: list[str]) -> None:
-        self.handle = path.open("w", encoding="utf-8-sig", newline="")
-        self.writer = csv.writer(self.handle)
-        self.writer.writerow(header)
-
-    def write(self, row: list[Any]) -> None:
-        self.writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row])
-
-    def close(self) -> None:
-        self.handle.close()
-
-
-class _XlsxSink:
-    """openpyxl's write-only mode: rows go to disk as they come, whatever the size of the ledger."""
-
-    def __init__(self, path: Path, header: list[str], title: str) -> None:
-        self.path = path
-        self.book = Workbook(write_only=True)
-        self.sheet = self.book.create_sheet(title)
-        self.sheet.append(header)
-
-    def write(self, row: list[Any]) -> None:
-        self.sheet.append(row)
-
-    def close(self) -> None:
-        self.book.save(self.path)
 
 
 def _reading_engine(app: App) -> AsyncEngine:
@@ -305,53 +286,42 @@ def _reading_engine(app: App) -> AsyncEngine:
     return app.engine
 
 
-async def export(settings: Settings, args: argparse.Namespace) -> int:
+def _export_path(settings: Settings, args: argparse.Namespace, today: date) -> tuple[str, Path]:
     suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
-    fmt = args.format or (suffix if suffix in EXPORT_FORMATS else "csv")
+    fmt = args.format or (suffix if suffix in EXPORT_FORMATS else "xlsx")
     if args.output is not None and suffix in EXPORT_FORMATS and suffix != fmt:
         raise UserError(f"--format {fmt} does not match the output file {args.output.name}; use a .{fmt} name")
+    if args.output is None:
+        folder = settings.exports_dir
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # exports hold personal data: the owner's only
+        return fmt, folder / f"{args.what}-{today:%Y%m%d}.{fmt}"
+    if args.output.is_dir():
+        raise UserError(f"{args.output} is a folder; give a file name with --output")
+    if not args.output.parent.is_dir():
+        raise UserError(f"The folder {args.output.parent} does not exist")
+    return fmt, args.output
+
+
+async def export(settings: Settings, args: argparse.Namespace) -> int:
     today = payments_import.programme_today(settings.program.timezone)
-    output = args.output or Path(f"{args.what}-{today:%Y%m%d}.{fmt}")
-    if output.is_dir():
-        raise UserError(f"{output} is a folder; give a file name with --output")
-    partial = output.with_name(output.name + ".part")
-    area = _AreaNames()
-    if args.what == "contributions":
-        header, query, count_of = CONTRIBUTION_COLUMNS, _contributions_query(), Contribution.id
-
-        def convert(row: Any) -> list[Any]:
-            status = "late" if row.status == "due" and row.due_date < today else row.status
-            return [row.name, row.nik, row.kpj, row.asn_name, row.nip, row.opd, area(row.kecamatan_code),
-                    area(row.desa_code), str(row.period), row.amount, row.due_date, status, row.paid_on, row.source]
-    else:
-        header, query, count_of = WORKER_COLUMNS, _workers_query(), Worker.id
-
-        def convert(row: Any) -> list[Any]:
-            return [row.name, row.nik, row.kpj, row.status, row.sex, row.birth_date, row.occupation,
-                    area(row.kecamatan_code), area(row.desa_code), row.phone, row.bpjs_start, row.asn_name, row.nip,
-                    row.opd, row.funding]
-
+    fmt, output = _export_path(settings, args, today)
     app = App(settings)
+    t = Translator(app.catalog, args.lang or settings.program.language)
+    context = ExportContext(today=today, rules=settings.program.ledger_rules(), t=t)
+    table = EXPORTS[args.what].build(context)
     reader = _reading_engine(app)
-    written = 0
     try:
         await app.prepare()
-        sink = _CsvSink(partial, header) if fmt == "csv" else _XlsxSink(partial, header, args.what)
-        try:
-            async with session_factory(reader)() as session:
-                total = (await session.execute(select(func.count(count_of)))).scalar_one()
-                with Progress(console=console, transient=True) as progress:
-                    task = progress.add_task(f"Exporting {args.what}", total=total)
-                    result = await session.stream(query.execution_options(yield_per=1000))
-                    async for partition in result.partitions():
-                        for row in partition:
-                            sink.write(convert(row))
-                        written += len(partition)
-                        progress.advance(task, len(partition))
-            sink.close()
-            os.replace(partial, output)
-        finally:
-            partial.unlink(missing_ok=True)
+        async with session_factory(reader)() as session:
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task(f"Exporting {args.what}", total=None)
+
+                def advance(total: int | None, done: int) -> None:
+                    if total is not None:
+                        progress.update(task, total=total)
+                    progress.advance(task, done)
+                written = await write_export(session, table, t=t, fmt=fmt, output=output, progress=advance,
+                                             title=t(f"export.title.{args.what}"))
     finally:
         if reader is not app.engine:
             await reader.dispose()
@@ -377,7 +347,14 @@ async def officer_change(settings: Settings, args: argparse.Namespace) -> int:
             if args.action == "add":
                 await queries.insert_ignore(session, Officer, {"channel": channel, "address": address, "added_at": now})
             else:
-                await session.execute(delete(Officer).where(Officer.channel == channel, Officer.address == address))
+                removed = (await session.execute(delete(Officer).where(Officer.channel == channel,
+                                                                       Officer.address == address))).rowcount
+                if not removed:
+                    in_config = (channel, address) in settings.officers.addresses()
+                    raise UserError(f"{channel}:{address} is listed as an officer in the config file ([officers]); "
+                                    "remove them there" if in_config else
+                                    f"{channel}:{address} is not an officer; nothing was removed (see: tuwai officer "
+                                    "list)")
             await queries.audit(session, actor="cli", action=f"officer_{args.action}", target=f"{channel}:{address}",
                                 now=now)
     finally:
@@ -401,16 +378,27 @@ async def officer_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+STATS_ROWS = ("asn_approved", "asn_pending", "asn_rejected", "workers_active", "workers_in_arrears",
+              "arrears_months", "workers_lapsed", "workers_awaiting_consent", "workers_awaiting_bpjs",
+              "workers_no_sponsor", "receipts_pending", "outbox_pending")
+
+
 async def stats(settings: Settings, args: argparse.Namespace) -> int:
+    today = payments_import.programme_today(settings.program.timezone)
     app = App(settings)
     try:
         await app.prepare()
         async with app.sessions() as session:
-            figures = await queries.counts(session)
+            figures = await standing.figures(session, today=today, rules=settings.program.ledger_rules())
     finally:
         await app.engine.dispose()
-    for name, value in figures.items():
-        print(f"{name}: {value}")
+    t = Translator(app.catalog, args.lang or settings.program.language)
+    table = Table(title=t("stats.title", programme=settings.program.name, date=format_date(today, t.language)))
+    table.add_column(t("stats.figure"))
+    table.add_column(t("stats.count"), justify="right")
+    for key in STATS_ROWS:
+        table.add_row(t(f"stats.{key}"), format_decimal(figures[key], locale=t.language))
+    Console().print(table)
     return 0
 
 

@@ -61,6 +61,7 @@ class OfficerSettings(BaseModel):
 class StorageSettings(BaseModel):
     files_dir: str = "data/files"
     max_file_mb: int = 10
+    exports_dir: str = "data/exports"
 
 
 class LoggingSettings(BaseModel):
@@ -105,6 +106,10 @@ class Settings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         return (self.base_dir / self.storage.files_dir).resolve()
+
+    @property
+    def exports_dir(self) -> Path:
+        return (self.base_dir / self.storage.exports_dir).resolve()
 
 
 class ConfigError(Exception):

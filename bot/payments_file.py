@@ -23,7 +23,8 @@ COLUMNS = (
     Column("kpj", ("KPJ", "No KPJ", "Nomor KPJ", "KPJ Pekerja", "No Peserta", "Nomor Peserta"), need="NIK or KPJ"),
     Column("month", ("Bulan", "Periode", "Bulan Iuran", "Masa Iuran", "Periode Iuran", "Month", "Period"),
            need="Bulan"),
-    Column("amount", ("Jumlah", "Iuran", "Nominal", "Jumlah Iuran", "Jumlah Bayar", "Amount"), need="Jumlah"),
+    Column("amount", ("Jumlah", "Iuran", "Nominal", "Jumlah Iuran", "Jumlah Bayar", "Amount", "Contribution"),
+           need="Jumlah"),
     Column("paid", ("Tanggal Bayar", "Tgl Bayar", "Tanggal Pembayaran", "Tanggal", "Tgl", "Paid Date", "Paid On",
                     "Date Paid", "Payment Date"), need="Tanggal Bayar"),
 )

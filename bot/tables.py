@@ -262,3 +262,12 @@ def lost_digits(cell: Any, digits: int) -> bool:
     if isinstance(cell, (int, float)) and cell >= 1e15:
         return not float(cell).is_integer() or digits > 16 or int(cell) % 10 == 0
     return "e+" in cell_text(cell).lower()
+
+
+def columns_help(columns: Sequence[Column], notes: dict[str, str]) -> str:
+    """The columns for --help: one line each, with the header variants accepted and what the values look like."""
+    lines = []
+    for column in columns:
+        also = f" (also: {', '.join(column.names[1:])})" if column.names[1:] else ""
+        lines.append(f"  {column.names[0]}{also}: {notes.get(column.field, '')}")
+    return "\n".join(lines)

@@ -178,20 +178,6 @@ async def workers_awaiting_bpjs(session: AsyncSession, limit: int = 20) -> Seque
     return (await session.execute(query)).scalars().all()
 
 
-async def counts(session: AsyncSession) -> dict[str, int]:
-    """Headline figures for officers and `tuwai stats`."""
-    asn = dict((await session.execute(select(Asn.status, func.count()).group_by(Asn.status))).all())
-    workers = dict((await session.execute(select(Worker.status, func.count()).group_by(Worker.status))).all())
-    no_consent = (await session.execute(select(func.count()).select_from(Worker)
-                                        .where(Worker.consent_at.is_(None)))).scalar_one()
-    outbox = (await session.execute(select(func.count()).select_from(OutboxMessage)
-                                    .where(OutboxMessage.status.in_(("pending", "sending"))))).scalar_one()
-    return {"asn_pending": asn.get("pending", 0), "asn_approved": asn.get("approved", 0),
-            "asn_rejected": asn.get("rejected", 0), "workers_awaiting_bpjs": workers.get("awaiting_bpjs", 0),
-            "workers_active": workers.get("active", 0), "workers_without_consent": no_consent,
-            "outbox_pending": outbox}
-
-
 async def upsert_roster(session: AsyncSession, rows: Sequence[dict[str, str]], now: datetime) -> None:
     """Roster entries by NIP (nip, name, opd and any other roster column given, e.g. phone): new or refreshed."""
     for row in rows:

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, extract, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, extract, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.ledger import LedgerRules
-from db.models import Asn, Contribution, Sponsorship, Worker
+from db.models import Asn, Contribution, OutboxMessage, Receipt, Sponsorship, Worker
 from db.months import Month
 
 COVERED = ("paid", "paid_unverified")  # a receipt waiting for verification does not put a month in arrears
@@ -108,3 +108,21 @@ async def arrears_by(session: AsyncSession, column: Any, *, today: date,
     query = (select(inner.c.grouping, func.count(), months).where(inner.c.arrears > 0)
              .group_by(inner.c.grouping).order_by(months.desc(), inner.c.grouping))
     return [(str(name), int(count), int(total)) for name, count, total in await session.execute(query)]
+
+
+async def figures(session: AsyncSession, *, today: date, rules: LedgerRules) -> dict[str, int]:
+    """The programme's headline figures, for `tuwai stats` and the officers' statistics screen: ASNs by status,
+    workers by status (STATUSES, as `workers_<status>`), months in arrears, receipts awaiting verification, messages
+    waiting in the outbox."""
+    asn = dict((await session.execute(select(Asn.status, func.count()).group_by(Asn.status))).all())
+    result = {f"asn_{name}": int(asn.get(name, 0)) for name in ("approved", "pending", "rejected")}
+    result |= {f"workers_{name}": count for name, count in
+               (await status_counts(session, today=today, rules=rules)).items()}
+    result["arrears_months"] = sum(months for _, _, months in await arrears_by(
+        session, literal("all"), today=today, rules=rules))
+    result["receipts_pending"] = (await session.execute(
+        select(func.count()).select_from(Receipt).where(Receipt.status == "pending"))).scalar_one()
+    result["outbox_pending"] = (await session.execute(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending"))))
+    ).scalar_one()
+    return result

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from db import queries
+from db import queries, standing
 from db.models import Asn, Chat, Worker
 from db.rules import jkm_full_benefit_from
 from handlers.core import Ctx
@@ -65,7 +65,7 @@ class OfficerMenu:
         if choice == ARREARS:
             return [*await ctx.core.commands["arrears"](ctx, ""), await self.prompt(ctx)]
         if choice == STATS:
-            figures = await queries.counts(ctx.session)
+            figures = await standing.figures(ctx.session, today=ctx.today, rules=ctx.core.rules)
             return [Reply(ctx.t("officer.stats_text", **figures)), await self.prompt(ctx)]
         return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
 

@@ -55,6 +55,7 @@ class ProgramSettings(BaseModel):
     name: str = "TuWai KeTan"
     region: str = "13.77"
     timezone: str = "Asia/Jakarta"
+    language: str = "id"  # of the command line's tables and exports
     max_workers_per_asn: int = 1
     jkm_full_after_months: int = 3
     privacy_notice_version: int = 1

@@ -276,36 +276,44 @@ def test_amounts_and_files_without_a_database(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- export
 
 
-def test_export_contributions_as_csv_and_xlsx(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert run(config, "export", "contributions") == 0  # default: ./contributions-YYYYMMDD.csv
-    text = output(capsys)
-    written = tmp_path / "contributions-20261122.csv"
-    assert f"Exported 3 contribution row(s) to {written}" in text
-    with written.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [(r["month"], r["status"]) for r in rows] == [("2026-09", "paid"), ("2026-10", "paid_unverified"),
-                                                         ("2026-11", "late")]  # due 16 Nov (the 15th is a Sunday)
-    assert rows[0] == {"worker_name": "Budi Nelayan", "nik": NELAYAN, "kpj": KPJ_NELAYAN, "asn_name": "Rahmat Hidayat",
-                       "nip": "198503172010011002", "opd": "Dinas Sosial", "kecamatan": "Pariaman Tengah",
-                       "desa": "Karan Aur", "month": "2026-09", "amount": "8400", "due_date": "2026-09-15",
-                       "status": "paid", "paid_on": "2026-09-10", "source": "receipt"}
-    assert rows[2]["due_date"] == "2026-11-16" and rows[2]["paid_on"] == "" and rows[2]["source"] == ""
-
-    out = tmp_path / "ledger.xlsx"
-    assert run(config, "export", "contributions", "--output", str(out)) == 0  # the format follows the file name
-    assert "Exported 3 contribution row(s)" in output(capsys)
-    sheet = load_workbook(out, read_only=True).active
+def test_export_contributions_as_csv_and_xlsx(config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    assert run(config, "export", "contributions") == 0  # default: data/exports/ next to the config, XLSX, Indonesian
+    written = tmp_path / "data" / "exports" / "contributions-20261122.xlsx"
+    assert f"Exported 3 contribution row(s) to {written}" in output(capsys)
+    assert written.stat().st_mode & 0o777 == 0o600 and written.parent.stat().st_mode & 0o777 == 0o700
+    book = load_workbook(written)
+    sheet = book.active
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert table[0][:3] == ["worker_name", "nik", "kpj"] and len(table) == 4
-    assert table[3][0] == "Budi Nelayan" and table[3][1] == NELAYAN and table[3][8] == "2026-11"
-    assert table[3][9] == 8400 and table[3][10] == datetime(2026, 11, 16) and table[3][11] == "late"
-    assert table[1][12] == datetime(2026, 9, 10)
-    assert not list(tmp_path.glob("*.part"))
+    assert table[0] == ["Nama pekerja", "NIK", "KPJ", "Penjamin (ASN)", "NIP", "OPD", "Kecamatan", "Desa/kelurahan",
+                        "Bulan", "Iuran", "Jatuh tempo", "Status pembayaran", "Tanggal bayar", "Dicatat dari"]
+    assert table[1] == ["Budi Nelayan", NELAYAN, KPJ_NELAYAN, "Rahmat Hidayat", "198503172010011002", "Dinas Sosial",
+                        "Pariaman Tengah", "Karan Aur", datetime(2026, 9, 1), 8400, datetime(2026, 9, 15), "lunas",
+                        datetime(2026, 9, 10), "bukti bayar"]
+    # due 16 Nov (the 15th is a Sunday), past: in arrears, in words
+    assert table[3][10:] == [datetime(2026, 11, 16), "lewat jatuh tempo, belum dibayar", None, None]
+    assert table[2][11] == "bukti bayar menunggu verifikasi"
+    assert sheet.freeze_panes == "A2" and sheet.column_dimensions["A"].width >= 20
+    assert sheet["K4"].is_date and sheet["K4"].number_format == "dd/mm/yyyy" and sheet["J4"].data_type == "n"
+    assert sheet["I2"].number_format == "mmm yyyy" and sheet["J2"].number_format == '"Rp"#,##0'
+    assert not list(written.parent.glob("*.part"))
+
+    out = tmp_path / "ledger.csv"
+    assert run(config, "export", "contributions", "--output", str(out), "--lang", "en") == 0  # format from the name
+    assert "Exported 3 contribution row(s)" in output(capsys)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0] == {"Worker name": "Budi Nelayan", "NIK": NELAYAN, "KPJ": KPJ_NELAYAN,
+                       "Sponsor (ASN)": "Rahmat Hidayat", "NIP": "198503172010011002", "OPD": "Dinas Sosial",
+                       "Kecamatan": "Pariaman Tengah", "Village (desa/kelurahan)": "Karan Aur", "Month": "2026-09-01",
+                       "Contribution": "8400", "Due date": "2026-09-15", "Payment status": "paid",
+                       "Paid on": "2026-09-10", "Recorded from": "receipt"}
+    assert [r["Payment status"] for r in rows[1:]] == ["receipt awaiting verification", "past due, unpaid"]
 
     assert run(config, "export", "contributions", "--format", "xlsx", "--output", str(tmp_path / "x.csv")) == 1
     assert "--format xlsx does not match the output file x.csv" in output(capsys)
+    assert run(config, "export", "contributions", "--output", str(tmp_path / "nope" / "x.csv")) == 1
+    assert "does not exist" in output(capsys)
 
 
 def test_an_imported_payment_shows_in_the_export_and_workers_export(config: Path, tmp_path: Path,
@@ -317,17 +325,19 @@ def test_an_imported_payment_shows_in_the_export_and_workers_export(config: Path
     assert run(config, "export", "contributions", "--format", "csv", "--output", str(out)) == 0
     with out.open(encoding="utf-8-sig", newline="") as handle:
         last = list(csv.DictReader(handle))[-1]
-    assert (last["month"], last["status"], last["paid_on"], last["source"]) == ("2026-11", "paid", "2026-11-20",
-                                                                                 "import")
-    # The export's own columns (nik, month, amount, paid_on) import again: every paid month is "already paid".
+    assert (last["Bulan"], last["Status pembayaran"], last["Tanggal bayar"], last["Dicatat dari"]) == (
+        "2026-11-01", "lunas", "2026-11-20", "impor pembayaran")
+    # The export's own columns (NIK, Bulan, Iuran, Tanggal bayar) import again: every paid month is "already paid".
     assert run(config, "import", "payments", str(out)) == 0
     assert "0 row(s) matched and applied, 2 already paid, 1 refused" in output(capsys)
 
     workers = tmp_path / "workers.xlsx"
-    assert run(config, "export", "workers", "--format", "xlsx", "--output", str(workers)) == 0
+    assert run(config, "export", "workers", "--output", str(workers), "--lang", "en") == 0
     assert "Exported 4 worker row(s)" in output(capsys)
     table = [list(r) for r in load_workbook(workers, read_only=True).active.iter_rows(values_only=True)]
     by_nik = {row[1]: dict(zip(table[0], row)) for row in table[1:]}
     assert set(by_nik) == {NELAYAN, OJEK, WAITING, UNSPONSORED}
-    assert by_nik[OJEK]["asn_name"] == "Rahmat Hidayat" and by_nik[OJEK]["occupation"] == "tukang_ojek"
-    assert by_nik[UNSPONSORED].get("asn_name") is None and by_nik[WAITING]["status"] == "awaiting_bpjs"
+    assert by_nik[OJEK]["Sponsor (ASN)"] == "Rahmat Hidayat" and by_nik[OJEK]["Occupation"] == "Ojek driver"
+    assert by_nik[UNSPONSORED]["Sponsor (ASN)"] is None and by_nik[UNSPONSORED]["Status"] == "no sponsor"
+    assert by_nik[WAITING]["Status"] == "awaiting the worker's consent"  # seeded without consent
+    assert by_nik[OJEK]["BPJS membership start"] == datetime(2026, 9, 1) and by_nik[OJEK]["Sex"] == "male"
