@@ -222,7 +222,7 @@ async def import_roster(settings: Settings, args: argparse.Namespace) -> int:
     _print_refusals(app, report.refused)
     if any(key == "roster.opd_unknown" for _, key, _ in report.refused):
         console.print(f"  The configured OPDs ([program] opds): {', '.join(settings.program.opds)}", soft_wrap=True,
-                      highlight=False)
+                      highlight=False, markup=False)
     return 0
 
 

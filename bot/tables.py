@@ -180,11 +180,13 @@ def _read_csv(name: str, text: str, columns: Sequence[Column]) -> Table:
                              "semicolons, or save the sheet as CSV UTF-8")
         _header_error(name, rows, columns)
     delimiter = max(found)[1]  # the separator under which the header has the most known columns
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        return _from_rows(name, list(reader), columns, check_width=True)
+        rows = list(reader)
     except csv.Error as error:
-        raise TableError(f"{name} line {reader.line_num}: this line cannot be read as CSV ({error})") from None
+        raise TableError(f"{name} line {reader.line_num}: this line cannot be read as CSV ({error}); check for a "
+                         "quote mark (\") opened and not closed") from None
+    return _from_rows(name, rows, columns, check_width=True)
 
 
 # ---------------------------------------------------------------- header and rows
