@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -39,9 +40,10 @@ from handlers.i18n import LANGUAGES, Translator
 console = Console(stderr=True)
 logger = logging.getLogger(__name__)
 CHANNELS = ("telegram", "whatsapp", "console")
-FILES = ("The file: XLSX (the first sheet) or CSV (separated by commas, semicolons or tabs; CSV UTF-8 as Excel saves "
-         "it, with or without BOM, or the Windows code page). Title rows above the header and merged cells are fine; "
-         "other columns are ignored. Columns (any order; header names are not case-sensitive):")
+FILES = textwrap.fill(
+    "The file: XLSX (the first sheet) or CSV (separated by commas, semicolons or tabs; CSV UTF-8 as Excel saves it, "
+    "with or without BOM, or the Windows code page). Title rows above the header and merged cells are fine; other "
+    "columns are ignored. Columns (any order; header names are not case-sensitive):", width=100)
 
 
 class UserError(Exception):
@@ -83,16 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     roster_parser = import_parser.add_parser(
         "roster", help="import the ASN roster (CSV or XLSX: NIP, Nama, OPD, optional No HP): those ASNs are approved "
         "at once when they register", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Import the ASN roster: an ASN whose NIP is on it is approved at once when they register. Rows of "
+                    "ASNs who registered already are counted apart; every refused row is listed with its line.",
         epilog=f"{FILES}\n{columns_help(roster.COLUMNS, ROSTER_NOTES)}\nExample (CSV):\n  "
                + roster.EXAMPLE.replace("\n", "\n  "))
-    roster_parser.add_argument("file", type=Path)
+    roster_parser.add_argument("file", type=Path, help="the roster: .xlsx or .csv")
     roster_parser.set_defaults(func=import_roster)
     payments = import_parser.add_parser(
         "payments", help="import contribution payments (CSV or XLSX: NIK or KPJ, Bulan, Jumlah, Tanggal Bayar)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Mark contribution months paid and verified in bulk, from a BPJS or bank statement. Months already "
+                    "paid are counted as such, never applied twice; every refused row is listed with its line.",
         epilog=f"{FILES}\n{columns_help(payments_file.COLUMNS, PAYMENT_NOTES)}\nExample (CSV):\n  "
                + payments_file.EXAMPLE.replace("\n", "\n  "))
-    payments.add_argument("file", type=Path)
+    payments.add_argument("file", type=Path, help="the payments statement: .xlsx or .csv")
     payments.add_argument("--all-or-nothing", action="store_true",
                           help="apply nothing if any row is refused (default: apply the valid rows, list the others)")
     payments.set_defaults(func=import_payments)
