@@ -16,6 +16,7 @@ from pathlib import Path
 
 from babel.numbers import format_decimal
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import delete, select
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(settings.logging.level)
         return asyncio.run(args.func(settings, args)) or 0
     except (ConfigError, UserError, TableError) as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(f"[red]{escape(str(error))}[/red]")  # messages name config sections such as [officers]
         return 1
     except KeyboardInterrupt:
         return 130

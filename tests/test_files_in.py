@@ -258,6 +258,14 @@ def test_help_says_what_the_file_must_contain(capsys: pytest.CaptureFixture[str]
         assert fragment in text
 
 
-def test_removing_someone_who_is_not_an_officer_says_so(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_removing_someone_who_is_not_an_officer_says_so(config: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     code, text = tuwai(config, capsys, "officer", "remove", "telegram:424242")
     assert code == 1 and "telegram:424242 is not an officer; nothing was removed" in text
+    code, text = tuwai(config, capsys, "officer", "add", "telegram:424242")
+    assert code == 0
+    code, text = tuwai(config, capsys, "officer", "remove", "telegram:424242")
+    assert code == 0 and "Officer telegram:424242 removed." in text
+    monkeypatch.setenv("TUWAI_OFFICERS__TELEGRAM", '["777"]')
+    code, text = tuwai(config, capsys, "officer", "remove", "telegram:777")
+    assert code == 1 and "telegram:777 is listed as an officer in the config file ([officers]); remove them there" in text
