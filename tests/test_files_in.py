@@ -13,6 +13,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
@@ -269,3 +271,22 @@ def test_removing_someone_who_is_not_an_officer_says_so(config: Path, capsys: py
     monkeypatch.setenv("TUWAI_OFFICERS__TELEGRAM", '["777"]')
     code, text = tuwai(config, capsys, "officer", "remove", "telegram:777")
     assert code == 1 and "telegram:777 is listed as an officer in the config file ([officers]); remove them there" in text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(st.binary(max_size=400),
+                      st.text(alphabet=st.sampled_from(list('NIP;Nama,OPD\t"\n\r 1985’é|x')), max_size=200)
+                      .map(lambda text: text.encode())))
+def test_any_bytes_are_a_table_or_one_sentence(tmp_path: Path, data: bytes) -> None:
+    from bot.roster import COLUMNS
+    from bot.tables import TableError, read_table
+
+    file = tmp_path / "any.csv"
+    file.write_bytes(data)
+    try:
+        table = read_table(file, COLUMNS)
+    except TableError as error:
+        assert str(error).startswith("any.csv") and "\n" not in str(error)
+    else:
+        assert table.rows or table.refused
+        assert all(set(row.fields) >= {"nip", "name", "opd"} for row in table.rows)
