@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import queries
 from db.models import Chat, StoredFile
-from handlers.choices import match_option
+from handlers.choices import NARROWED, match_option, typed_choice
 from handlers.context import Action, Ctx, Flow, Services, Todo
 from handlers.i18n import Catalog, Translator
 from handlers.parsers import Invalid
@@ -120,6 +120,7 @@ class Core:
 
     async def _route(self, ctx: Ctx) -> list[Reply]:
         payload = ctx.event.payload
+        narrowed = ctx.answers.pop(NARROWED, None)  # the options shown after an ambiguous typed answer
         if isinstance(payload, Text):
             command = parse_command(payload.text)
             if command is not None:
@@ -136,11 +137,14 @@ class Core:
                 return [Reply(ctx.t("common.too_long", max=MAX_TEXT)), await flow.prompt(ctx)]
             prompt = await flow.prompt(ctx)
             if prompt.options:
-                chosen = match_option(prompt.options, payload.text)
-                if chosen is not None and chosen.id.startswith(GLOBAL):
-                    return await self._global_action(ctx, chosen.id)
-                if chosen is not None:
-                    payload = Choice(chosen.id, ctx.chat.version)
+                found = typed_choice(prompt, payload.text, narrowed)
+                if len(found) == 1 and found[0].id.startswith(GLOBAL):
+                    return await self._global_action(ctx, found[0].id)
+                if len(found) == 1:
+                    payload = Choice(found[0].id, ctx.chat.version)
+                elif len(found) > 1:  # only those: numbered 1, 2, ... and remembered for a typed number
+                    ctx.answers[NARROWED] = [option.id for option in found]
+                    return [Reply(ctx.t("choices.which"), tuple(found), Expect.OPTION)]
                 elif prompt.expect == Expect.OPTION:
                     return [Reply(ctx.t("common.choose_option")), prompt]
         return await flow.handle(ctx, payload)
