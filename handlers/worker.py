@@ -13,7 +13,7 @@ from handlers.consent import send_consent_link
 from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form, Redo, expect_choice, expect_text, prompt_text
-from handlers.parsers import Invalid, mask_nik, mask_phone, parse_date, parse_name, parse_nik
+from handlers.parsers import Invalid, parse_date, parse_name, parse_nik
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
 YES, NO, SKIP, CHANGE_NIK = "yes", "no", "skip", "nik"
@@ -160,7 +160,8 @@ def _has_heir(answers: dict[str, Any]) -> bool:
 
 
 def _show_phone(ctx: Ctx, value: Any) -> str:
-    return mask_phone(value) if value else ctx.t("form.skipped")
+    """In full on the summary: only the ASN who typed it sees it there."""
+    return str(value) if value else ctx.t("form.skipped")
 
 
 class WorkerEnrolment(Form):
@@ -168,7 +169,7 @@ class WorkerEnrolment(Form):
     title = "worker"
     fields = (
         Field("nik", prompt_text("worker.ask_nik"), parse_worker_nik, "worker.field_nik",
-              lambda ctx, v: mask_nik(v), resets=("birth",)),
+              lambda ctx, v: v, resets=("birth",)),
         Field("name", prompt_text("worker.ask_name"), _name, "worker.field_name", lambda ctx, v: v),
         Field("birth", prompt_birth, parse_birth, "worker.field_birth",
               lambda ctx, v: format_date(date.fromisoformat(v), ctx.t.language), editable=False),
