@@ -99,6 +99,8 @@ async def bpjs_list(ctx: Ctx) -> Reply:
         status = worker_status(worker)
         lines.append(ctx.t("officer.worker_line", id=worker.id, name=worker.name, nik=worker.nik,
                            status=ctx.t(f"status.{status}")))
+        if worker.birth_date_differs:  # BPJS registers the KTP date: the officer checks it against the KTP
+            lines.append(ctx.t("journey.birth.officer_note", date=format_date(worker.birth_date, ctx.t.language)))
         if status == "awaiting_bpjs":
             options.append(Option(f"{GLOBAL}kpj:{worker.id}", ctx.t("officer.kpj_n", id=worker.id)))
     return Reply("\n".join(lines), tuple(options), Expect.OPTION)

@@ -150,7 +150,7 @@ async def test_the_whole_enrolment_consent_and_kpj(app: App, inbox: RecordingCha
     assert any_text(worker_person.last, "Persetujuan Anda sudah dicatat")
     again = Person(app, "someone-else")
     await again.say(f"/start {token}")  # one-time link
-    assert any_text(again.last, "tidak berlaku lagi")
+    assert any_text(again.last, "sudah tercatat sebelumnya")  # a used link says so (issue 8 point 10)
 
     await deliver(app)
     assert "sudah memberikan persetujuan" in inbox.inbox["asn"][-1].text
@@ -202,7 +202,7 @@ async def test_bad_input_is_refused_politely_and_nothing_is_lost(app: App, inbox
     assert any_text(asn.last, "/batal") and "Nama lengkap pekerja" in asn.last[-1].text
     await asn.say("Budi Santoso")
     await asn.say("18-08-1975")  # contradicts the NIK
-    assert any_text(asn.last, "tidak cocok")
+    assert any_text(asn.last, "berbeda dengan angka tanggal lahir di NIK")  # asked once (issue 8 point 3)
     await asn.press("Ubah NIK")
     assert "NIK pekerja" in asn.last[-1].text
     await asn.say(NIK_FEMALE)

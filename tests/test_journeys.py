@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from bot.app import App
-from db.models import Asn
-from tests.people import NIK_MALE, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text
+from db.eligibility import age_in_years, age_problem
+from db.models import Asn, Worker
+from handlers.types import Choice
+from tests.conftest import Clock
+from tests.people import JPEG, NIK_MALE, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text
 from tests.test_flows import approved_asn, deliver
 
 
@@ -49,3 +54,158 @@ async def test_own_data_in_full_on_ones_own_summary_masked_elsewhere(app: App, i
     await asn.press("✅")
     await asn.press("Pekerja saya")
     assert "1377********0003" in asn.last[-1].text and NIK_MALE not in asn.last[-1].text  # a list, masked
+
+
+async def start_enrolment(asn: Person, nik: str = NIK_MALE) -> None:
+    await asn.say("/menu")
+    await asn.press("Daftarkan pekerja")
+    await asn.say(nik)
+    await asn.say("Syafrizal")
+
+
+async def test_a_ktp_birth_date_that_differs_from_the_nik_is_confirmed_once_and_flagged(
+        app: App, inbox: RecordingChannel) -> None:
+    asn = await approved_asn(app, inbox)
+    await start_enrolment(asn)
+    assert "Bila berbeda, ketik tanggal lahir yang benar" in asn.last[-1].text
+    await asn.say("18-08-1975")
+    assert "18 Agustus 1975 berbeda dengan angka tanggal lahir di NIK (17 Agustus 1975)" in asn.last[-1].text
+    await asn.say("ya")  # use the KTP date
+    await asn.press("Nelayan")
+    await asn.say("pariaman tengah")
+    await asn.say("Taratak")
+    await asn.press("Lewati")
+    await asn.press("Tidak")
+    summary = asn.last[-1].text
+    assert "18 Agustus 1975 (laki-laki) ⚠️ tanggal KTP" in summary  # the date, the derived sex and the flag
+    await asn.press("✅")
+    async with app.sessions() as session:
+        worker = (await session.execute(select(Worker))).scalar_one()
+    assert (worker.birth_date, worker.birth_date_differs) == (date(1975, 8, 18), True)
+    await consent_on_paper(app, asn, worker.id)
+    officer = Person(app, "officer")
+    await officer.say("/petugas")
+    await officer.press("Menunggu BPJS")
+    assert "Tanggal lahir di KTP (18 Agustus 1975) berbeda dengan angka NIK" in officer.last[-1].text
+
+
+async def test_the_nik_date_can_still_be_kept_after_typing_another(app: App, inbox: RecordingChannel) -> None:
+    asn = await approved_asn(app, inbox)
+    await start_enrolment(asn)
+    await asn.say("18-08-1975")
+    await asn.press("Tanggal NIK")
+    assert "Pekerjaan" in asn.last[-1].text
+    await asn.press("Nelayan")
+    await asn.say("pariaman tengah")
+    await asn.say("Taratak")
+    await asn.press("Lewati")
+    await asn.press("Tidak")
+    assert "17 Agustus 1975 (laki-laki)" in asn.last[-1].text and "⚠️" not in asn.last[-1].text
+
+
+async def consent_on_paper(app: App, asn: Person, worker_id: int) -> None:
+    channel = app.channels["console"]
+    await asn.send(Choice(f"!w.paper:{worker_id}"))
+    await asn.upload(channel, JPEG)
+    await asn.press("✅")
+
+
+async def test_a_child_or_someone_too_old_is_refused_with_the_limits(app: App, inbox: RecordingChannel,
+                                                                     clock: Clock) -> None:
+    asn = await approved_asn(app, inbox)
+    await asn.say("/menu")
+    await asn.press("Daftarkan pekerja")
+    await asn.say("1377010203150001")  # born 2 March 2015: eleven years old
+    assert any_text(asn.last, "baru berumur 11 tahun") and any_text(asn.last, "18 sampai 65 tahun")
+    assert "NIK pekerja" in asn.last[-1].text  # asked again
+    await asn.say("1377010203500001")  # born 2 March 1950: 76
+    assert any_text(asn.last, "berumur 76 tahun, lebih dari batas 65 tahun")
+    await asn.say(NIK_MALE)
+    await asn.say("Syafrizal")
+    await asn.say("17-08-2012")  # a KTP date that makes the worker a child is refused too
+    assert any_text(asn.last, "baru berumur 14 tahun")
+    async with app.sessions() as session:
+        assert (await session.execute(select(Worker))).first() is None
+
+
+def test_age_limits_are_whole_years() -> None:
+    assert age_in_years(date(2008, 11, 22), date(2026, 11, 22)) == 18
+    assert age_problem(date(2008, 11, 23), date(2026, 11, 22), min_age=18, max_age=65) == "too_young"
+    assert age_problem(date(1960, 11, 22), date(2026, 11, 22), min_age=18, max_age=65) == "too_old"
+    assert age_problem(date(1961, 11, 23), date(2026, 11, 22), min_age=18, max_age=65) is None
+
+
+async def test_lainnya_asks_what_it_is_and_stores_it(app: App, inbox: RecordingChannel) -> None:
+    person = Person(app, "asn")
+    await agree_privacy(person)
+    await person.press("Daftar sebagai ASN")
+    await person.say(NIP_PNS)
+    await person.say("Rahmat Hidayat")
+    await person.press("Lainnya")
+    assert "Nama OPD" in person.last[-1].text
+    await person.say("Badan Kesbangpol")
+    await person.say("0812-3456-7890")
+    assert "Badan Kesbangpol" in person.last[-1].text
+    await person.press("✅")
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await deliver(app)
+    await officer.send(Choice(inbox.inbox["officer"][-1].options[0].id))
+    await start_enrolment(person)
+    await person.press("Benar")
+    await person.press("Lainnya")
+    assert "Pekerjaan apa" in person.last[-1].text
+    await person.say("x")
+    assert any_text(person.last, "3 sampai 80 karakter")
+    await person.say("Penjahit")
+    await person.say("pariaman tengah")
+    await person.say("Taratak")
+    await person.press("Lewati")
+    await person.press("Tidak")
+    assert "Penjahit" in person.last[-1].text
+    await person.press("✅")
+    async with app.sessions() as session:
+        asn = (await session.execute(select(Asn))).scalar_one()
+        worker = (await session.execute(select(Worker))).scalar_one()
+    assert (asn.opd, asn.opd_other) == ("Lainnya", "Badan Kesbangpol")
+    assert (worker.occupation, worker.occupation_other) == ("lainnya", "Penjahit")
+
+
+async def test_consent_links_say_what_is_wrong_in_words_for_workers(app: App, inbox: RecordingChannel) -> None:
+    asn = await approved_asn(app, inbox)
+    await start_enrolment(asn)
+    await asn.press("Benar")
+    await asn.press("Nelayan")
+    await asn.say("pariaman tengah")
+    await asn.say("Taratak")
+    await asn.press("Lewati")
+    await asn.press("Tidak")
+    await asn.press("✅")
+    assert any_text(asn.last, "Langkah berikutnya: persetujuan Syafrizal sendiri")
+    assert not any_text(asn.last, "menunggu pendaftaran di BPJS")  # the old wording
+    await deliver(app)
+    token = next(r.text for r in inbox.inbox["asn"] if "start=c_" in r.text).split("start=", 1)[1].split()[0]
+    stranger = Person(app, "stranger")
+    await stranger.say("/start c_doesnotexist")
+    assert any_text(stranger.last, "tidak dikenal") and any_text(stranger.last, "Bila Anda pekerja")
+    assert not any_text(stranger.last, "NIP")  # not the ASN's notice
+    worker = Person(app, "worker")
+    await worker.say(f"/start {token}")
+    await worker.say("tidak setuju")
+    assert any_text(worker.last, "persetujuan Anda tidak diberikan dan sudah kami catat")
+    await worker.say(f"/start {token}")  # changed their mind: the same link still works
+    await worker.say("setuju")
+    assert any_text(worker.last, "Persetujuan Anda sudah dicatat")
+    await worker.say(f"/start {token}")
+    assert any_text(worker.last, "sudah tercatat sebelumnya")
+
+
+def test_wordings_fixed_in_both_catalogues(app: App) -> None:
+    """Issue 8 point 10: each fixed wording, so the old one cannot come back."""
+    text = app.catalog.text
+    for language in ("id", "en"):
+        assert "skip" not in text(language, "kpj.invalid") and "lewati" not in text(language, "kpj.invalid")
+        assert "form" not in text(language, "file.type") and "formulir" not in text(language, "file.type")
+        assert "BPJS" not in text(language, "worker.saved").split(".")[0]
+        assert text(language, "journey.consent.link_unknown") != text(language, "consent.link_invalid")
+    assert "persetujuan" in text("id", "worker.saved") and "consent" in text("en", "worker.saved")
