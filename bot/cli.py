@@ -232,7 +232,8 @@ async def import_payments(settings: Settings, args: argparse.Namespace) -> int:
 CONTRIBUTION_COLUMNS = ["worker_name", "nik", "kpj", "asn_name", "nip", "opd", "kecamatan", "desa", "month", "amount",
                         "due_date", "status", "paid_on", "source"]
 WORKER_COLUMNS = ["worker_name", "nik", "kpj", "status", "sex", "birth_date", "occupation", "kecamatan", "desa",
-                  "phone", "bpjs_start", "asn_name", "nip", "opd", "funding"]
+                  "phone", "bpjs_start", "asn_name", "nip", "opd", "funding",
+                  "occupation_other", "opd_other", "birth_date_differs_from_nik"]
 
 
 def _contributions_query() -> Select[Any]:
@@ -248,7 +249,8 @@ def _contributions_query() -> Select[Any]:
 def _workers_query() -> Select[Any]:
     return (select(Worker.name, Worker.nik, Worker.kpj, Worker.status, Worker.sex, Worker.birth_date,
                    Worker.occupation, Worker.kecamatan_code, Worker.desa_code, Worker.phone, Worker.bpjs_start,
-                   Asn.name.label("asn_name"), Asn.nip, Asn.opd, Sponsorship.funding)
+                   Asn.name.label("asn_name"), Asn.nip, Asn.opd, Sponsorship.funding, Worker.occupation_other,
+                   Asn.opd_other, Worker.birth_date_differs)
             .outerjoin(Sponsorship, and_(Sponsorship.worker_id == Worker.id, Sponsorship.ended_at.is_(None)))
             .outerjoin(Asn, Sponsorship.asn_id == Asn.id)
             .order_by(Worker.name, Worker.id))
@@ -329,7 +331,8 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
         def convert(row: Any) -> list[Any]:
             return [row.name, row.nik, row.kpj, row.status, row.sex, row.birth_date, row.occupation,
                     area(row.kecamatan_code), area(row.desa_code), row.phone, row.bpjs_start, row.asn_name, row.nip,
-                    row.opd, row.funding]
+                    row.opd, row.funding, row.occupation_other, row.opd_other,
+                    "ya" if row.birth_date_differs else ""]
 
     app = App(settings)
     reader = _reading_engine(app)

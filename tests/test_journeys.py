@@ -209,3 +209,40 @@ def test_wordings_fixed_in_both_catalogues(app: App) -> None:
         assert "BPJS" not in text(language, "worker.saved").split(".")[0]
         assert text(language, "journey.consent.link_unknown") != text(language, "consent.link_invalid")
     assert "persetujuan" in text("id", "worker.saved") and "consent" in text("en", "worker.saved")
+
+
+def test_what_lainnya_is_and_a_differing_birth_date_are_exported(settings, clock, tmp_path, monkeypatch) -> None:
+    import asyncio
+    import csv
+
+    from bot.cli import main
+    from tests.conftest import ROOT
+
+    async def enrol_other() -> None:
+        app = App(settings, clock=clock)
+        await app.prepare()
+        app.add_channel(RecordingChannel())
+        try:
+            asn = await approved_asn(app, app.channels["console"])
+            await start_enrolment(asn)
+            await asn.say("18-08-1975")
+            await asn.press("Ya, tanggal KTP")
+            await asn.press("Lainnya")
+            await asn.say("Penjahit")
+            await asn.say("pariaman tengah")
+            await asn.say("Taratak")
+            await asn.press("Lewati")
+            await asn.press("Tidak")
+            await asn.press("✅")
+        finally:
+            await app.stop()
+
+    asyncio.run(enrol_other())
+    monkeypatch.setenv("TUWAI_DATABASE__URL", settings.database_url)
+    out = tmp_path / "workers.csv"
+    assert main(["--config", str(ROOT / "config.toml"), "export", "workers", "--output", str(out)]) == 0
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert (row["occupation"], row["occupation_other"], row["birth_date_differs_from_nik"]) == (
+        "lainnya", "Penjahit", "ya")
+    assert row["birth_date"] == "1975-08-18"
