@@ -169,7 +169,10 @@ class Core:
         if name == "help":
             return [Reply(ctx.t("common.help", program=self.program.name)), await self.resume(ctx)]
         if not self._privacy_agreed(ctx.chat):
-            return await self.flows["privacy"].begin(ctx)
+            replies = await self.flows["privacy"].begin(ctx)
+            if name == "officer":  # the notice first, then what was asked for
+                ctx.answers["_then"] = "officer"
+            return replies
         if name == "officer":
             return await self.flows["officer"].begin(ctx)
         if name in self.commands:
