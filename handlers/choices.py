@@ -74,7 +74,8 @@ def _yes_no(options: tuple[Option, ...], typed: str) -> list[Option]:
         wanted, words = NO_IDS, NO_WORDS
     else:
         return []
-    return [o for o in options if o.id in wanted or fold(o.label) in words][:1]
+    # By id ("yes", "agree"), or by a label that is, or starts with, such a word ("Ya, tanggal KTP").
+    return [o for o in options if o.id in wanted or fold(o.label).split()[:1] in ([w] for w in words)][:1]
 
 
 def _words(options: tuple[Option, ...], typed: str) -> list[Option]:

@@ -8,7 +8,7 @@ from typing import Any
 from db import queries
 from db.eligibility import age_in_years, age_problem
 from db.models import Sponsorship, Worker
-from db.wilayah import Area, load_wilayah
+from handlers.areas import area_parser, area_prompt, show_area
 from handlers.asn import parse_phone_or_contact
 from handlers.other import parse_other
 from handlers.consent import send_consent_link
@@ -98,53 +98,6 @@ async def parse_occupation(ctx: Ctx, payload: Payload) -> str:
     if not choice.startswith("occ:") or choice[4:] not in ctx.program.occupations:
         raise Invalid("common.choose_option")
     return choice[4:]
-
-
-def _areas(ctx: Ctx, field: str) -> list[Area]:
-    wilayah = load_wilayah()
-    if field == "kecamatan":
-        return wilayah.kecamatan_of(ctx.program.region)
-    return wilayah.desa_of(ctx.answers["kecamatan"])
-
-
-def area_prompt(field: str):  # type: ignore[no-untyped-def]
-    async def make(ctx: Ctx) -> Reply:
-        areas = _areas(ctx, field)
-        suggested = ctx.answers.get(f"_suggest_{field}")
-        if suggested:
-            shown = [a for a in areas if a.code in suggested]
-            options = tuple(Option(a.code, a.name[:24]) for a in shown)
-            return Reply(ctx.t("area.did_you_mean"), options + (Option("all", ctx.t("area.show_all")),))
-        parent = load_wilayah().area(ctx.answers["kecamatan"]) if field == "desa" else None
-        text = ctx.t(f"area.ask_{field}", kecamatan=parent.name if parent else "")
-        return Reply(text, tuple(Option(a.code, a.name[:24]) for a in areas))
-    return make
-
-
-def area_parser(field: str):  # type: ignore[no-untyped-def]
-    async def parse(ctx: Ctx, payload: Payload) -> str:
-        areas = _areas(ctx, field)
-        ctx.answers.pop(f"_suggest_{field}", None)
-        if isinstance(payload, Choice):
-            if payload.option == "all":
-                raise Invalid("area.pick_from_all")
-            if any(a.code == payload.option for a in areas):
-                return payload.option
-            raise Invalid("common.choose_option")
-        matches = load_wilayah().match(areas, expect_text(payload))
-        if len(matches) == 1 and matches[0][1] >= 100:
-            return matches[0][0].code
-        if not matches:
-            raise Invalid(f"area.unknown_{field}")
-        # A near match is confirmed by the person, never taken silently.
-        ctx.answers[f"_suggest_{field}"] = [area.code for area, _ in matches]
-        raise Invalid("area.not_exact")
-    return parse
-
-
-def show_area(ctx: Ctx, code: Any) -> str:
-    area = load_wilayah().area(str(code))
-    return area.name if area else str(code)
 
 
 # -- phones and heir -------------------------------------------------------------------------------------------------

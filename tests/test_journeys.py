@@ -246,3 +246,49 @@ def test_what_lainnya_is_and_a_differing_birth_date_are_exported(settings, clock
     assert (row["occupation"], row["occupation_other"], row["birth_date_differs_from_nik"]) == (
         "lainnya", "Penjahit", "ya")
     assert row["birth_date"] == "1975-08-18"
+
+
+async def enrol_until_kecamatan(app: App, inbox: RecordingChannel) -> Person:
+    asn = await approved_asn(app, inbox)
+    await start_enrolment(asn)
+    await asn.press("Benar")
+    await asn.press("Nelayan")
+    return asn
+
+
+async def test_a_village_typed_under_the_wrong_kecamatan_offers_to_switch(app: App, inbox: RecordingChannel) -> None:
+    asn = await enrol_until_kecamatan(app, inbox)
+    await asn.say("Pariaman Utara")
+    await asn.say("Karan Aur")
+    prompt = asn.last[-1]
+    assert "Karan Aur ada di Kecamatan Pariaman Tengah, bukan Pariaman Utara" in prompt.text
+    assert "Sikapak Barat" not in [o.label for o in prompt.options]
+    await asn.say("ya")
+    assert "Nomor HP pekerja" in asn.last[-1].text
+    await asn.press("Lewati")
+    await asn.press("Tidak")
+    summary = asn.last[-1].text
+    assert "Kecamatan: Pariaman Tengah" in summary and "Desa/Kelurahan: Karan Aur" in summary
+
+
+async def test_noise_suggests_no_village_and_suggestions_come_best_first(app: App, inbox: RecordingChannel) -> None:
+    asn = await enrol_until_kecamatan(app, inbox)
+    await asn.say("Pariaman Utara")
+    await asn.say("kembali")
+    assert any_text(asn.last, "tidak ada di kecamatan ini")
+    assert not any_text(asn.last, "Maksud Anda")
+    await asn.say("mangguang")
+    labels = [o.label for o in asn.last[-1].options]
+    assert labels[0] == "Manggung" and labels[-1] == "Lihat semua"
+
+
+def test_suggestions_are_ranked_and_thresholded() -> None:
+    from db.wilayah import load_wilayah
+    from handlers.areas import SUGGEST_SCORE
+
+    wilayah = load_wilayah()
+    utara = wilayah.desa_of("13.77.02")
+    assert wilayah.match(utara, "kembali", min_score=SUGGEST_SCORE) == []
+    assert wilayah.match(utara, "Karan Aur", min_score=SUGGEST_SCORE) == []
+    scores = [score for _, score in wilayah.match(utara, "naras", min_score=SUGGEST_SCORE)]
+    assert scores == sorted(scores, reverse=True) and scores
