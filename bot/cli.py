@@ -32,6 +32,7 @@ from db import queries
 from db.engine import session_factory
 from db.models import Asn, Contribution, Officer, Sponsorship, Worker
 from db.wilayah import load_wilayah
+from handlers.receipt_checks import close_receipts_paid_by_import
 
 console = Console(stderr=True)
 logger = logging.getLogger(__name__)
@@ -209,9 +210,10 @@ async def import_payments(settings: Settings, args: argparse.Namespace) -> int:
                     now = datetime.now(timezone.utc)
                     await apply_payments(session, plan, rules=rules, now=now,
                                          progress=lambda n: progress.advance(applying, n))
+                    closed = await close_receipts_paid_by_import(session, app.catalog, now)
                     await queries.audit(session, actor="cli", action="payments_import", target=args.file.name[:60],
                                         now=now, applied=len(plan.payments), already_paid=len(plan.already_paid),
-                                        refused=len(refused))
+                                        refused=len(refused), receipts_closed=closed)
     finally:
         await app.engine.dispose()
     if aborted:

@@ -183,9 +183,15 @@ class Core:
             replies = await self.flows["menu"].begin(ctx)
             return ([Reply(ctx.t("common.cancelled"))] + replies) if in_form else replies
         # /menu or /start in the middle of a form keeps what was entered: the menu offers to continue it.
-        draft = {"flow": ctx.chat.flow, "step": ctx.chat.step, "answers": ctx.answers} if in_form else None
+        draft = ({"flow": ctx.chat.flow, "step": ctx.chat.step, "answers": ctx.answers}
+                 if in_form and self._unfinished(ctx) else None)
         ctx.goto(None, answers={"_resume": draft} if draft else None)
         return await self.flows["menu"].begin(ctx)
+
+    def _unfinished(self, ctx: Ctx) -> bool:
+        """A form with at least one answer given: worth offering "Lanjutkan isian" (a list or an empty form is not)."""
+        fields = getattr(self.flows.get(ctx.chat.flow or ""), "fields", None)
+        return fields is not None and any(getattr(f, "name", None) in ctx.answers for f in fields)
 
     async def switch_language(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
         """Bahasa Indonesia <-> English, remembered for this person; the current question is asked again."""

@@ -19,6 +19,7 @@ from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
 from handlers.decisions import RECEIPT_REASONS, reason_options, reason_parser
 from handlers.officer import back_to_officer, officer_origin, refuse_non_officer
 from handlers.parsers import Invalid
+from handlers.receipt_checks import forget_file, same_receipt
 from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id
 
 DONE = "done"
@@ -117,7 +118,13 @@ async def prompt_receipt(ctx: Ctx) -> Reply:
 async def parse_receipt(ctx: Ctx, payload: Payload) -> int:
     if not isinstance(payload, File) or payload.kind not in ("photo", "document"):
         raise Invalid("payment.want_receipt")
-    return (await ctx.save_file(payload, "receipt")).id
+    stored = await ctx.save_file(payload, "receipt")
+    earlier = await same_receipt(ctx.session, stored)
+    if earlier is not None:  # the same file (SHA-256) again: one payment is not two
+        await forget_file(ctx.session, ctx.core.files_dir, stored)
+        raise Invalid("journey.receipt.same_again", id=earlier.id, status=ctx.t(f"status.receipt_{earlier.status}"),
+                      date=format_date(ctx.local(earlier.created_at).date(), ctx.t.language))
+    return stored.id
 
 
 async def total_of(ctx: Ctx, month_keys: list[str]) -> str:

@@ -217,3 +217,85 @@ async def test_petugas_before_the_notice_opens_it_then_the_officer_menu(app: App
     assert any_text(officer.last, "Pemberitahuan privasi")
     await officer.say("setuju")
     assert officer.last[-1].text.startswith("Menu petugas")
+
+
+async def test_the_same_receipt_twice_is_recognised(app, inbox, clock) -> None:
+    asn = await a_receipt_waiting(app, inbox, clock)
+    await asn.say("/menu")
+    await asn.press("Pekerja saya")
+    await asn.press("Bayar")
+    await asn.say("Des 2026")
+    await asn.press("Selesai")
+    await asn.upload(inbox, JPEG, kind="photo")  # the very same file as for November
+    assert any_text(asn.last, "sama persis dengan yang sudah Anda kirim") and any_text(asn.last, "bukti #1")
+    assert "bukti bayar" in asn.last[-1].text.lower()  # asked again, nothing lost
+    assert len(await rows(app, Receipt)) == 1
+    await asn.upload(inbox, JPEG + b"another", kind="photo")
+    await asn.press("✅")
+    assert len(await rows(app, Receipt)) == 2
+
+
+def test_a_month_paid_by_import_closes_its_pending_receipt_and_the_asn_is_told(settings, clock, tmp_path,
+                                                                                monkeypatch) -> None:
+    import asyncio
+
+    from bot import payments_import
+    from bot.cli import main
+    from tests.conftest import ROOT
+
+    async def receipt_then_stop() -> None:
+        app = App(settings, clock=clock)
+        await app.prepare()
+        app.add_channel(RecordingChannel())
+        try:
+            await a_receipt_waiting(app, app.channels["console"], clock)
+            async with app.sessions() as session, session.begin():
+                (await session.execute(select(Worker))).scalar_one().nik = NIK_MALE
+        finally:
+            await app.stop()
+
+    asyncio.run(receipt_then_stop())
+    monkeypatch.setenv("TUWAI_DATABASE__URL", settings.database_url)
+    monkeypatch.setattr(payments_import, "programme_today", lambda tz: date(2026, 11, 22))
+    file = tmp_path / "bayar.csv"
+    file.write_text(f"nik,bulan,jumlah,tanggal bayar\n{NIK_MALE},2026-11,8400,2026-11-10\n")
+    assert main(["--config", str(ROOT / "config.toml"), "import", "payments", str(file)]) == 0
+
+    async def check() -> None:
+        app = App(settings, clock=clock)
+        await app.prepare()
+        channel = RecordingChannel()
+        app.add_channel(channel)
+        try:
+            [receipt] = await rows(app, Receipt)
+            assert (receipt.status, receipt.decided_by) == ("verified", "import")
+            clock.now = datetime.now(timezone.utc)  # the import ran on the real clock
+            await deliver(app)
+            assert "sudah tercatat lunas dari data pembayaran BPJS" in channel.inbox["100000"][-1].text
+            officer = Person(app, "officer")
+            await agree_privacy(officer)
+            await officer.say("/petugas")
+            assert "Bukti bayar (0)" in [o.label for o in officer.last[-1].options]
+        finally:
+            await app.stop()
+
+    asyncio.run(check())
+
+
+async def test_lanjutkan_isian_only_when_a_form_was_really_left_unfinished(app, inbox, clock) -> None:
+    asn = await approved_asn(app, inbox)
+    await asn.say("/menu")
+    await asn.press("Pekerja saya")
+    await asn.say("/menu")  # a list, not a form
+    assert "Lanjutkan isian" not in [o.label for o in asn.last[-1].options]
+    await asn.press("Daftarkan pekerja")
+    await asn.say("/menu")  # a form with nothing entered yet
+    assert "Lanjutkan isian" not in [o.label for o in asn.last[-1].options]
+    await asn.press("Daftarkan pekerja")
+    await asn.say(NIK_MALE)
+    await asn.say("/menu")  # something entered: worth continuing
+    assert "Lanjutkan isian" in [o.label for o in asn.last[-1].options]
+    officer = Person(app, "officer")  # agreed to the notice in approved_asn()
+    await officer.say("/petugas")
+    await officer.say("/menu")
+    assert "Lanjutkan isian" not in [o.label for o in officer.last[-1].options]
