@@ -71,6 +71,8 @@ def area_parser(field: str):  # type: ignore[no-untyped-def]
             raise Invalid(f"area.unknown_{field}")
         # A near match, or a village of another kecamatan, is confirmed by the person, never taken silently.
         ctx.answers[f"_suggest_{field}"] = [area.code for area, _ in matches]
+        if not matches:
+            raise Invalid("journey.area.not_here", kecamatan=show_area(ctx, ctx.answers["kecamatan"]))
         raise Invalid("area.not_exact")
     return parse
 

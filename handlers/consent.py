@@ -54,15 +54,16 @@ class WorkerConsentFlow:
         token = await ctx.session.get(ConsentToken, ctx.answers["token"])
         worker = await ctx.session.get(Worker, ctx.answers["worker"])
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
-        ctx.goto(None)
         if (token is None or token.used_at is not None or worker is None or sponsor is None
                 or sponsor.chat_id == ctx.chat.id):
-            return [Reply(ctx.t("consent.link_invalid")), await ctx.core.resume(ctx)]
+            ctx.goto(None)
+            return await _refuse_link(ctx, _link_refusal(ctx, token, worker) or "consent.link_invalid")
         sponsor_chat = await ctx.session.get(Chat, sponsor.chat_id)
-        if choice == DISAGREE:  # the link stays valid: the worker may open it again
-            await ctx.notify_chat(sponsor_chat, key=f"consent_declined:{worker.id}:{ctx.event.event_id}",
+        if choice == DISAGREE:  # they stay with the worker's notice (not the ASN's) and may still agree
+            await ctx.notify_chat(sponsor_chat, key=f"consent_declined:{worker.id}:{token.token_hash[:16]}",
                                   text_key="consent.declined_for_asn", name=worker.name)
             return [Reply(ctx.t("journey.consent.declined", days=ctx.program.consent_link_days))]
+        ctx.goto(None)
         token.used_at = ctx.now
         record_consent(ctx, worker, "link")
         # The notice the worker agreed to covers this chat too: no second notice before the menu.

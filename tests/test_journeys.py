@@ -292,3 +292,32 @@ def test_suggestions_are_ranked_and_thresholded() -> None:
     assert wilayah.match(utara, "Karan Aur", min_score=SUGGEST_SCORE) == []
     scores = [score for _, score in wilayah.match(utara, "naras", min_score=SUGGEST_SCORE)]
     assert scores == sorted(scores, reverse=True) and scores
+
+
+async def test_a_worker_who_declines_keeps_the_workers_notice_and_can_still_agree(app, inbox) -> None:
+    asn = await approved_asn(app, inbox)
+    await enrol_worker_fully(asn)
+    await deliver(app)
+    token = next(r.text for r in inbox.inbox["asn"] if "start=c_" in r.text).split("start=", 1)[1].split()[0]
+    worker = Person(app, "worker")
+    await worker.say(f"/start {token}")
+    await worker.press("Tidak setuju")
+    assert any_text(worker.last, "tidak diberikan dan sudah kami catat")
+    await worker.say("halo")
+    assert any_text(worker.last, "Halo, Syafrizal") and not any_text(worker.last, "NIP")
+    await worker.say("1")  # "Saya setuju"
+    assert any_text(worker.last, "Persetujuan Anda sudah dicatat")
+    await deliver(app)
+    declined = [r for r in inbox.inbox["asn"] if "belum memberikan persetujuan" in r.text]
+    assert len(declined) == 1
+
+
+async def enrol_worker_fully(asn: Person) -> None:
+    await start_enrolment(asn)
+    await asn.press("Benar")
+    await asn.press("Nelayan")
+    await asn.say("pariaman tengah")
+    await asn.say("Taratak")
+    await asn.press("Lewati")
+    await asn.press("Tidak")
+    await asn.press("✅")
