@@ -77,4 +77,6 @@ class RejectAsn(Form):
         if refusal:
             return refusal
         replies = await decide_asn(ctx, str(answers["asn"]), approve=False, reason=answers["reason"])
+        if not replies[-1].options:  # "already decided" by another officer: back to the list all the same
+            replies.append(await ctx.core.resume(ctx))
         return replies
