@@ -62,7 +62,7 @@ class WorkerConsentFlow:
         if choice == DISAGREE:  # they stay with the worker's notice (not the ASN's) and may still agree
             await ctx.notify_chat(sponsor_chat, key=f"consent_declined:{worker.id}:{token.token_hash[:16]}",
                                   text_key="consent.declined_for_asn", name=worker.name)
-            return [Reply(ctx.t("journey.consent.declined", days=ctx.program.consent_link_days))]
+            return [Reply(ctx.t("consent.declined", days=ctx.program.consent_link_days))]
         ctx.goto(None)
         token.used_at = ctx.now
         record_consent(ctx, worker, "link")

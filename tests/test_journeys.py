@@ -209,6 +209,8 @@ def test_wordings_fixed_in_both_catalogues(app: App) -> None:
         assert "BPJS" not in text(language, "worker.saved").split(".")[0]
         assert text(language, "journey.consent.link_unknown") != text(language, "consent.link_invalid")
     assert "persetujuan" in text("id", "worker.saved") and "consent" in text("en", "worker.saved")
+    assert "Saya setuju" in text("id", "consent.declined", days=14) and "I agree" in text("en", "consent.declined",
+                                                                                            days=14)
 
 
 def test_what_lainnya_is_and_a_differing_birth_date_are_exported(settings, clock, tmp_path, monkeypatch) -> None:
