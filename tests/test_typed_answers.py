@@ -136,3 +136,31 @@ def test_yes_no_words() -> None:
         assert [o.id for o in match_options(question, word)] == ["yes"], word
     for word in ("tidak", "no", "TIDAK"):
         assert [o.id for o in match_options(question, word)] == ["no"], word
+
+
+async def test_every_prompt_met_on_a_whole_journey_is_typeable(app: App, inbox: RecordingChannel) -> None:
+    """The prompts people really meet (ASN, worker, officer, notifications): every option by number and by label."""
+    from tests.test_flows import deliver, enrol
+
+    asn = await approved_asn(app, inbox)
+    await enrol(asn)
+    await deliver(app)
+    token = next(r.text for r in inbox.inbox["asn"] if "start=c_" in r.text).split("start=", 1)[1].split()[0]
+    worker = Person(app, "worker")
+    await worker.say(f"/start {token}")
+    await worker.press("Saya setuju")
+    await deliver(app)
+    officer = Person(app, "officer")
+    await officer.say("/petugas")
+    for entry in ("Menunggu BPJS", "Menu petugas", "ASN menunggu", "Menu petugas", "Bukti bayar", "Menu petugas",
+                  "Perbaiki kepesertaan"):
+        await officer.press(entry)
+    await asn.say("/menu")
+    await asn.press("Pekerja saya")
+    prompts = [r for p in (asn, worker, officer) for r in p.replies if r.options]
+    prompts += [r for box in inbox.inbox.values() for r in box if r.options]
+    assert len(prompts) > 20
+    for prompt in prompts:
+        for number, option in enumerate(prompt.options, 1):
+            assert typed_choice(prompt, str(number)) == [option], (prompt.text[:60], number)
+            assert typed_choice(prompt, option.label) == [option], (prompt.text[:60], option.label)
