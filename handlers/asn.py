@@ -8,8 +8,8 @@ from db import queries
 from db.models import Asn
 from handlers.core import Ctx
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
-from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
 from handlers.other import OTHER_OPD, parse_other
+from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
 from handlers.types import Contact, Expect, Option, Payload, Reply, record_id
 
 

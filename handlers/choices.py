@@ -26,6 +26,8 @@ STOP_WORDS = frozenset({"saya", "i", "di", "ke", "dan", "the", "a", "of", "to", 
 TYPO_SCORE = 80.0
 MIN_TYPO_CHARS = 4
 MAX_TYPED_CHARS = 100
+# The answers key holding the option ids shown after an ambiguous typed answer (a typed number then picks among them).
+NARROWED = "_narrowed"
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -113,9 +115,6 @@ def _respect_negation(found: list[Option], typed: str) -> list[Option]:
     same = [o for o in found if bool(set(fold(o.label).split()) & NEGATIONS) == negative]
     return same or found
 
-
-# The answers key holding the option ids shown after an ambiguous typed answer (a typed number then picks among them).
-NARROWED = "_narrowed"
 
 
 def typed_choice(prompt: Reply, text: str, narrowed: list[str] | None = None) -> list[Option]:

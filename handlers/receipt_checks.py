@@ -39,8 +39,10 @@ async def close_receipts_paid_by_import(session: AsyncSession, catalog: Catalog,
     unpaid = (select(Contribution.id).where(Contribution.receipt_id == Receipt.id, Contribution.status != "paid")
               .exists())
     any_month = select(Contribution.id).where(Contribution.receipt_id == Receipt.id).exists()
-    query = (select(Receipt, Worker.name, Chat).join(Asn, Asn.id == Receipt.asn_id).join(Chat, Chat.id == Asn.chat_id)
-             .join(Sponsorship, Sponsorship.id == Receipt.sponsorship_id).join(Worker, Worker.id == Sponsorship.worker_id)
+    query = (select(Receipt, Worker.name, Chat)
+             .join(Asn, Asn.id == Receipt.asn_id).join(Chat, Chat.id == Asn.chat_id)
+             .join(Sponsorship, Sponsorship.id == Receipt.sponsorship_id)
+             .join(Worker, Worker.id == Sponsorship.worker_id)
              .where(Receipt.status == "pending", any_month, ~unpaid))
     closed = 0
     for receipt, name, chat in (await session.execute(query)).all():

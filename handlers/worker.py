@@ -10,11 +10,11 @@ from db.eligibility import age_in_years, age_problem
 from db.models import Sponsorship, Worker
 from handlers.areas import area_parser, area_prompt, show_area
 from handlers.asn import parse_phone_or_contact
-from handlers.other import parse_other
 from handlers.consent import send_consent_link
 from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form, Redo, Stay, expect_choice, expect_text, prompt_text
+from handlers.other import parse_other
 from handlers.parsers import Invalid, parse_date, parse_name, parse_nik
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
@@ -55,8 +55,9 @@ async def prompt_birth(ctx: Ctx) -> Reply:
     if typed:  # one confirmation: the KTP date may lawfully differ from the NIK's digits
         text = ctx.t("journey.birth.differs", typed=format_date(date.fromisoformat(typed), ctx.t.language),
                      nik_date=format_date(born, ctx.t.language))
-        return Reply(text, (Option(YES, ctx.t("journey.birth.use_ktp")), Option(NIK_DATE, ctx.t("journey.birth.use_nik")),
-                            Option(CHANGE_NIK, ctx.t("worker.change_nik"))), Expect.OPTION)
+        options = (Option(YES, ctx.t("journey.birth.use_ktp")), Option(NIK_DATE, ctx.t("journey.birth.use_nik")),
+                   Option(CHANGE_NIK, ctx.t("worker.change_nik")))
+        return Reply(text, options, Expect.OPTION)
     text = ctx.t("worker.ask_birth", date=format_date(born, ctx.t.language), sex=ctx.t(f"sex.{ctx.answers['_sex']}"))
     return Reply(text, (Option(YES, ctx.t("worker.birth_right")), Option(CHANGE_NIK, ctx.t("worker.change_nik"))))
 
