@@ -224,3 +224,20 @@ async def test_kill_9_in_the_middle_of_enrolment_continues_after_restart(db_url,
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=20) == 0
+
+
+async def test_words_typed_on_telegram_choose_options(app: App, standin: TelegramStandin) -> None:
+    """Issue 8 point 1 over real HTTP: people who type rather than tap are understood on Telegram too."""
+    asn = TgPerson(standin, 509)
+    await asn.say("/start", "Apakah Anda setuju?")
+    await asn.say("ya", "Menu utama")
+    await asn.say("daftar", "NIP")
+    await asn.say("198503172010011002", "Nama lengkap Anda")
+    await asn.say("RAHMAT HIDAYAT, SE", "OPD")
+    await asn.say("dinas", "beberapa pilihan")  # several OPDs: just those are shown, as buttons
+    await asn.press("Dinas Sosial", "Nomor HP Anda")
+    await asn.say("0812 3456 7890", "Periksa data Anda")
+    summary = standin.messages_to(509)[-1]
+    assert "Rahmat Hidayat, SE" in summary["text"] and "198503172010011002" in summary["text"]
+    await asn.say("simpan", "menunggu persetujuan petugas")
+    assert await scalar(app, select(Asn.status)) == "pending"
