@@ -208,6 +208,10 @@ def test_wordings_fixed_in_both_catalogues(app: App) -> None:
         assert "form" not in text(language, "file.type") and "formulir" not in text(language, "file.type")
         assert "BPJS" not in text(language, "worker.saved").split(".")[0]
         assert text(language, "journey.consent.link_unknown") != text(language, "consent.link_invalid")
+        assert "expire" in text(language, "consent.link_invalid") or "kedaluwarsa" in text(language,
+                                                                                         "consent.link_invalid")
+        for notification in ("officer.receipt", "officer.asn_pending", "officer.worker_ready"):  # point 6
+            assert "/petugas →" in text(language, notification), (language, notification)
     assert "persetujuan" in text("id", "worker.saved") and "consent" in text("en", "worker.saved")
     assert "Saya setuju" in text("id", "consent.declined", days=14) and "I agree" in text("en", "consent.declined",
                                                                                             days=14)
