@@ -26,6 +26,7 @@ def install(core: Core) -> Core:
     core.add_action("later", payments.later_action)
     core.add_action("rcpt.ok", payments.verify_action)
     core.add_action("rcpt.no", payments.reject_action)
+    core.add_action("rcpt.view", officer_todos.view_receipt_action)
     core.add_action("fix", membership.fix_action)
     core.add_command("arrears", payments.arrears_command)
     core.add_todo(Todo(officer.PENDING, "officer.pending_asns", officer.count_pending, officer.pending_list))

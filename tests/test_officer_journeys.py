@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 
 from bot.app import App
+from bot.channels.console import render
 from db.models import Asn, AuditEntry, Contribution, Receipt, Sponsorship, Worker
 from db.months import Month
 from handlers.types import Choice
@@ -40,7 +41,13 @@ async def test_receipts_to_verify_are_in_the_officer_menu_typed_by_number(app, i
     await officer.say("bukti bayar")  # typed, as in the terminal
     listing = officer.last[-1]
     assert "#1 ASN ASN 0 (Dinas Sosial) untuk Pekerja 0: Nov 2026, Rp8.400" in listing.text
-    await officer.say("1")  # "Terima #1"
+    await officer.say("1")  # "Lihat #1": the photo again, in this chat
+    assert any_text(officer.last, "dikirim sebentar lagi")
+    await deliver(app)
+    sent = inbox.inbox["officer"][-1]
+    assert sent.text == "Bukti bayar #1:" and sent.extra["attachment_mime"] == "image/jpeg"
+    assert f"(berkas / file: {sent.extra['attachment']})" in render(sent)  # the terminal names the file to open
+    await officer.say("terima")  # "Terima #1", typed as a word
     assert any_text(officer.last, "Bukti bayar #1 diterima")
     assert "Tidak ada bukti bayar yang menunggu" in officer.last[-1].text  # still in the list, now empty
     assert {row.status for row in await rows(app, Contribution)} == {"paid"}

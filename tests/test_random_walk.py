@@ -39,7 +39,8 @@ PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"},
 COMMANDS = ("/start", "/menu", "/batal", "/bantuan", "/bahasa", "/petugas", "/start c_bogus", "/unknown",
             "batal", "menu", "/start@TuWaiBot", "/bahasa en", "/")
 FORGED = ("!asn.ok:1", "!asn.no:1", "!kpj:1", "!w.link:1", "!w.paper:1", "!nope:x", "!", "!kpj:", "!asn.ok:abc",
-          "!pay:1", "!paid:1", "!later:1", "!rcpt.ok:1", "!rcpt.no:1", "!fix:1", "!fix:x")
+          "!pay:1", "!paid:1", "!later:1", "!rcpt.ok:1", "!rcpt.no:1", "!fix:1", "!fix:x",
+          "!rcpt.view:1")
 # Option ids of the flows sent with the current token, whether or not the current prompt shows them.
 LOCAL_IDS = ("confirm", "edit", "cancel", "skip", "yes", "no", "nik", "all", "resume", "agree", "disagree",
              "language", "help", "asn_register", "enrol", "my_workers", "officer", "pending", "bpjs", "stats", "menu",
@@ -335,7 +336,7 @@ FORGED_IDS = st.one_of(
     st.sampled_from(FORGED),
     st.builds(lambda prefix, arg: f"!{prefix}:{arg}",
               st.sampled_from(["asn.ok", "asn.no", "kpj", "w.link", "w.paper", "pay", "paid", "later", "rcpt.ok",
-                               "rcpt.no", "fix"]), FORGED_ARGS),
+                               "rcpt.no", "fix", "rcpt.view"]), FORGED_ARGS),
 )
 CONTENTS = st.builds(lambda head, body: head + body,
                      st.sampled_from([b"", JPEG[:4], b"\x89PNG\r\n\x1a\n", b"%PDF-1.4\n", b"MZ\x90\x00"]),
