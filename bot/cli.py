@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 import textwrap
@@ -37,6 +36,7 @@ from db.engine import session_factory
 from db.models import Officer
 from handlers.format import format_date
 from handlers.i18n import LANGUAGES, Translator
+from handlers.receipt_checks import close_receipts_paid_by_import
 
 console = Console(stderr=True)
 logger = logging.getLogger(__name__)
@@ -266,9 +266,10 @@ async def import_payments(settings: Settings, args: argparse.Namespace) -> int:
                     now = datetime.now(timezone.utc)
                     await apply_payments(session, plan, rules=rules, now=now,
                                          progress=lambda n: progress.advance(applying, n))
+                    closed = await close_receipts_paid_by_import(session, app.catalog, now)
                     await queries.audit(session, actor="cli", action="payments_import", target=args.file.name[:60],
                                         now=now, applied=len(plan.payments), already_paid=len(plan.already_paid),
-                                        refused=len(refused))
+                                        refused=len(refused), receipts_closed=closed)
     finally:
         await app.engine.dispose()
     if aborted:

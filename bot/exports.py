@@ -87,7 +87,8 @@ SPONSOR = (C("asn_name", width=28), C("nip", width=20), C("opd", width=26))
 @export("workers", "the workers: status and arrears, area, BPJS membership, heir, sponsor")
 def workers(ctx: ExportContext) -> ExportTable:
     arrears, status = standing.standing_columns(ctx.today, ctx.rules)
-    query = (select(Worker, Asn.name.label("asn_name"), Asn.nip, Asn.opd, Sponsorship.funding, arrears, status)
+    query = (select(Worker, Asn.name.label("asn_name"), Asn.nip, Asn.opd, Asn.opd_other, Sponsorship.funding, arrears,
+                    status)
              .outerjoin(Sponsorship, standing.open_sponsorship_join())
              .outerjoin(Asn, Sponsorship.asn_id == Asn.id)
              .order_by(Worker.name, Worker.id))
@@ -97,12 +98,15 @@ def workers(ctx: ExportContext) -> ExportTable:
         return [w.name, w.nik, w.kpj, ctx.word("status", r.standing), r.arrears, ctx.word("sex", w.sex), w.birth_date,
                 ctx.word("occupation", w.occupation), ctx.area(w.kecamatan_code), ctx.area(w.desa_code), w.phone,
                 w.bpjs_start, w.heir_name, ctx.word("relation", w.heir_relation), w.heir_phone, r.asn_name, r.nip,
-                r.opd, ctx.word("export.funding", r.funding)]
+                r.opd, ctx.word("export.funding", r.funding), w.occupation_other, r.opd_other,
+                ctx.word("export.flag", "yes" if w.birth_date_differs else "no")]
     return ExportTable((PERSON, C("nik"), C("kpj", width=14), C("status", width=26), C("arrears", "int", 12),
                         C("sex", width=12), C("birth_date", "date", 14), C("occupation", width=22),
                         C("kecamatan", width=20), C("desa", width=22), C("phone", width=16),
                         C("bpjs_start", "date", 14), C("heir_name", width=26), C("heir_relation", width=16),
-                        C("heir_phone", width=16), *SPONSOR, C("funding", width=14)), query, row)
+                        C("heir_phone", width=16), *SPONSOR, C("funding", width=14),
+                        C("occupation_other", width=22), C("opd_other", width=22),
+                        C("birth_date_differs", width=16)), query, row)
 
 
 @export("contributions", "the contribution ledger, one row per worker and month")

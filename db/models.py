@@ -104,6 +104,7 @@ class Asn(Base):
     nip_kind: Mapped[str] = mapped_column(String(8))  # pns | pppk
     name: Mapped[str] = mapped_column(String(80))
     opd: Mapped[str] = mapped_column(String(120))
+    opd_other: Mapped[str | None] = mapped_column(String(120))  # the OPD's name when "Lainnya" was chosen
     phone: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | rejected
     decided_by: Mapped[str | None] = mapped_column(String(90))
@@ -137,6 +138,10 @@ class Worker(Base):
     consent_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id"))
     consent_chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The KTP birth date lawfully differs from the NIK's digits (Dukcapil never reissues a NIK): confirmed at
+    # enrolment, shown to officers.
+    birth_date_differs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    occupation_other: Mapped[str | None] = mapped_column(String(80))  # what "Lainnya" is
 
 
 class Sponsorship(Base):

@@ -119,8 +119,9 @@ class Wilayah:
         return [a for a in self._children.get(_dotted(kecamatan_code), []) if a.level in VILLAGE_LEVELS]
 
     @staticmethod
-    def match(candidates: list[Area], text: str, limit: int = 3) -> list[tuple[Area, float]]:
-        """Best candidates for what the person typed, score 0-100, best first; [] if none is plausible.
+    def match(candidates: list[Area], text: str, limit: int = 3,
+              min_score: float = MIN_SCORE) -> list[tuple[Area, float]]:
+        """Best candidates for what the person typed, score 0-100, best first, each above `min_score`; [] if none.
 
         An exact match after normalisation wins outright, so "Kampung Jawa 2" never offers "Kampung Jawa I" too.
         """
@@ -136,7 +137,7 @@ class Wilayah:
         if len(query.replace(" ", "")) < MIN_FUZZY_CHARS:
             return []
         scored = [(_score(query, name), i) for i, name in enumerate(names)]
-        best = sorted((s for s in scored if s[0] > MIN_SCORE), key=lambda s: (-s[0], s[1]))[:limit]
+        best = sorted((s for s in scored if s[0] > min_score), key=lambda s: (-s[0], s[1]))[:limit]
         return [(candidates[i], score) for score, i in best]
 
 

@@ -8,7 +8,8 @@ from db import queries
 from db.models import Asn
 from handlers.core import Ctx
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
-from handlers.parsers import Invalid, mask_nip, mask_phone, parse_name, parse_nip, parse_phone
+from handlers.other import OTHER_OPD, parse_other
+from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
 from handlers.types import Contact, Expect, Option, Payload, Reply, record_id
 
 
@@ -47,6 +48,7 @@ async def _name(ctx: Ctx, payload: Payload) -> str:
 
 
 def _plain(ctx: Ctx, value: Any) -> str:
+    """In full: a summary goes only to the person who typed it (UU PDP masking is for messages to others)."""
     return str(value)
 
 
@@ -54,12 +56,14 @@ class AsnRegistration(Form):
     name = "asn_register"
     title = "asn"
     fields = (
-        Field("nip", prompt_text("asn.ask_nip"), parse_asn_nip, "asn.field_nip", lambda ctx, v: mask_nip(v)),
+        Field("nip", prompt_text("asn.ask_nip"), parse_asn_nip, "asn.field_nip", _plain),
         Field("name", prompt_text("asn.ask_name"), _name, "asn.field_name", _plain),
         Field("opd", prompt_text("asn.ask_opd", options=opd_options, expect=Expect.OPTION), parse_opd,
-              "asn.field_opd", _plain),
+              "asn.field_opd", _plain, resets=("opd_other",)),
+        Field("opd_other", prompt_text("journey.other.ask_opd"), parse_other, "journey.other.field_opd", _plain,
+              when=lambda answers: answers.get("opd") == OTHER_OPD),
         Field("phone", prompt_text("asn.ask_phone", expect=Expect.CONTACT, contact_label="asn.share_contact"),
-              parse_phone_or_contact, "asn.field_phone", lambda ctx, v: mask_phone(v)),
+              parse_phone_or_contact, "asn.field_phone", _plain),
     )
 
     async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
@@ -77,6 +81,7 @@ class AsnRegistration(Form):
         asn = await ctx.asn() or Asn(chat_id=ctx.chat.id, created_at=ctx.now)
         asn.nip, asn.nip_kind, asn.name = answers["nip"], answers["_nip_kind"], answers["name"]
         asn.opd, asn.phone = answers["opd"], answers["phone"]
+        asn.opd_other = answers.get("opd_other") if answers["opd"] == OTHER_OPD else None
         asn.status = "approved" if in_roster else "pending"
         asn.decided_by = "roster" if in_roster else None
         asn.decided_at = ctx.now if in_roster else None

@@ -23,13 +23,11 @@ class WorkerConsentFlow:
 
     async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
         token = await queries.consent_token(ctx.session, arg or "")
-        if token is None or token.used_at is not None or token.expires_at <= ctx.now:
+        worker = await ctx.session.get(Worker, token.worker_id) if token is not None else None
+        refusal = _link_refusal(ctx, token, worker)
+        if refusal is not None:
             ctx.goto(None)
-            return [Reply(ctx.t("consent.link_invalid")), await ctx.core.resume(ctx)]
-        worker = await ctx.session.get(Worker, token.worker_id)
-        if worker is None or worker.consent_at is not None:
-            ctx.goto(None)
-            return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
+            return await _refuse_link(ctx, refusal)
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id)
         if sponsor is not None and sponsor.chat_id == ctx.chat.id:  # UU PDP: the ASN cannot consent for the worker
             ctx.goto(None)
@@ -56,15 +54,16 @@ class WorkerConsentFlow:
         token = await ctx.session.get(ConsentToken, ctx.answers["token"])
         worker = await ctx.session.get(Worker, ctx.answers["worker"])
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
-        ctx.goto(None)
         if (token is None or token.used_at is not None or worker is None or sponsor is None
                 or sponsor.chat_id == ctx.chat.id):
-            return [Reply(ctx.t("consent.link_invalid")), await ctx.core.resume(ctx)]
+            ctx.goto(None)
+            return await _refuse_link(ctx, _link_refusal(ctx, token, worker) or "consent.link_invalid")
         sponsor_chat = await ctx.session.get(Chat, sponsor.chat_id)
-        if choice == DISAGREE:
-            await ctx.notify_chat(sponsor_chat, key=f"consent_declined:{worker.id}:{ctx.event.event_id}",
+        if choice == DISAGREE:  # they stay with the worker's notice (not the ASN's) and may still agree
+            await ctx.notify_chat(sponsor_chat, key=f"consent_declined:{worker.id}:{token.token_hash[:16]}",
                                   text_key="consent.declined_for_asn", name=worker.name)
-            return [Reply(ctx.t("consent.declined"))]
+            return [Reply(ctx.t("consent.declined", days=ctx.program.consent_link_days))]
+        ctx.goto(None)
         token.used_at = ctx.now
         record_consent(ctx, worker, "link")
         # The notice the worker agreed to covers this chat too: no second notice before the menu.
@@ -74,6 +73,22 @@ class WorkerConsentFlow:
                               name=worker.name)
         await notify_ready_for_bpjs(ctx, worker)
         return [Reply(ctx.t("consent.thanks", name=worker.name))]
+
+
+def _link_refusal(ctx: Ctx, token: ConsentToken | None, worker: Worker | None) -> str | None:
+    """Why a consent link cannot be used now (a catalogue key), or None: each case said as it is."""
+    if token is None or worker is None:
+        return "journey.consent.link_unknown"
+    if worker.consent_at is not None or token.used_at is not None:
+        return "journey.consent.already_given"
+    return "consent.link_invalid" if token.expires_at <= ctx.now else None
+
+
+async def _refuse_link(ctx: Ctx, key: str) -> list[Reply]:
+    """A worker who never agreed to the bot's notice is not shown the ASN's notice (NIP, OPD): a word for them."""
+    if (ctx.chat.privacy_version or 0) < ctx.program.privacy_notice_version:
+        return [Reply(ctx.t(key) + "\n\n" + ctx.t("journey.consent.for_workers"))]
+    return [Reply(ctx.t(key)), await ctx.core.resume(ctx)]
 
 
 def record_consent(ctx: Ctx, worker: Worker, method: str, file_id: int | None = None) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import queries
 from db.models import Chat, StoredFile
-from handlers.choices import match_option
+from handlers.choices import NARROWED, match_option, typed_choice
 from handlers.context import Action, Ctx, Flow, Services, Todo
 from handlers.i18n import Catalog, Translator
 from handlers.parsers import Invalid
@@ -120,6 +120,7 @@ class Core:
 
     async def _route(self, ctx: Ctx) -> list[Reply]:
         payload = ctx.event.payload
+        narrowed = ctx.answers.pop(NARROWED, None)  # the options shown after an ambiguous typed answer
         if isinstance(payload, Text):
             command = parse_command(payload.text)
             if command is not None:
@@ -136,11 +137,14 @@ class Core:
                 return [Reply(ctx.t("common.too_long", max=MAX_TEXT)), await flow.prompt(ctx)]
             prompt = await flow.prompt(ctx)
             if prompt.options:
-                chosen = match_option(prompt.options, payload.text)
-                if chosen is not None and chosen.id.startswith(GLOBAL):
-                    return await self._global_action(ctx, chosen.id)
-                if chosen is not None:
-                    payload = Choice(chosen.id, ctx.chat.version)
+                found = typed_choice(prompt, payload.text, narrowed)
+                if len(found) == 1 and found[0].id.startswith(GLOBAL):
+                    return await self._global_action(ctx, found[0].id)
+                if len(found) == 1:
+                    payload = Choice(found[0].id, ctx.chat.version)
+                elif len(found) > 1:  # only those: numbered 1, 2, ... and remembered for a typed number
+                    ctx.answers[NARROWED] = [option.id for option in found]
+                    return [Reply(ctx.t("choices.which"), tuple(found), Expect.OPTION)]
                 elif prompt.expect == Expect.OPTION:
                     return [Reply(ctx.t("common.choose_option")), prompt]
         return await flow.handle(ctx, payload)
@@ -165,7 +169,10 @@ class Core:
         if name == "help":
             return [Reply(ctx.t("common.help", program=self.program.name)), await self.resume(ctx)]
         if not self._privacy_agreed(ctx.chat):
-            return await self.flows["privacy"].begin(ctx)
+            replies = await self.flows["privacy"].begin(ctx)
+            if name == "officer":  # the notice first, then what was asked for
+                ctx.answers["_then"] = "officer"
+            return replies
         if name == "officer":
             return await self.flows["officer"].begin(ctx)
         if name in self.commands:
@@ -176,9 +183,15 @@ class Core:
             replies = await self.flows["menu"].begin(ctx)
             return ([Reply(ctx.t("common.cancelled"))] + replies) if in_form else replies
         # /menu or /start in the middle of a form keeps what was entered: the menu offers to continue it.
-        draft = {"flow": ctx.chat.flow, "step": ctx.chat.step, "answers": ctx.answers} if in_form else None
+        draft = ({"flow": ctx.chat.flow, "step": ctx.chat.step, "answers": ctx.answers}
+                 if in_form and self._unfinished(ctx) else None)
         ctx.goto(None, answers={"_resume": draft} if draft else None)
         return await self.flows["menu"].begin(ctx)
+
+    def _unfinished(self, ctx: Ctx) -> bool:
+        """A form with at least one answer given: worth offering "Lanjutkan isian" (a list or an empty form is not)."""
+        fields = getattr(self.flows.get(ctx.chat.flow or ""), "fields", None)
+        return fields is not None and any(getattr(f, "name", None) in ctx.answers for f in fields)
 
     async def switch_language(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
         """Bahasa Indonesia <-> English, remembered for this person; the current question is asked again."""

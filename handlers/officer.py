@@ -13,10 +13,27 @@ from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form, expect_text
 from handlers.my_workers import worker_status
-from handlers.parsers import Invalid, parse_date, parse_kpj
+from handlers.parsers import Invalid, parse_kpj
+from handlers.start_dates import TODAY, allowed_starts, checked_start
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
 
 PENDING, BPJS, ARREARS, STATS, MENU, OFFICER_MENU = "pending", "bpjs", "arrears", "stats", "menu", "officer_menu"
+FIX = "fix"
+
+
+def officer_origin(ctx: Ctx) -> dict[str, str]:
+    """Where an officer's form was opened from (a to-do list or the officer menu), to go back there after it."""
+    here = ctx.chat.step if ctx.chat.flow == "officer" and ctx.chat.step in ctx.core.todos else "menu"
+    return {"_back": here}
+
+
+def back_to_officer(ctx: Ctx) -> None:
+    """After an officer's action: back to the list or officer menu it came from (the main menu for others)."""
+    back = ctx.answers.get("_back")
+    if back is None:
+        ctx.goto(None)
+    else:
+        ctx.goto("officer", back if back in ctx.core.todos else "menu")
 
 
 async def refuse_non_officer(ctx: Ctx, action: str, target: str | None = None) -> list[Reply] | None:
@@ -47,7 +64,7 @@ class OfficerMenu:
                          Expect.OPTION)
         entries = [Option(todo.key, f"{ctx.t(todo.label_key)} ({await todo.count(ctx)})") for todo in todos.values()]
         options = (*entries, Option(ARREARS, ctx.t("officer.arrears")), Option(STATS, ctx.t("officer.stats")),
-                   Option(MENU, ctx.t("form.back_to_menu")))
+                   Option(FIX, ctx.t("journey.fix.menu")), Option(MENU, ctx.t("form.back_to_menu")))
         return Reply(ctx.t("officer.menu"), options, Expect.OPTION)
 
     async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
@@ -64,6 +81,8 @@ class OfficerMenu:
             return [await self.prompt(ctx)]
         if choice == ARREARS:
             return [*await ctx.core.commands["arrears"](ctx, ""), await self.prompt(ctx)]
+        if choice == FIX:
+            return await ctx.core.flows["fix_membership"].begin(ctx)
         if choice == STATS:
             figures = await standing.figures(ctx.session, today=ctx.today, rules=ctx.core.rules)
             return [Reply(ctx.t("officer.stats_text", **figures)), await self.prompt(ctx)]
@@ -99,12 +118,14 @@ async def bpjs_list(ctx: Ctx) -> Reply:
         status = worker_status(worker)
         lines.append(ctx.t("officer.worker_line", id=worker.id, name=worker.name, nik=worker.nik,
                            status=ctx.t(f"status.{status}")))
+        if worker.birth_date_differs:  # BPJS registers the KTP date: the officer checks it against the KTP
+            lines.append(ctx.t("journey.birth.officer_note", date=format_date(worker.birth_date, ctx.t.language)))
         if status == "awaiting_bpjs":
             options.append(Option(f"{GLOBAL}kpj:{worker.id}", ctx.t("officer.kpj_n", id=worker.id)))
     return Reply("\n".join(lines), tuple(options), Expect.OPTION)
 
 
-async def decide_asn(ctx: Ctx, arg: str, approve: bool) -> list[Reply]:
+async def decide_asn(ctx: Ctx, arg: str, approve: bool, reason: str | None = None) -> list[Reply]:
     action = "asn_approve" if approve else "asn_reject"
     refusal = await refuse_non_officer(ctx, action, f"asn:{arg}")
     if refusal:
@@ -118,10 +139,12 @@ async def decide_asn(ctx: Ctx, arg: str, approve: bool) -> list[Reply]:
                             by=asn.decided_by or "-"))]
     asn.status = "approved" if approve else "rejected"
     asn.decided_by, asn.decided_at = ctx.actor, ctx.now
-    await queries.audit(ctx.session, actor=ctx.actor, action=action, target=f"asn:{asn.id}", now=ctx.now)
+    await queries.audit(ctx.session, actor=ctx.actor, action=action, target=f"asn:{asn.id}", now=ctx.now,
+                        reason=reason)
     chat = await ctx.session.get(Chat, asn.chat_id)
     await ctx.notify_chat(chat, key=f"asn_decided:{asn.id}:{asn.status}:{ctx.now.timestamp():.0f}",
-                          text_key=f"asn.{asn.status}_by_officer", name=asn.name)
+                          text_key="journey.reject.asn_for_asn" if reason else f"asn.{asn.status}_by_officer",
+                          name=asn.name, reason=reason or "")
     return [Reply(ctx.t(f"officer.asn_{asn.status}", name=asn.name)), await ctx.core.resume(ctx)]
 
 
@@ -130,7 +153,9 @@ async def approve_action(ctx: Ctx, arg: str) -> list[Reply]:
 
 
 async def reject_action(ctx: Ctx, arg: str) -> list[Reply]:
-    return await decide_asn(ctx, arg, approve=False)
+    """"Tolak": a reason (chosen or typed) and a confirmation first (handlers/decisions.py)."""
+    refusal = await refuse_non_officer(ctx, "asn_reject", f"asn:{arg}")
+    return refusal or await ctx.core.flows["reject_asn"].begin(ctx, arg)
 
 
 async def kpj_action(ctx: Ctx, arg: str) -> list[Reply]:
@@ -146,13 +171,20 @@ async def parse_worker_kpj(ctx: Ctx, payload: Payload) -> str:
 
 
 async def prompt_start(ctx: Ctx) -> Reply:
-    return Reply(ctx.t("officer.ask_start"), (Option("today", ctx.t("officer.today")),))
+    worker = await ctx.session.get(Worker, ctx.answers["worker"])
+    if worker is None:
+        return Reply(ctx.t("officer.ask_start"), (Option(TODAY, ctx.t("officer.today")),))
+    first, last = allowed_starts(ctx, worker)
+    return Reply(ctx.t("journey.start.ask", first=format_date(first, ctx.t.language),
+                       last=format_date(last, ctx.t.language), example=last.strftime("%d-%m-%Y")),
+                 (Option(TODAY, ctx.t("officer.today")),))
 
 
 async def parse_start(ctx: Ctx, payload: Payload) -> str:
-    if isinstance(payload, Choice) and payload.option == "today":
-        return ctx.today.isoformat()
-    return parse_date(expect_text(payload), today=ctx.today).isoformat()
+    worker = await ctx.session.get(Worker, ctx.answers["worker"])
+    if worker is None:
+        raise Invalid("officer.not_found")
+    return checked_start(ctx, payload, worker).isoformat()
 
 
 async def prompt_kpj(ctx: Ctx) -> Reply:
@@ -185,12 +217,12 @@ class RecordKpj(Form):
         return "officer.already_active" if worker.status == "active" else None
 
     async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, object]:
-        return {"worker": record_id(arg) or 0}
+        return {"worker": record_id(arg) or 0, **officer_origin(ctx)}
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
         answers = ctx.answers
         reason = await self.refuse(ctx, str(answers["worker"]))
-        ctx.goto(None)
+        back_to_officer(ctx)
         if reason is not None:
             return [Reply(ctx.t(reason)), await ctx.core.resume(ctx)]
         worker = await ctx.session.get(Worker, answers["worker"])
@@ -210,5 +242,19 @@ class RecordKpj(Form):
                                   start=format_date(worker.bpjs_start, language),
                                   full=format_date(jkm_full_benefit_from(worker.bpjs_start,
                                                                          ctx.program.jkm_full_after_months), language))
+        await tell_worker_cover_starts(ctx, worker)
         return [Reply(ctx.t("officer.kpj_saved", name=worker.name, kpj=worker.kpj, full=full)),
                 await ctx.core.resume(ctx)]
+
+
+async def tell_worker_cover_starts(ctx: Ctx, worker: Worker) -> None:
+    """The worker hears, in the chat where they gave consent, from when they are protected."""
+    chat = await ctx.session.get(Chat, worker.consent_chat_id) if worker.consent_chat_id else None
+    sponsor = await queries.sponsor_of_worker(ctx.session, worker.id)
+    if chat is None or worker.bpjs_start is None or (sponsor is not None and sponsor.chat_id == chat.id):
+        return  # paper consent: the ASN sent the form from their own chat and was told already
+    start = worker.bpjs_start
+    full = jkm_full_benefit_from(start, ctx.program.jkm_full_after_months)
+    await ctx.notify_chat(chat, key=f"cover_starts:{worker.id}:{start.isoformat()}",
+                          text_key="journey.worker.cover_starts", name=worker.name, kpj=worker.kpj,
+                          start=lambda t: format_date(start, t.language), full=lambda t: format_date(full, t.language))

@@ -17,6 +17,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from db.wilayah import load_wilayah
+from handlers.titles import keep_titles
 
 NIK_DIGITS = 16
 NIP_DIGITS = 18
@@ -299,7 +300,7 @@ def parse_name(text: str) -> str:
         raise Invalid("name.too_short", min=NAME_MIN)
     if len(name) > NAME_MAX:
         raise Invalid("name.too_long", max=NAME_MAX)
-    return _title_case(name) if name in (name.lower(), name.upper()) else name
+    return keep_titles(_title_case(name)) if name in (name.lower(), name.upper()) else name
 
 
 def _is_control(ch: str) -> bool:

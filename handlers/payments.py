@@ -16,8 +16,10 @@ from db.months import Month
 from handlers.core import Ctx
 from handlers.format import format_date, format_rupiah, month_name, short_month
 from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
-from handlers.officer import refuse_non_officer
+from handlers.decisions import RECEIPT_REASONS, reason_options, reason_parser
+from handlers.officer import back_to_officer, officer_origin, refuse_non_officer
 from handlers.parsers import Invalid
+from handlers.receipt_checks import forget_file, same_receipt
 from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id
 
 DONE = "done"
@@ -116,7 +118,13 @@ async def prompt_receipt(ctx: Ctx) -> Reply:
 async def parse_receipt(ctx: Ctx, payload: Payload) -> int:
     if not isinstance(payload, File) or payload.kind not in ("photo", "document"):
         raise Invalid("payment.want_receipt")
-    return (await ctx.save_file(payload, "receipt")).id
+    stored = await ctx.save_file(payload, "receipt")
+    earlier = await same_receipt(ctx.session, stored)
+    if earlier is not None:  # the same file (SHA-256) again: one payment is not two
+        await forget_file(ctx.session, ctx.core.files_dir, stored)
+        raise Invalid("journey.receipt.same_again", id=earlier.id, status=ctx.t(f"status.receipt_{earlier.status}"),
+                      date=format_date(ctx.local(earlier.created_at).date(), ctx.t.language))
+    return stored.id
 
 
 async def total_of(ctx: Ctx, month_keys: list[str]) -> str:
@@ -270,19 +278,12 @@ async def reject_action(ctx: Ctx, arg: str) -> list[Reply]:
     return refusal or await ctx.core.flows["reject_receipt"].begin(ctx, arg)
 
 
-async def parse_reason(ctx: Ctx, payload: Payload) -> str:
-    reason = " ".join(expect_text(payload).split())
-    if not 3 <= len(reason) <= 300:
-        raise Invalid("officer.reason_length", max=300)
-    return reason
-
-
 class RejectReceipt(Form):
     """An officer rejects a receipt, with the reason the ASN will read."""
 
     name = "reject_receipt"
     title = "reject"
-    fields = (Field("reason", lambda ctx: _reason_prompt(ctx), parse_reason, "reject.field_reason",
+    fields = (Field("reason", lambda ctx: _reason_prompt(ctx), reason_parser(RECEIPT_REASONS), "reject.field_reason",
                     lambda ctx, v: v),)
 
     async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
@@ -293,12 +294,12 @@ class RejectReceipt(Form):
         return None
 
     async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, Any]:
-        return {"receipt": record_id(arg) or 0}
+        return {"receipt": record_id(arg) or 0, **officer_origin(ctx)}
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
-        answers = ctx.answers
+        answers = dict(ctx.answers)
         refusal = await refuse_non_officer(ctx, "receipt_reject", f"receipt:{answers['receipt']}")
-        ctx.goto(None)
+        back_to_officer(ctx)
         if refusal:
             return refusal
         return [*await decide_receipt(ctx, str(answers["receipt"]), verified=False, reason=answers["reason"]),
@@ -306,7 +307,8 @@ class RejectReceipt(Form):
 
 
 async def _reason_prompt(ctx: Ctx) -> Reply:
-    return Reply(ctx.t("officer.ask_reason", id=ctx.answers.get("receipt", "")))
+    return Reply(ctx.t("officer.ask_reason", id=ctx.answers.get("receipt", "")),
+                 reason_options(ctx, RECEIPT_REASONS))
 
 
 async def arrears_command(ctx: Ctx, arg: str) -> list[Reply]:

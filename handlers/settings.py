@@ -61,6 +61,11 @@ class ProgramSettings(BaseModel):
     privacy_notice_version: int = 1
     retention_years: int = 5
     consent_link_days: int = 14
+    # A worker's age from the NIK (or the confirmed KTP date) must be within these, in whole years (issue 8).
+    worker_min_age: int = 18
+    worker_max_age: int = 65
+    # A BPJS start date may be at most this many days before the worker's enrolment (never after today).
+    bpjs_start_tolerance_days: int = 31
     occupations: list[str] = Field(default_factory=lambda: list(OCCUPATIONS))
     transport_occupations: list[str] = Field(default_factory=lambda: ["tukang_ojek", "sopir_angkot"])
     opds: list[str] = Field(default_factory=lambda: ["Sekretariat Daerah", "Lainnya"])

@@ -6,17 +6,20 @@ from datetime import date
 from typing import Any
 
 from db import queries
+from db.eligibility import age_in_years, age_problem
 from db.models import Sponsorship, Worker
-from db.wilayah import Area, load_wilayah
+from handlers.areas import area_parser, area_prompt, show_area
 from handlers.asn import parse_phone_or_contact
 from handlers.consent import send_consent_link
 from handlers.core import Ctx
 from handlers.format import format_date
-from handlers.forms import Field, Form, Redo, expect_choice, expect_text, prompt_text
-from handlers.parsers import Invalid, mask_nik, mask_phone, parse_date, parse_name, parse_nik
+from handlers.forms import Field, Form, Redo, Stay, expect_choice, expect_text, prompt_text
+from handlers.other import parse_other
+from handlers.parsers import Invalid, parse_date, parse_name, parse_nik
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
-YES, NO, SKIP, CHANGE_NIK = "yes", "no", "skip", "nik"
+YES, NO, SKIP, CHANGE_NIK, NIK_DATE = "yes", "no", "skip", "nik", "nik_date"
+KTP_BIRTH, BIRTH_DIFFERS = "_ktp_birth", "_birth_differs"  # answers: a typed KTP date awaiting confirmation
 RELATIONS = ("spouse", "child", "parent", "sibling", "other")
 
 
@@ -31,28 +34,58 @@ async def parse_worker_nik(ctx: Ctx, payload: Payload) -> str:
         # Never say who sponsors someone else's worker: that is personal data too.
         raise Invalid("worker.nik_yours" if sponsor is not None and asn is not None and sponsor.id == asn.id
                       else "worker.nik_taken")
+    check_age(ctx, nik.birth_date, "journey.age.nik")
     ctx.answers["_birth"] = nik.birth_date.isoformat()
     ctx.answers["_sex"] = nik.sex
     return nik.value
 
 
+def check_age(ctx: Ctx, born: date, prefix: str) -> None:
+    """Refuses a worker outside the configured ages ([program] worker_min_age, worker_max_age)."""
+    program = ctx.program
+    problem = age_problem(born, ctx.today, min_age=program.worker_min_age, max_age=program.worker_max_age)
+    if problem is not None:
+        raise Invalid(f"{prefix}_{problem}", age=age_in_years(born, ctx.today), min=program.worker_min_age,
+                      max=program.worker_max_age, date=format_date(born, ctx.t.language))
+
+
 async def prompt_birth(ctx: Ctx) -> Reply:
     born = date.fromisoformat(ctx.answers["_birth"])
+    typed = ctx.answers.get(KTP_BIRTH)
+    if typed:  # one confirmation: the KTP date may lawfully differ from the NIK's digits
+        text = ctx.t("journey.birth.differs", typed=format_date(date.fromisoformat(typed), ctx.t.language),
+                     nik_date=format_date(born, ctx.t.language))
+        options = (Option(YES, ctx.t("journey.birth.use_ktp")), Option(NIK_DATE, ctx.t("journey.birth.use_nik")),
+                   Option(CHANGE_NIK, ctx.t("worker.change_nik")))
+        return Reply(text, options, Expect.OPTION)
     text = ctx.t("worker.ask_birth", date=format_date(born, ctx.t.language), sex=ctx.t(f"sex.{ctx.answers['_sex']}"))
     return Reply(text, (Option(YES, ctx.t("worker.birth_right")), Option(CHANGE_NIK, ctx.t("worker.change_nik"))))
 
 
 async def parse_birth(ctx: Ctx, payload: Payload) -> str:
     from_nik = date.fromisoformat(ctx.answers["_birth"])
+    typed = ctx.answers.pop(KTP_BIRTH, None)
+    ctx.answers[BIRTH_DIFFERS] = False
     if isinstance(payload, Choice):
         if payload.option == CHANGE_NIK:
             raise Redo("nik")
+        if payload.option == YES and typed:
+            ctx.answers[BIRTH_DIFFERS] = True
+            return typed
         return from_nik.isoformat()
-    typed = parse_date(expect_text(payload), today=ctx.today)
-    if typed != from_nik:
-        raise Invalid("worker.birth_mismatch", typed=format_date(typed, ctx.t.language),
-                      nik_date=format_date(from_nik, ctx.t.language))
-    return typed.isoformat()
+    when = parse_date(expect_text(payload), today=ctx.today)
+    if when == from_nik:
+        return when.isoformat()
+    check_age(ctx, when, "journey.age.ktp")
+    ctx.answers[KTP_BIRTH] = when.isoformat()
+    raise Stay
+
+
+def show_birth(ctx: Ctx, value: Any) -> str:
+    """The birth date with the sex derived from the NIK, and a note when it is the KTP date, not the NIK's."""
+    text = ctx.t("journey.birth.summary", date=format_date(date.fromisoformat(value), ctx.t.language),
+                 sex=ctx.t(f"sex.{ctx.answers.get('_sex', 'M')}"))
+    return text + (ctx.t("journey.birth.differs_note") if ctx.answers.get(BIRTH_DIFFERS) else "")
 
 
 # -- occupation and area ---------------------------------------------------------------------------------------------
@@ -66,53 +99,6 @@ async def parse_occupation(ctx: Ctx, payload: Payload) -> str:
     if not choice.startswith("occ:") or choice[4:] not in ctx.program.occupations:
         raise Invalid("common.choose_option")
     return choice[4:]
-
-
-def _areas(ctx: Ctx, field: str) -> list[Area]:
-    wilayah = load_wilayah()
-    if field == "kecamatan":
-        return wilayah.kecamatan_of(ctx.program.region)
-    return wilayah.desa_of(ctx.answers["kecamatan"])
-
-
-def area_prompt(field: str):  # type: ignore[no-untyped-def]
-    async def make(ctx: Ctx) -> Reply:
-        areas = _areas(ctx, field)
-        suggested = ctx.answers.get(f"_suggest_{field}")
-        if suggested:
-            shown = [a for a in areas if a.code in suggested]
-            options = tuple(Option(a.code, a.name[:24]) for a in shown)
-            return Reply(ctx.t("area.did_you_mean"), options + (Option("all", ctx.t("area.show_all")),))
-        parent = load_wilayah().area(ctx.answers["kecamatan"]) if field == "desa" else None
-        text = ctx.t(f"area.ask_{field}", kecamatan=parent.name if parent else "")
-        return Reply(text, tuple(Option(a.code, a.name[:24]) for a in areas))
-    return make
-
-
-def area_parser(field: str):  # type: ignore[no-untyped-def]
-    async def parse(ctx: Ctx, payload: Payload) -> str:
-        areas = _areas(ctx, field)
-        ctx.answers.pop(f"_suggest_{field}", None)
-        if isinstance(payload, Choice):
-            if payload.option == "all":
-                raise Invalid("area.pick_from_all")
-            if any(a.code == payload.option for a in areas):
-                return payload.option
-            raise Invalid("common.choose_option")
-        matches = load_wilayah().match(areas, expect_text(payload))
-        if len(matches) == 1 and matches[0][1] >= 100:
-            return matches[0][0].code
-        if not matches:
-            raise Invalid(f"area.unknown_{field}")
-        # A near match is confirmed by the person, never taken silently.
-        ctx.answers[f"_suggest_{field}"] = [area.code for area, _ in matches]
-        raise Invalid("area.not_exact")
-    return parse
-
-
-def show_area(ctx: Ctx, code: Any) -> str:
-    area = load_wilayah().area(str(code))
-    return area.name if area else str(code)
 
 
 # -- phones and heir -------------------------------------------------------------------------------------------------
@@ -155,12 +141,17 @@ async def _name(ctx: Ctx, payload: Payload) -> str:
     return parse_name(expect_text(payload))
 
 
+def _other_occupation(answers: dict[str, Any]) -> bool:
+    return answers.get("occupation") == "lainnya"
+
+
 def _has_heir(answers: dict[str, Any]) -> bool:
     return bool(answers.get("heir"))
 
 
 def _show_phone(ctx: Ctx, value: Any) -> str:
-    return mask_phone(value) if value else ctx.t("form.skipped")
+    """In full on the summary: only the ASN who typed it sees it there."""
+    return str(value) if value else ctx.t("form.skipped")
 
 
 class WorkerEnrolment(Form):
@@ -168,12 +159,14 @@ class WorkerEnrolment(Form):
     title = "worker"
     fields = (
         Field("nik", prompt_text("worker.ask_nik"), parse_worker_nik, "worker.field_nik",
-              lambda ctx, v: mask_nik(v), resets=("birth",)),
+              lambda ctx, v: v, resets=("birth",)),
         Field("name", prompt_text("worker.ask_name"), _name, "worker.field_name", lambda ctx, v: v),
-        Field("birth", prompt_birth, parse_birth, "worker.field_birth",
-              lambda ctx, v: format_date(date.fromisoformat(v), ctx.t.language), editable=False),
+        Field("birth", prompt_birth, parse_birth, "worker.field_birth", show_birth, editable=False),
         Field("occupation", prompt_text("worker.ask_occupation", options=occupation_options, expect=Expect.OPTION),
-              parse_occupation, "worker.field_occupation", lambda ctx, v: ctx.t(f"occupation.{v}")),
+              parse_occupation, "worker.field_occupation", lambda ctx, v: ctx.t(f"occupation.{v}"),
+              resets=("occupation_other",)),
+        Field("occupation_other", prompt_text("journey.other.ask_occupation"), parse_other,
+              "journey.other.field_occupation", lambda ctx, v: v, when=_other_occupation),
         Field("kecamatan", area_prompt("kecamatan"), area_parser("kecamatan"), "worker.field_kecamatan", show_area,
               resets=("desa",)),
         Field("desa", area_prompt("desa"), area_parser("desa"), "worker.field_desa", show_area),
@@ -215,7 +208,9 @@ class WorkerEnrolment(Form):
         assert asn is not None  # refuse() said so
         worker = Worker(
             nik=a["nik"], name=a["name"], birth_date=date.fromisoformat(a["birth"]), sex=a["_sex"],
-            occupation=a["occupation"], kecamatan_code=a["kecamatan"], desa_code=a["desa"], phone=a.get("phone"),
+            birth_date_differs=bool(a.get(BIRTH_DIFFERS)), occupation=a["occupation"],
+            occupation_other=a.get("occupation_other") if _other_occupation(a) else None,
+            kecamatan_code=a["kecamatan"], desa_code=a["desa"], phone=a.get("phone"),
             heir_name=a.get("heir_name"), heir_relation=a.get("heir_relation"), heir_phone=a.get("heir_phone"),
             status="awaiting_bpjs", created_at=ctx.now)
         ctx.session.add(worker)

@@ -33,12 +33,14 @@ MAX_LABEL = 24  # Telegram shows about this much of a button; WhatsApp list rows
 MAX_OPTION_ID_BYTES = 60  # callback_data is 64 bytes; the core adds the conversation version
 
 # Steps of the flows that are not forms (forms are checked against their own fields).
-PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"}, "officer": {"menu", "pending", "bpjs"}, "worker_consent": {"agree"}}
+PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"},
+               "officer": {"menu", "pending", "bpjs", "receipts", "lapsed"}, "worker_consent": {"agree"}}
 
 COMMANDS = ("/start", "/menu", "/batal", "/bantuan", "/bahasa", "/petugas", "/start c_bogus", "/unknown",
             "batal", "menu", "/start@TuWaiBot", "/bahasa en", "/")
 FORGED = ("!asn.ok:1", "!asn.no:1", "!kpj:1", "!w.link:1", "!w.paper:1", "!nope:x", "!", "!kpj:", "!asn.ok:abc",
-          "!pay:1", "!paid:1", "!later:1", "!rcpt.ok:1", "!rcpt.no:1")
+          "!pay:1", "!paid:1", "!later:1", "!rcpt.ok:1", "!rcpt.no:1", "!fix:1", "!fix:x",
+          "!rcpt.view:1")
 # Option ids of the flows sent with the current token, whether or not the current prompt shows them.
 LOCAL_IDS = ("confirm", "edit", "cancel", "skip", "yes", "no", "nik", "all", "resume", "agree", "disagree",
              "language", "help", "asn_register", "enrol", "my_workers", "officer", "pending", "bpjs", "stats", "menu",
@@ -137,6 +139,7 @@ class Harness:
         self.kinds: Counter[str] = Counter()
         self.undelivered = True
         self.scripted = False  # True during a scripted prelude: its states are not counted as reached
+        self.typed: Counter[str] = Counter()  # typed labels: "chosen" when not answered "choose a button"
 
     def run(self, coro: Any) -> Any:
         return self.runner.run(coro)
@@ -333,7 +336,7 @@ FORGED_IDS = st.one_of(
     st.sampled_from(FORGED),
     st.builds(lambda prefix, arg: f"!{prefix}:{arg}",
               st.sampled_from(["asn.ok", "asn.no", "kpj", "w.link", "w.paper", "pay", "paid", "later", "rcpt.ok",
-                               "rcpt.no"]), FORGED_ARGS),
+                               "rcpt.no", "fix", "rcpt.view"]), FORGED_ARGS),
 )
 CONTENTS = st.builds(lambda head, body: head + body,
                      st.sampled_from([b"", JPEG[:4], b"\x89PNG\r\n\x1a\n", b"%PDF-1.4\n", b"MZ\x90\x00"]),
@@ -359,11 +362,27 @@ CHAOS_STEP = st.one_of(
     st.tuples(st.just("notice"), st.integers(0, 5)),
     st.tuples(st.just("link"),),
     st.tuples(st.just("smart"), st.integers(0, 99)),
+    # Typed options, as on WhatsApp and in the terminal: a label, a word of it, a typo of it, in capitals.
+    st.tuples(st.just("typed"), st.integers(0, 40), st.sampled_from(["label", "word", "typo", "upper"]),
+              st.integers(0, 99)),
+    st.tuples(st.just("typed"), st.integers(0, 40), st.sampled_from(["label", "word", "typo", "upper"]),
+              st.integers(0, 99)),
 )
 
 # A step of a text field and the kind of valid value the biased walk types there.
 FIELD_VALUES = {"nik": "nik", "name": "name", "heir_name": "name", "phone": "phone", "heir_phone": "phone",
                 "kpj": "kpj", "start": "date"}
+
+
+def typed_variant(label: str, mode: str, r: int) -> str:
+    """What a person types for an option: its label, one of its words, a typo of it, or it in capitals."""
+    words = [w for w in label.split() if any(ch.isalnum() for ch in w)] or [label]
+    if mode == "word":
+        return words[r % len(words)]
+    if mode == "typo" and len(label) > 4:
+        at = 1 + r % (len(label) - 2)
+        return label[:at] + label[at + 1:]  # one letter left out
+    return label.upper() if mode == "upper" else label
 
 
 # -- the walk --------------------------------------------------------------------------------------------------------
@@ -505,6 +524,17 @@ class Walker:
             return
         self.press_option(person, with_buttons[-1 - index % len(with_buttons)], index, "presses in a notification")
 
+    def do_typed(self, person: Person, index: int, mode: str, r: int) -> None:
+        """Type an option of the latest prompt instead of pressing it: its label, a word, a typo, in capitals."""
+        prompts = person.prompts()
+        if not prompts:
+            self.say(person, "/start")
+            return
+        label = prompts[-1].options[index % len(prompts[-1].options)].label
+        self.say(person, typed_variant(label, mode, r))
+        choose = self.h.app.catalog.text("id", "common.choose_option")
+        self.h.typed["refused" if any(reply.text == choose for reply in person.last_replies) else "chosen"] += 1
+
     def do_link(self, person: Person) -> None:
         links = self.h.consent_links(self.world)
         self.say(person, f"/start {links[-1]}" if links else "/start c_")
@@ -570,6 +600,10 @@ class Walker:
         if person.role in ("officer", "worker"):  # they have other things to do than registering as an ASN
             forward = [i for i in forward if ids[i] != "asn_register"]
         index = forward[r % len(forward)] if forward and r % 5 else r
+        option = latest.options[index % len(latest.options)]
+        if r % 3 == 0 and latest is person.replies[-1] and not option.id.startswith(GLOBAL):
+            self.say(person, typed_variant(option.label, "label" if r % 2 else "upper", r))  # typed, not pressed
+            return
         self.press_option(person, latest, index)
 
 
@@ -628,6 +662,7 @@ def test_random_walks_never_break(harness: Harness) -> None:
     report(harness, "chaos walk")
     assert harness.app.core.counters["events"] > 500
     assert harness.app.core.counters["duplicates"] > 0
+    assert harness.typed["chosen"] > 0, dict(harness.typed)  # typed labels, words and typos chose options
 
 
 def test_biased_walks_reach_the_deep_states(harness: Harness) -> None:
@@ -648,6 +683,7 @@ def test_biased_walks_reach_the_deep_states(harness: Harness) -> None:
     for state in ("asn_register/_summary", "enrol/_summary", "enrol/_edit", "enrol/desa", "worker_consent/agree",
                   "record_kpj/_summary", "officer/menu", "my_workers/list", "paper_consent/file"):
         assert state in reached, f"{state} never reached: {sorted(reached)}"
+    print("  typed options:", dict(harness.typed))
 
 
 def test_cancel_after_any_walk_leads_back_to_the_main_menu(harness: Harness) -> None:

@@ -17,6 +17,8 @@ HELP = ("Terminal: type your answers; numbers choose options. /foto PATH or /ber
 def render(reply: Reply) -> str:
     lines = [reply.text]
     lines += [f"  {index}. {option.label}" for index, option in enumerate(reply.options, 1)]
+    if reply.extra.get("attachment"):  # the terminal runs next to the files: the officer opens it there
+        lines.append(f"  (berkas / file: {reply.extra['attachment']})")
     if reply.extra.get("contact_label"):
         lines.append(f"  (/kontak NOMOR = {reply.extra['contact_label']})")
     return "\n".join(lines)
