@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers import consent, officer, payments
+from handlers import claim_docs, claim_officer, consent, officer, payments
+from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
 from handlers.my_workers import MyWorkers
@@ -13,7 +14,9 @@ from handlers.worker import WorkerEnrolment
 def install(core: Core) -> Core:
     for flow in (PrivacyFlow(), MenuFlow(), AsnRegistration(), WorkerEnrolment(), MyWorkers(),
                  consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj(),
-                 payments.PaymentForm(), payments.RejectReceipt()):
+                 payments.PaymentForm(), payments.RejectReceipt(), ClaimReport(), claim_docs.ClaimDocs(),
+                 claim_docs.ClaimHub(), claim_officer.AskDocument(), claim_officer.RecordPayout(),
+                 claim_officer.RejectClaim()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)
@@ -26,6 +29,14 @@ def install(core: Core) -> Core:
     core.add_action("rcpt.ok", payments.verify_action)
     core.add_action("rcpt.no", payments.reject_action)
     core.add_command("arrears", payments.arrears_command)
+    core.add_command("claim", claim_docs.claim_command)
+    core.add_action("klm.docs", claim_docs.docs_action)
+    core.add_action("klm.open", claim_officer.open_action)
+    core.add_action("klm.fwd", claim_officer.forward_action)
+    core.add_action("klm.ask", claim_officer.form_action("claim_ask"))
+    core.add_action("klm.pay", claim_officer.form_action("claim_payout"))
+    core.add_action("klm.rej", claim_officer.form_action("claim_reject"))
     core.add_todo(Todo(officer.PENDING, "officer.pending_asns", officer.count_pending, officer.pending_list))
     core.add_todo(Todo(officer.BPJS, "officer.awaiting_bpjs", officer.count_awaiting_bpjs, officer.bpjs_list))
+    core.add_todo(Todo("claims", "claims.todo", claim_officer.count_claims, claim_officer.claims_screen))
     return core

@@ -19,6 +19,7 @@ from db.ledger import LedgerRules
 from db.models import Asn, Chat, Contribution, Sponsorship, Worker
 from db.months import Month
 from db.rules import LAPSE_AFTER, latest_reminder, unpaid_streak
+from handlers.claim_officer import claims_digest
 from handlers.core import Core
 from handlers.format import format_date, format_rupiah, month_name
 from handlers.i18n import Translator
@@ -62,6 +63,7 @@ class Planner:
         if now.astimezone(self.core.zone).time() >= self.settings.digest_at:
             async with self.core.sessions() as session, session.begin():
                 await self._digest(session, today, now, report)
+                report.digests += await claims_digest(self.core, session, today, now)
         return report
 
     # -- the ledger -----------------------------------------------------------------------------------------------
