@@ -71,7 +71,7 @@ class ClaimDocs:
         have = await received(ctx, claim.id)
         lines = [ctx.t("claims.checklist", kind=ctx.t(f"claims.kind_{claim.kind}"))]
         for doc in required + optional:
-            mark = "✅" if doc in have else "❗" if doc in claim.requested else "⬜"
+            mark = "❗" if doc in claim.requested else "✅" if doc in have else "⬜"
             extra = ctx.t("claims.optional") if doc in optional else ""
             note = f" — {claim.requested[doc]}" if doc in claim.requested and claim.requested[doc] else ""
             lines.append(f"{mark} {ctx.t(f'claims.doc_{doc}')}{extra}{note}")
