@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot import payments_import
 from bot.app import App
+from bot.claims_export import export_claims
 from bot.channels.console import HELP, ConsoleChannel, event_from_line, render
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -91,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=EXPORT_FORMATS, help="csv or xlsx (default: from --output, else csv)")
         p.add_argument("--output", type=Path, help=f"file to write (default: ./{what}-YYYYMMDD.csv or .xlsx)")
         p.set_defaults(func=export, what=what)
+    claims = export_parser.add_parser("claims", help="export the claims, one row per claim")
+    claims.add_argument("--format", choices=EXPORT_FORMATS, help="csv or xlsx (default: from --output, else csv)")
+    claims.add_argument("--output", type=Path, help="file to write (default: ./claims-YYYYMMDD.csv or .xlsx)")
+    claims.set_defaults(func=export_claims)
     officer = sub.add_parser("officer", help="manage programme officers").add_subparsers()
     for action in ("add", "remove"):
         p = officer.add_parser(action, help=f"{action} an officer, e.g. telegram:123456789")

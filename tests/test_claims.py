@@ -305,3 +305,31 @@ async def test_untouched_claims_appear_in_the_daily_digest(app: App, inbox: Reco
     digest = [r.text for r in inbox.inbox["officer"] if "tidak disentuh" in r.text]
     assert len(digest) == 1 and "KLM-2026-000001" in digest[0] and "4 hari" in digest[0]
 
+
+
+async def test_export_claims_as_csv_and_xlsx(app: App, inbox: RecordingChannel, clock, tmp_path) -> None:
+    import argparse
+    import csv
+
+    from openpyxl import load_workbook
+
+    from bot.claims_export import export_claims
+    from bot.cli import build_parser
+
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    family = Person(app, "family")
+    await report_death(family)
+    await send_documents(family, inbox, JKM_DOCS)
+    await family.press("Kirim klaim")
+    args = build_parser().parse_args(["export", "claims", "--output", str(tmp_path / "claims.csv")])
+    assert args.func is export_claims and args.format is None
+    assert await export_claims(app.settings, args) == 0
+    with (tmp_path / "claims.csv").open(encoding="utf-8-sig") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["reference"], row["status"], row["kind"], row["nik"], row["desa"], row["documents"],
+            row["estimate"], row["event_date"]) == ("KLM-2026-000001", "review", "jkm", NIK_MALE, "Taratak", "7",
+                                                    "42000000", "2026-11-21")
+    xlsx = argparse.Namespace(format="xlsx", output=tmp_path / "claims.xlsx")
+    assert await export_claims(app.settings, xlsx) == 0
+    sheet = load_workbook(tmp_path / "claims.xlsx").active
+    assert [cell.value for cell in sheet[2]][:3] == ["KLM-2026-000001", "review", "jkm"]
