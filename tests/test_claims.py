@@ -168,7 +168,7 @@ async def test_someone_elses_reference_is_refused_and_the_sponsor_sees_status_on
     sponsor = Person(app, asn_address)
     await sponsor.say("/klaim klm 2026 000001")
     assert any_text(sponsor.last, "sedang diperiksa") and not any_text(sponsor.last, "Akta")
-    await sponsor.send(Choice(f"!klm.docs:1"))  # documents are the reporter's only
+    await sponsor.send(Choice("!klm.docs:1"))  # documents are the reporter's only
     assert any_text(sponsor.last, "bukan milik Anda")
     async with app.sessions() as session:
         refused = await session.scalar(select(func.count()).select_from(AuditEntry)
