@@ -11,8 +11,8 @@ from bot.app import App
 from db.models import AuditEntry, Claim, ClaimDocument, ClaimEvent, Contribution, Sponsorship, StoredFile, Worker
 from db.months import Month
 from handlers.types import Choice
-from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
-from tests.seed import seed_sponsorships
+from tests.people import JPEG, NIK_FEMALE, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
+from tests.seed import T0, seed_sponsorships
 
 WORKER_NAME = "Syafrizal Rahman"
 PDF = b"%PDF-1.4\n" + b"1" * 300
@@ -24,14 +24,14 @@ async def deliver(app: App) -> None:
 
 
 async def seed_worker(app: App, *, start: date, paid_through: Month | None, address_base: int = 100_000,
-                      channel: str = "console", nik: str = NIK_MALE) -> tuple[int, str]:
+                      channel: str = "console", nik: str = NIK_MALE, name: str = WORKER_NAME) -> tuple[int, str]:
     """An approved ASN (address str(address_base)) sponsoring an active worker; months paid through `paid_through`.
     Returns (sponsorship id, the ASN's address)."""
     async with app.sessions() as session, session.begin():
         [sponsorship_id] = await seed_sponsorships(session, 1, start=start, channel=channel, address_base=address_base)
         sponsorship = await session.get(Sponsorship, sponsorship_id)
         await session.execute(update(Worker).where(Worker.id == sponsorship.worker_id).values(
-            nik=nik, name=WORKER_NAME, heir_name="Yusnidar", heir_relation="spouse", heir_phone="+6281298765432"))
+            nik=nik, name=name, heir_name="Yusnidar", heir_relation="spouse", heir_phone="+6281298765432"))
         rules = app.core.rules
         for month in Month.of(start).until(max(paid_through or Month.of(start), Month(2026, 12))):
             paid = paid_through is not None and month <= paid_through
@@ -333,3 +333,68 @@ async def test_export_claims_as_csv_and_xlsx(app: App, inbox: RecordingChannel, 
     assert await export_claims(app.settings, xlsx) == 0
     sheet = load_workbook(tmp_path / "claims.xlsx").active
     assert [cell.value for cell in sheet[2]][:3] == ["KLM-2026-000001", "review", "jkm"]
+
+
+async def test_a_name_matching_several_workers_and_the_sponsor_picking_their_own(app: App, inbox, clock) -> None:
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    _, second_asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12),
+                                      address_base=100_500, nik=NIK_FEMALE, name="Syafrizal Yanti")
+    family = Person(app, "family")
+    await agree_privacy(family)
+    await family.say("/klaim")
+    await family.press("Laporkan musibah")
+    await family.press("Setuju")
+    await family.press("Nama dan desa")
+    await family.say("Syafrizal")
+    await family.say("taratak")
+    assert any_text(family.last, "1. S. R., Taratak") and any_text(family.last, "2. S. Y., Taratak")
+    await family.press("2.")
+    assert any_text(family.last, "Apa yang terjadi")
+    sponsor = Person(app, second_asn)
+    await sponsor.say("/klaim")
+    await sponsor.press("Laporkan musibah")
+    await sponsor.press("Setuju")
+    assert [o.label for o in sponsor.prompt().options][0] == "Pekerja: Syafrizal"  # their own, no search
+    await sponsor.press("Pekerja: Syafrizal")
+    await sponsor.press("Meninggal krn kerja")
+    await sponsor.say("kemarin")
+    await sponsor.say("Di laut")
+    await sponsor.say("Perahu terbalik saat melaut.")
+    await sponsor.press("Tidak")
+    await sponsor.say("Rahmat Hidayat")
+    await sponsor.press("Lainnya")
+    await sponsor.say("0812-3456-7890")
+    await sponsor.press("Tidak")
+    await sponsor.press("✅")
+    assert any_text(sponsor.last, "Rp70.000.000") and any_text(sponsor.last, "Beasiswa")
+    assert any_text(sponsor.last, "paling lambat 23 November 2026")  # within 2 x 24 hours: report by then
+
+
+async def test_a_work_accident_death_payout_plans_the_yearly_scholarship_reminder(app: App, inbox, clock) -> None:
+    from db.models import OutboxMessage
+
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    async with app.sessions() as session, session.begin():
+        session.add(Claim(worker_id=1, sponsorship_id=1, kind="jkk_death", event_date=date(2026, 11, 1), place="Laut",
+                          description="Perahu terbalik", reporter_chat_id=await _chat(session, "family"),
+                          reporter_name="Yusnidar", reporter_relation="spouse", reporter_phone="+6281298765432",
+                          reporter_is_heir=True, reporter_consent_at=clock.now, estimate=70_000_000,
+                          status="forwarded", requested={}, reference="KLM-2026-000001", created_at=clock.now,
+                          updated_at=clock.now))
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await officer.send(Choice("!klm.pay:1"))
+    await officer.say("70.000.000")
+    await officer.press("Hari ini")
+    await officer.press("✅")
+    async with app.sessions() as session:
+        reminder = (await session.execute(select(OutboxMessage).where(
+            OutboxMessage.key.like("scholarship:%")))).scalar_one()
+    assert reminder.next_attempt_at.date() == date(2027, 11, 22) and "beasiswa" in reminder.payload["text"]
+
+
+async def _chat(session, address: str) -> int:  # type: ignore[no-untyped-def]
+    from db import queries
+
+    chat = await queries.create_chat(session, channel="console", address=address, now=T0)
+    return chat.id
