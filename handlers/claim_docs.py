@@ -125,10 +125,12 @@ class ClaimDocs:
         ctx.session.add(ClaimDocument(claim_id=claim.id, doc=doc, file_id=stored.id, received_at=ctx.now))
         claim.updated_at = ctx.now
         ctx.chat.step, ctx.answers = "list", {"claim": claim.id}
-        replies = [Reply(ctx.t("claims.file_received", doc=ctx.t(f"claims.doc_{doc}")))]
-        if doc in claim.requested:
-            replies += await self._requested_received(ctx, claim, doc)
-        return [*replies, await self.prompt(ctx)]
+        received_reply = Reply(ctx.t("claims.file_received", doc=ctx.t(f"claims.doc_{doc}")))
+        if doc in claim.requested and await self._requested_received(ctx, claim, doc):
+            ctx.goto(None)
+            return [received_reply, Reply(ctx.t("claims.requested_complete", reference=claim.reference or "")),
+                    await ctx.core.resume(ctx)]
+        return [received_reply, await self.prompt(ctx)]
 
     async def _same_file(self, ctx: Ctx, claim: Claim, stored: StoredFile) -> str | None:
         query = (select(ClaimDocument.doc).join(StoredFile, StoredFile.id == ClaimDocument.file_id)
@@ -143,18 +145,18 @@ class ClaimDocs:
             pass
         await ctx.session.delete(stored)
 
-    async def _requested_received(self, ctx: Ctx, claim: Claim, doc: str) -> list[Reply]:
+    async def _requested_received(self, ctx: Ctx, claim: Claim, doc: str) -> bool:
+        """A document an officer asked for arrived; True when none is awaited any more (back to review)."""
         claim.requested = {k: v for k, v in claim.requested.items() if k != doc}
         if claim.requested:
-            return []
+            return False
         await claim_data.change_status(ctx.session, claim, "review", actor=ctx.actor, now=ctx.now,
                                        note=f"received {doc}")
         await tell(ctx, claim, "review")
         await ctx.notify_officers(key=f"claim:{claim.id}:docs_in:{ctx.now.timestamp():.0f}",
                                   text_key="claims.officer_docs_in", reference=claim.reference or "",
                                   options=((f"!klm.open:{claim.id}", "claims.open"),))
-        ctx.goto(None)
-        return [Reply(ctx.t("claims.requested_complete", reference=claim.reference or ""))]
+        return True
 
     async def _submit(self, ctx: Ctx, claim: Claim) -> list[Reply]:
         required, _ = checklist(ctx, claim)
