@@ -283,6 +283,7 @@ class Claim(Base):
     reporter_is_heir: Mapped[bool] = mapped_column(Boolean)
     reporter_consent_at: Mapped[datetime]
     estimate: Mapped[int | None] = mapped_column(BigInteger)  # rupiah; None: no ceiling (medical care)
+    scholarship: Mapped[bool] = mapped_column(Boolean, default=False)  # the family may qualify: yearly reminder
     status: Mapped[str] = mapped_column(String(12), default="documents", index=True)
     requested: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {doc key: officer's note}
     paid_amount: Mapped[int | None] = mapped_column(BigInteger)

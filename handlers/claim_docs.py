@@ -25,7 +25,12 @@ GATHERING = ("documents", "more_docs")
 
 
 def checklist(ctx: Ctx, claim: Claim) -> tuple[list[str], list[str]]:
-    return ctx.program.claims.checklist(claim.kind)
+    """(required, optional) documents; a traffic accident with a police report needs that report too."""
+    required, optional = ctx.program.claims.checklist(claim.kind)
+    if claim.traffic and claim.police_report and "police_report" not in required:
+        required.append("police_report")
+        optional = [doc for doc in optional if doc != "police_report"]
+    return required, optional
 
 
 async def received(ctx: Ctx, claim_id: int) -> dict[str, int]:

@@ -1,24 +1,23 @@
 """Officers and claims: the to-do list entry, opening a claim (its documents sent as files, each view audited),
-asking for a document, forwarding to BPJS, recording payout or rejection, and the daily digest of untouched claims.
+asking for a document, forwarding to BPJS, recording payout or rejection.
 Every action is checked against the officer list on every request and written to the claim's history."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from db import claims as claim_data
 from db import queries
-from db.models import Chat, Claim
-from handlers.claim_common import estimate_for, load, status_text, tell
+from db.models import Claim
+from handlers.claim_common import load, status_text, tell
 from handlers.claim_parsers import parse_rupiah
-from handlers.core import Core, Ctx
+from handlers.core import Ctx
 from handlers.format import format_date, format_datetime, format_rupiah
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
-from handlers.i18n import Translator
 from handlers.officer import refuse_non_officer
 from handlers.parsers import Invalid, parse_date
-from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id, reply_to_payload
+from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
 
 # Which officer actions each state allows.
 ACTIONS = {"review": ("ask", "fwd", "pay", "rej"), "more_docs": ("ask", "rej"), "forwarded": ("ask", "pay", "rej")}
@@ -194,23 +193,7 @@ class RecordPayout(ClaimDecision):
 
     async def apply(self, ctx: Ctx, claim: Claim) -> tuple[str, str | None]:
         claim.paid_amount, claim.paid_on = ctx.answers["amount"], date.fromisoformat(ctx.answers["paid_on"])
-        await plan_scholarship_reminder(ctx, claim)
         return "paid", format_rupiah(claim.paid_amount)
-
-
-async def plan_scholarship_reminder(ctx: Ctx, claim: Claim) -> None:
-    """Where the family may qualify for the yearly scholarship, remind the reporter a year after payout."""
-    loaded = await load(ctx, claim.id)
-    reporter = await ctx.session.get(Chat, claim.reporter_chat_id)
-    if loaded is None or reporter is None or claim.paid_on is None:
-        return
-    _, result = await estimate_for(ctx, loaded[1], claim.kind, claim.event_date)
-    if not result.scholarship:
-        return
-    at = datetime.combine(claim.paid_on + timedelta(days=365), ctx.program.contributions.send_from,
-                          tzinfo=ctx.core.zone)
-    await ctx.notify_chat(reporter, key=f"scholarship:{claim.id}:{at.year}", text_key="claims.scholarship_yearly",
-                          reference=claim.reference or "", not_before=at, quiet=True)
 
 
 class RejectClaim(ClaimDecision):
@@ -221,21 +204,3 @@ class RejectClaim(ClaimDecision):
     async def apply(self, ctx: Ctx, claim: Claim) -> tuple[str, str | None]:
         claim.reason = ctx.answers["reason"]
         return "rejected", claim.reason
-
-
-async def claims_digest(core: Core, session: Any, today: date, now: datetime) -> int:
-    """Once a day, each officer: submitted claims nobody has touched for `untouched_days` (none: no message)."""
-    days = core.program.claims.untouched_days
-    stale = await claim_data.untouched(session, before=now - timedelta(days=days))
-    if not stale:
-        return 0
-    sent = 0
-    for channel, address in sorted(await core.officers(session)):
-        t = Translator(core.catalog, await queries.chat_language(session, channel=channel, address=address))
-        lines = [t("claims.digest_title", days=days)]
-        lines += [t("claims.officer_line", reference=c.reference, kind=t(f"claims.kind_{c.kind}"),
-                    state=t(f"claims.short_{c.status}"), days=(now - c.updated_at).days) for c in stale]
-        sent += await queries.enqueue(session, key=f"claims_digest:{today.isoformat()}:{channel}:{address}",
-                                      channel=channel, address=address, now=now, quiet=True,
-                                      payload=reply_to_payload(Reply("\n".join(lines))))
-    return sent

@@ -7,7 +7,7 @@ claim (documents still to come), shows the estimate and opens the document check
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from db import claims as claim_data
@@ -180,7 +180,8 @@ class ClaimReport(Form):
                       event_date=day, place=a["place"], description=a["description"], traffic=a.get("traffic"),
                       police_report=a.get("police"), reporter_chat_id=ctx.chat.id, reporter_name=a["reporter"],
                       reporter_relation=a["relation"], reporter_phone=a["phone"], reporter_is_heir=a["heir"],
-                      reporter_consent_at=ctx.now, estimate=result.total, status="documents", requested={},
+                      reporter_consent_at=datetime.fromisoformat(a["consent"]), estimate=result.total,
+                      scholarship=result.scholarship, status="documents", requested={},
                       created_at=ctx.now, updated_at=ctx.now)
         await claim_data.open_claim(ctx.session, claim, actor=ctx.actor, now=ctx.now)
         lines = [ctx.t("claims.saved"), *estimate_lines(ctx.t, result, cover.reason)]

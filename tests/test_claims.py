@@ -225,7 +225,8 @@ async def test_dates_in_the_future_or_before_enrolment_are_asked_again(app: App,
     assert any_text(family.last, "Di mana")
     await family.say("Di laut")
     await family.say("Terjatuh dari perahu saat menarik jaring. " * 3)
-    await family.press("Tidak")  # not a traffic accident: no police question
+    await family.press("Ya")  # a traffic accident: asked about the police report, which is then required
+    await family.press("Ya")
     await family.say("Yusnidar")
     assert "Saya sendiri" in [o.label for o in family.prompt().options]  # the injured worker may report
     await family.press("Istri / suami")
@@ -235,6 +236,8 @@ async def test_dates_in_the_future_or_before_enrolment_are_asked_again(app: App,
     await family.press("✅")
     assert any_text(family.last, "tanpa batas biaya") and any_text(family.last, "Segera laporkan hari ini")
     assert any_text(family.last, "Cabang Padang Pariaman")
+    assert "Laporan polisi" in [o.label for o in family.prompt().options]
+    assert any_text(family.last, "⬜ Laporan polisi\n")  # required, not "(bila ada)"
 
 
 async def test_an_officer_asks_for_a_document_and_records_payout(app: App, inbox: RecordingChannel, clock) -> None:
@@ -370,15 +373,13 @@ async def test_a_name_matching_several_workers_and_the_sponsor_picking_their_own
     assert any_text(sponsor.last, "paling lambat 23 November 2026")  # within 2 x 24 hours: report by then
 
 
-async def test_a_work_accident_death_payout_plans_the_yearly_scholarship_reminder(app: App, inbox, clock) -> None:
-    from db.models import OutboxMessage
-
+async def test_a_work_accident_death_brings_a_yearly_scholarship_reminder(app: App, inbox, clock) -> None:
     await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
     async with app.sessions() as session, session.begin():
         session.add(Claim(worker_id=1, sponsorship_id=1, kind="jkk_death", event_date=date(2026, 11, 1), place="Laut",
                           description="Perahu terbalik", reporter_chat_id=await _chat(session, "family"),
                           reporter_name="Yusnidar", reporter_relation="spouse", reporter_phone="+6281298765432",
-                          reporter_is_heir=True, reporter_consent_at=clock.now, estimate=70_000_000,
+                          reporter_is_heir=True, reporter_consent_at=clock.now, estimate=70_000_000, scholarship=True,
                           status="forwarded", requested={}, reference="KLM-2026-000001", created_at=clock.now,
                           updated_at=clock.now))
     officer = Person(app, "officer")
@@ -387,10 +388,20 @@ async def test_a_work_accident_death_payout_plans_the_yearly_scholarship_reminde
     await officer.say("70.000.000")
     await officer.press("Hari ini")
     await officer.press("✅")
-    async with app.sessions() as session:
-        reminder = (await session.execute(select(OutboxMessage).where(
-            OutboxMessage.key.like("scholarship:%")))).scalar_one()
-    assert reminder.next_attempt_at.date() == date(2027, 11, 22) and "beasiswa" in reminder.payload["text"]
+
+    async def reminders() -> list[str]:
+        await app.heartbeat()
+        await deliver(app)
+        return [r.text for r in inbox.inbox["family"] if "beasiswa" in r.text]
+    assert await reminders() == []
+    clock.advance(days=364)
+    assert await reminders() == []
+    clock.advance(days=1)  # a year after payout, and again the year after; once each
+    assert len(await reminders()) == 1
+    clock.advance(days=2)
+    assert len(await reminders()) == 1
+    clock.advance(days=365)
+    assert len(await reminders()) == 2
 
 
 async def _chat(session, address: str) -> int:  # type: ignore[no-untyped-def]

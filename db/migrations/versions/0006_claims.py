@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("reporter_is_heir", sa.Boolean(), nullable=False),
         sa.Column("reporter_consent_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("estimate", sa.BigInteger(), nullable=True),
+        sa.Column("scholarship", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("requested", sa.JSON(), nullable=False),
         sa.Column("paid_amount", sa.BigInteger(), nullable=True),
