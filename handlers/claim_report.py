@@ -113,6 +113,10 @@ async def _name(ctx: Ctx, payload: Payload) -> str:
     return parse_name(expect_text(payload))
 
 
+def _show_worker(ctx: Ctx, value: Any) -> str:
+    return str(ctx.answers.get("_worker_label", ""))
+
+
 def _show_date(ctx: Ctx, value: Any) -> str:
     return format_date(date.fromisoformat(value), ctx.t.language)
 
@@ -122,8 +126,8 @@ class ClaimReport(Form):
     title = "claims"
     fields = (
         Field("consent", prompt_consent, parse_consent, "claims.field_consent", editable=False),
-        Field("how", prompt_how, parse_how, "claims.field_worker", resets=("nik", "search_name", "search_desa",
-                                                                           "pick", "kind", "when")),
+        Field("how", prompt_how, parse_how, "claims.field_worker", _show_worker,
+              resets=("nik", "search_name", "search_desa", "pick", "kind", "when")),
         Field("nik", prompt_text("claims.ask_nik"), parse_nik_lookup, "claims.field_nik",
               when=lambda a: a.get("how") == "nik", resets=("pick",), editable=False),
         Field("search_name", prompt_search_name, parse_search_name, "claims.field_name",
@@ -155,12 +159,6 @@ class ClaimReport(Form):
             ctx.goto(None)
             return [Reply(ctx.t("claims.declined")), await ctx.core.resume(ctx)]
         return await super().handle(ctx, payload)
-
-    def _summary(self, ctx: Ctx) -> Reply:
-        reply = super()._summary(ctx)
-        worker_line = f"• {ctx.t('claims.field_worker')}: {ctx.answers.get('_worker_label', '')}"
-        head, _, rest = reply.text.partition("\n")
-        return Reply(f"{head}\n{worker_line}\n{rest}", reply.options, reply.expect)
 
     async def _advance(self, ctx: Ctx, replies: list[Reply]) -> list[Reply]:
         if worker_id(ctx.answers):  # the summary names the worker masked, whoever they were found by

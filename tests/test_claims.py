@@ -409,3 +409,37 @@ async def _chat(session, address: str) -> int:  # type: ignore[no-untyped-def]
 
     chat = await queries.create_chat(session, channel="console", address=address, now=T0)
     return chat.id
+
+
+async def test_the_worker_can_be_changed_at_the_summary(app: App, inbox, clock) -> None:
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12), address_base=100_500,
+                      nik=NIK_FEMALE, name="Syafrizal Yanti")
+    family = Person(app, "family")
+    await agree_privacy(family)
+    await family.say("/klaim")
+    await family.press("Laporkan musibah")
+    await family.press("Setuju")
+    await family.press("Dengan NIK")
+    await family.say(NIK_MALE)
+    await family.press("1.")
+    await family.press("Meninggal, bkn kerja")
+    for answer in ("kemarin", "Di rumah", "Sakit.", "Yusnidar"):
+        await family.say(answer)
+    await family.press("Istri / suami")
+    await family.say("0812-9876-5432")
+    await family.press("Ya")
+    assert any_text(family.last, "Pekerja: S. R., Taratak")
+    await family.press("✏️ Ubah")
+    await family.press("Pekerja")
+    await family.press("Dengan NIK")
+    await family.say(NIK_FEMALE)
+    await family.press("1.")
+    await family.press("Meninggal, bkn kerja")
+    await family.say("kemarin")
+    assert any_text(family.last, "Pekerja: S. Y., Taratak, NIK 1377********0011")
+    assert any_text(family.last, "Tempat: Di rumah")  # the rest is kept
+    await family.press("✅")
+    async with app.sessions() as session:
+        worker = await session.get(Worker, (await session.execute(select(Claim))).scalar_one().worker_id)
+    assert worker.nik == NIK_FEMALE
