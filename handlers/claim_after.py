@@ -6,7 +6,7 @@ from __future__ import annotations
 from db import claims as claim_data
 from db.claim_rules import billing_ends
 from db.models import Claim, Sponsorship, Worker
-from handlers.claim_common import initials, sponsor_chat
+from handlers.claim_common import sponsor_chat
 from handlers.core import Ctx
 from handlers.format import format_rupiah, month_name
 from handlers.i18n import Translator
@@ -30,7 +30,7 @@ async def after_death(ctx: Ctx, claim: Claim) -> list[Reply]:
     chat = await sponsor_chat(ctx, claim)
     if chat is not None:
         await ctx.notify_chat(chat, key=f"claim:{claim.id}:billing_stopped", text_key="claims.asn_after_death",
-                              name=initials(worker.name), last=lambda t: month_name(last, t.language),
+                              name=worker.name, last=lambda t: month_name(last, t.language),
                               months=months, total=total)
     if prepaid:
         await ctx.notify_officers(key=f"claim:{claim.id}:refund", text_key="claims.officer_refund",

@@ -89,7 +89,7 @@ async def access(ctx: Ctx, claim: Claim) -> str | None:
 
 def status_text(t: Translator, claim: Claim, worker: Worker) -> str:
     """Where a claim stands, for the reporter, the sponsor and officers."""
-    params = {"reference": claim.reference or f"#{claim.id}", "kind": t(f"claims.kind_{claim.kind}"),
+    params = {"reference": claim.reference or f"#{claim.id}", "kind": t(f"claims.kind_long_{claim.kind}"),
               "worker": initials(worker.name), "date": format_date(claim.event_date, t.language),
               "amount": format_rupiah(claim.paid_amount or 0), "reason": claim.reason or "-",
               "docs": ", ".join(t(f"claims.doc_{d}") for d in claim.requested) or "-",

@@ -74,7 +74,7 @@ class ClaimDocs:
                          (Option(LATER, ctx.t("claims.back_to_list")),), Expect.FILE)
         required, optional = checklist(ctx, claim)
         have = await received(ctx, claim.id)
-        lines = [ctx.t("claims.checklist", kind=ctx.t(f"claims.kind_{claim.kind}"))]
+        lines = [ctx.t("claims.checklist", kind=ctx.t(f"claims.kind_long_{claim.kind}"))]
         for doc in required + optional:
             mark = "❗" if doc in claim.requested else "✅" if doc in have else "⬜"
             extra = ctx.t("claims.optional") if doc in optional else ""
@@ -172,7 +172,7 @@ class ClaimDocs:
         await claim_data.change_status(ctx.session, claim, "review", actor=ctx.actor, now=ctx.now)
         await tell(ctx, claim, "submitted")
         await ctx.notify_officers(key=f"claim:{claim.id}:submitted", text_key="claims.officer_new",
-                                  reference=claim.reference, kind=lambda t: t(f"claims.kind_{claim.kind}"),
+                                  reference=claim.reference, kind=lambda t: t(f"claims.kind_long_{claim.kind}"),
                                   options=((f"!klm.open:{claim.id}", "claims.open"),))
         extra = await after_death(ctx, claim) if claim.kind in ("jkm", "jkk_death") else []
         ctx.goto(None)

@@ -38,7 +38,7 @@ async def claims_screen(ctx: Ctx) -> Reply:
         return Reply(ctx.t("claims.officer_none"))
     lines, options = [ctx.t("claims.officer_title")], []
     for claim in claims:
-        lines.append(ctx.t("claims.officer_line", reference=claim.reference, kind=ctx.t(f"claims.kind_{claim.kind}"),
+        lines.append(ctx.t("claims.officer_line", reference=claim.reference, kind=ctx.t(f"claims.kind_long_{claim.kind}"),
                            state=ctx.t(f"claims.short_{claim.status}"), days=age_days(ctx, claim)))
         options.append(Option(f"{GLOBAL}klm.open:{claim.id}", ctx.t("claims.open_n", id=claim.id)))
     return Reply("\n".join(lines), tuple(options), Expect.OPTION)
@@ -59,8 +59,9 @@ async def open_action(ctx: Ctx, arg: str) -> list[Reply]:
                    heir=ctx.t("form.yes" if claim.reporter_is_heir else "form.no"),
                    estimate=format_rupiah(claim.estimate) if claim.estimate is not None else "-")]
     for event in await claim_data.history(ctx.session, claim.id):
-        lines.append(f"· {format_datetime(event.at, ctx.t.language, ctx.program.timezone)} "
-                     f"{event.from_status or '-'} → {event.to_status} ({event.actor}) {event.note or ''}")
+        before = ctx.t(f"claims.short_{event.from_status}") if event.from_status else "-"
+        lines.append(f"· {format_datetime(event.at, ctx.t.language, ctx.program.timezone)} {before} → "
+                     f"{ctx.t(f'claims.short_{event.to_status}')} ({event.actor}) {event.note or ''}".rstrip())
     replies = [Reply("\n".join(lines))]
     for document, stored in await claim_data.documents(ctx.session, claim.id):
         await queries.audit(ctx.session, actor=ctx.actor, action="claim_document_viewed",

@@ -34,7 +34,7 @@ async def claims_digest(core: Core, session: Any, today: date, now: datetime) ->
     for channel, address in sorted(await core.officers(session)):
         t = Translator(core.catalog, await queries.chat_language(session, channel=channel, address=address))
         lines = [t("claims.digest_title", days=days)]
-        lines += [t("claims.officer_line", reference=c.reference, kind=t(f"claims.kind_{c.kind}"),
+        lines += [t("claims.officer_line", reference=c.reference, kind=t(f"claims.kind_long_{c.kind}"),
                     state=t(f"claims.short_{c.status}"), days=(now - c.updated_at).days) for c in stale]
         sent += await queries.enqueue(session, key=f"claims_digest:{today.isoformat()}:{channel}:{address}",
                                       channel=channel, address=address, now=now, quiet=True,

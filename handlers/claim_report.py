@@ -137,7 +137,7 @@ class ClaimReport(Form):
         Field("pick", prompt_pick, parse_pick, "claims.field_worker",
               when=lambda a: a.get("how") in ("nik", "name"), resets=("kind", "when"), editable=False),
         Field("kind", prompt_text("claims.ask_kind", options=kind_options, expect=Expect.OPTION), parse_kind,
-              "claims.field_kind", lambda ctx, v: ctx.t(f"claims.kind_{v}")),
+              "claims.field_kind", lambda ctx, v: ctx.t(f"claims.kind_long_{v}")),
         Field("when", prompt_text("claims.ask_date"), parse_when, "claims.field_date", _show_date),
         Field("place", prompt_text("claims.ask_place"), free_text(3, 120), "claims.field_place", lambda ctx, v: v),
         Field("description", prompt_text("claims.ask_description"), free_text(3, 500), "claims.field_description",

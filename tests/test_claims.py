@@ -102,7 +102,7 @@ async def test_a_family_reports_a_death_and_gets_a_reference(app: App, inbox: Re
     asn_texts = "\n".join(r.text for r in inbox.inbox[asn])
     assert "KLM-2026-000001" in asn_texts and "diperiksa" in asn_texts
     assert "Desember 2026, Januari 2027, Februari 2027" in asn_texts  # prepaid months listed for refund
-    assert NIK_MALE not in asn_texts and WORKER_NAME not in asn_texts
+    assert NIK_MALE not in asn_texts and f"Anda jamin ({WORKER_NAME})" in asn_texts  # the sponsor knows the name
     officer_texts = "\n".join(r.text for r in inbox.inbox["officer"])
     assert "Klaim baru KLM-2026-000001" in officer_texts and "dikembalikan" in officer_texts
 
