@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Claim, ClaimDocument, ClaimEvent, ClaimLookup, Contribution, StoredFile
 from db.months import Month
 
-OPEN = ("documents", "review", "more_docs", "forwarded")  # not yet paid or rejected
 WITH_OFFICERS = ("review", "more_docs", "forwarded")  # submitted and not closed
 
 
