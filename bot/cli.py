@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from rich.console import Console
@@ -21,6 +22,7 @@ from rich.table import Table
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot import claims_export  # noqa: F401  (registers `tuwai export claims`)
 from bot import payments_file, payments_import, roster
 from bot.app import App
 from bot.channels.console import HELP, ConsoleChannel, event_from_line, render
@@ -315,7 +317,8 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
     fmt, output = _export_path(settings, args, today)
     app = App(settings)
     t = Translator(app.catalog, args.lang or settings.program.language)
-    context = ExportContext(today=today, rules=settings.program.ledger_rules(), t=t)
+    context = ExportContext(today=today, rules=settings.program.ledger_rules(), t=t,
+                            zone=ZoneInfo(settings.program.timezone))
     table = EXPORTS[args.what].build(context)
     reader = _reading_engine(app)
     try:

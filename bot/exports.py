@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
@@ -38,8 +39,8 @@ class ExportTable:
 
 
 class ExportContext:
-    def __init__(self, *, today: date, rules: LedgerRules, t: Translator) -> None:
-        self.today, self.rules, self.t = today, rules, t
+    def __init__(self, *, today: date, rules: LedgerRules, t: Translator, zone: ZoneInfo) -> None:
+        self.today, self.rules, self.t, self.zone = today, rules, t, zone
         self.wilayah = load_wilayah()
         self._areas: dict[str, str] = {}
 
@@ -51,6 +52,10 @@ class ExportContext:
             area = self.wilayah.area(code)
             self._areas[code] = area.name if area is not None else code
         return self._areas[code]
+
+    def day(self, moment: datetime | None) -> date | None:
+        """The programme's calendar day (WIB) of a stored UTC moment."""
+        return moment.astimezone(self.zone).date() if moment else None
 
     def word(self, prefix: str, value: str | None) -> str:
         """A stored code in words ("status", "active" -> "aktif"); the code itself when the catalogue has none."""

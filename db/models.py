@@ -260,3 +260,77 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str | None] = mapped_column(String(60))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Claim(Base):
+    """A death or work accident reported by anyone (family, neighbour, the sponsor) and followed to payout.
+
+    status: documents (being gathered) -> review (submitted) <-> more_docs (an officer asked for a document)
+    -> forwarded (to BPJS) -> paid | rejected. Every change is a ClaimEvent row.
+    """
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(16), unique=True)  # KLM-2026-000123, given at submission
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    sponsorship_id: Mapped[int | None] = mapped_column(ForeignKey("sponsorships.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # jkm | jkk_injury | jkk_death
+    event_date: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(500))
+    traffic: Mapped[bool | None] = mapped_column(Boolean)
+    police_report: Mapped[bool | None] = mapped_column(Boolean)
+    reporter_chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"), index=True)
+    reporter_name: Mapped[str] = mapped_column(String(80))
+    reporter_relation: Mapped[str] = mapped_column(String(16))
+    reporter_phone: Mapped[str] = mapped_column(String(20))
+    reporter_is_heir: Mapped[bool] = mapped_column(Boolean)
+    reporter_consent_at: Mapped[datetime]
+    estimate: Mapped[int | None] = mapped_column(BigInteger)  # rupiah; None: no ceiling (medical care)
+    scholarship: Mapped[bool] = mapped_column(Boolean, default=False)  # the family may qualify: yearly reminder
+    status: Mapped[str] = mapped_column(String(12), default="documents", index=True)
+    requested: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {doc key: officer's note}
+    paid_amount: Mapped[int | None] = mapped_column(BigInteger)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClaimDocument(Base):
+    """One document of a claim: which one of the checklist, and the stored file."""
+
+    __tablename__ = "claim_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    doc: Mapped[str] = mapped_column(String(32))  # checklist key from config
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClaimEvent(Base):
+    """The history of a claim: who changed its state, when, from what to what, and why."""
+
+    __tablename__ = "claim_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(90))  # channel:address
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(String(300))
+
+
+class ClaimLookup(Base):
+    """A search for a worker by someone reporting a claim: counted to limit fishing for who is enrolled."""
+
+    __tablename__ = "claim_lookups"
+    __table_args__ = (Index("ix_claim_lookups_chat_at", "chat_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

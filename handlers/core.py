@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 COMMANDS = {"start": "start", "mulai": "start", "menu": "menu", "batal": "cancel", "cancel": "cancel",
             "bantuan": "help", "help": "help", "bahasa": "language", "language": "language",
-            "petugas": "officer", "officer": "officer", "tunggakan": "arrears", "arrears": "arrears"}
+            "petugas": "officer", "officer": "officer", "tunggakan": "arrears", "arrears": "arrears",
+            "klaim": "claim", "claim": "claim"}
 # Words that work as commands when typed alone, for channels without slash commands (WhatsApp).
 PLAIN_WORDS = {"menu", "batal", "cancel", "bantuan", "help", "bahasa", "language"}
 MAX_TEXT = 4096

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers import consent, decisions, membership, officer, officer_todos, payments
+from handlers import claim_docs, claim_officer, consent, decisions, membership, officer, officer_todos, payments
+from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
 from handlers.my_workers import MyWorkers
@@ -14,7 +15,8 @@ def install(core: Core) -> Core:
     for flow in (PrivacyFlow(), MenuFlow(), AsnRegistration(), WorkerEnrolment(), MyWorkers(),
                  consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj(),
                  payments.PaymentForm(), payments.RejectReceipt(), decisions.RejectAsn(),
-                 membership.FixMembership()):
+                 membership.FixMembership(), ClaimReport(), claim_docs.ClaimDocs(), claim_docs.ClaimHub(),
+                 claim_officer.AskDocument(), claim_officer.RecordPayout(), claim_officer.RejectClaim()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)
@@ -29,10 +31,18 @@ def install(core: Core) -> Core:
     core.add_action("rcpt.view", officer_todos.view_receipt_action)
     core.add_action("fix", membership.fix_action)
     core.add_command("arrears", payments.arrears_command)
+    core.add_command("claim", claim_docs.claim_command)
+    core.add_action("klm.docs", claim_docs.docs_action)
+    core.add_action("klm.open", claim_officer.open_action)
+    core.add_action("klm.fwd", claim_officer.forward_action)
+    core.add_action("klm.ask", claim_officer.form_action("claim_ask"))
+    core.add_action("klm.pay", claim_officer.form_action("claim_payout"))
+    core.add_action("klm.rej", claim_officer.form_action("claim_reject"))
     core.add_todo(Todo(officer.PENDING, "officer.pending_asns", officer.count_pending, officer.pending_list))
     core.add_todo(Todo(officer.BPJS, "officer.awaiting_bpjs", officer.count_awaiting_bpjs, officer.bpjs_list))
     core.add_todo(Todo(officer_todos.RECEIPTS, "journey.todo.receipts", officer_todos.count_receipts,
                        officer_todos.receipts_list))
     core.add_todo(Todo(officer_todos.LAPSED, "journey.todo.lapsed", officer_todos.count_lapsed,
                        officer_todos.lapsed_list))
+    core.add_todo(Todo("claims", "claims.todo", claim_officer.count_claims, claim_officer.claims_screen))
     return core

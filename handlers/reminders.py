@@ -19,6 +19,7 @@ from db.ledger import LedgerRules
 from db.models import Asn, Chat, Contribution, Sponsorship, Worker
 from db.months import Month
 from db.rules import LAPSE_AFTER, latest_reminder, unpaid_streak
+from handlers.claim_planner import plan_claims
 from handlers.core import Core
 from handlers.format import format_date, format_rupiah, month_name
 from handlers.i18n import Translator
@@ -62,6 +63,9 @@ class Planner:
         if now.astimezone(self.core.zone).time() >= self.settings.digest_at:
             async with self.core.sessions() as session, session.begin():
                 await self._digest(session, today, now, report)
+        async with self.core.sessions() as session, session.begin():
+            digest = now.astimezone(self.core.zone).time() >= self.settings.digest_at
+            report.digests += await plan_claims(self.core, session, today, now, digest=digest)
         return report
 
     # -- the ledger -----------------------------------------------------------------------------------------------

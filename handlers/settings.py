@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from db.ledger import LedgerRules, indonesian_holidays
 from db.months import Month
 from db.rules import Discount, TariffSchedule
+from handlers.claim_settings import ClaimSettings
 
 OCCUPATIONS = ["labai", "ubiyah", "lembaga_adat", "nelayan", "petani", "buruh_harian", "tukang_bangunan",
                "pkl_asongan", "tukang_ojek", "sopir_angkot", "art", "lainnya"]
@@ -70,6 +71,7 @@ class ProgramSettings(BaseModel):
     transport_occupations: list[str] = Field(default_factory=lambda: ["tukang_ojek", "sopir_angkot"])
     opds: list[str] = Field(default_factory=lambda: ["Sekretariat Daerah", "Lainnya"])
     contributions: ContributionSettings = Field(default_factory=ContributionSettings)
+    claims: ClaimSettings = Field(default_factory=ClaimSettings)
 
     def ledger_rules(self) -> LedgerRules:
         return LedgerRules(self.contributions.schedule(), frozenset(self.transport_occupations),

@@ -68,6 +68,7 @@ class MenuFlow:
             if not limit or await queries.count_workers_of_asn(ctx.session, asn.id) < limit:
                 options.append(Option("enrol", ctx.t("menu.enrol")))
             options.append(Option("my_workers", ctx.t("menu.my_workers")))
+        options.append(Option("claims", ctx.t("menu.claims")))  # anyone may report, registered or not
         if await ctx.is_officer():
             options.append(Option("officer", ctx.t("menu.officer")))
         options += [Option(HELP, ctx.t("menu.help")), Option(LANGUAGE, ctx.t("menu.language"))]
@@ -83,7 +84,7 @@ class MenuFlow:
             return [Reply(ctx.t("common.help", program=ctx.program.name)), await self.prompt(ctx)]
         if choice == LANGUAGE:
             return await ctx.core.switch_language(ctx)
-        if choice in ("asn_register", "enrol", "my_workers", "officer"):
+        if choice in ("asn_register", "enrol", "my_workers", "claims", "officer"):
             options = {o.id for o in (await self.prompt(ctx)).options}
             if choice in options:
                 return await ctx.core.flows[choice].begin(ctx)

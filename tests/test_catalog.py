@@ -58,8 +58,12 @@ def test_every_key_the_code_uses_exists() -> None:
     assert sorted(k for k in keys if not catalog.has(k)) == []
 
 
+# Options of the main menu, which always has more than 3 entries: WhatsApp shows it as a list (rows of 24).
+MENU_LIST_ROWS = {"menu.claims"}
+
+
 def test_button_labels_fit_whatsapp() -> None:
-    keys = button_keys()
+    keys = button_keys() - MENU_LIST_ROWS
     assert {"form.confirm", "menu.asn_register", "officer.approve", "privacy.agree"} <= keys
     for language in ("id", "en"):
         for key in sorted(keys):
@@ -69,6 +73,18 @@ def test_button_labels_fit_whatsapp() -> None:
                                                                         "other"])):
             for ident in ids:
                 assert len(catalog.text(language, f"{prefix}.{ident}")) <= LIST_ROW
+
+
+def test_claim_labels_fit_a_list_row() -> None:
+    from handlers.claim_report import RELATIONS
+    from handlers.claim_settings import ALL_DOCS
+
+    keys = {*MENU_LIST_ROWS, *(f"claims.doc_{d}" for d in ALL_DOCS), *(f"claims.rel_{r}" for r in RELATIONS)}
+    for language in ("id", "en"):
+        for key in keys:
+            assert len(catalog.text(language, key)) <= LIST_ROW, (language, key)
+        for kind in ("jkm", "jkk_injury", "jkk_death"):  # three options: WhatsApp reply buttons
+            assert len(catalog.text(language, f"claims.kind_{kind}")) <= BUTTON, (language, kind)
 
 
 def test_field_names_fit_a_list_row() -> None:

@@ -34,18 +34,21 @@ MAX_OPTION_ID_BYTES = 60  # callback_data is 64 bytes; the core adds the convers
 
 # Steps of the flows that are not forms (forms are checked against their own fields).
 PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"},
-               "officer": {"menu", "pending", "bpjs", "receipts", "lapsed"}, "worker_consent": {"agree"}}
+               "officer": {"menu", "pending", "bpjs", "receipts", "lapsed", "claims"}, "worker_consent": {"agree"},
+               "claims": {"hub", "status"}, "claim_docs": {"list", "file"}}
 
 COMMANDS = ("/start", "/menu", "/batal", "/bantuan", "/bahasa", "/petugas", "/start c_bogus", "/unknown",
             "batal", "menu", "/start@TuWaiBot", "/bahasa en", "/")
 FORGED = ("!asn.ok:1", "!asn.no:1", "!kpj:1", "!w.link:1", "!w.paper:1", "!nope:x", "!", "!kpj:", "!asn.ok:abc",
           "!pay:1", "!paid:1", "!later:1", "!rcpt.ok:1", "!rcpt.no:1", "!fix:1", "!fix:x",
-          "!rcpt.view:1")
+          "!rcpt.view:1", "!klm.open:1", "!klm.docs:1", "!klm.fwd:1", "!klm.ask:1", "!klm.pay:1", "!klm.rej:1",
+          "!klm.open:abc")
 # Option ids of the flows sent with the current token, whether or not the current prompt shows them.
 LOCAL_IDS = ("confirm", "edit", "cancel", "skip", "yes", "no", "nik", "all", "resume", "agree", "disagree",
              "language", "help", "asn_register", "enrol", "my_workers", "officer", "pending", "bpjs", "stats", "menu",
              "today", "opd0", "opd99", "occ:nelayan", "occ:nope", "rel:child", "rel:x", "13.77.01", "13.77.01.2001",
-             "name", "birth", "desa", "_summary", "", "done", "m:202611", "m:abc", "m:209913", "arrears")
+             "name", "birth", "desa", "_summary", "", "done", "m:202611", "m:abc", "m:209913", "arrears", "claims",
+             "new", "status", "submit", "later", "d:kpj_card", "d:x", "c:1", "p:1", "w:1", "jkm", "jkk_death")
 PHONES = ("0812-3456-7890", "+62 813 1111 2222", "021 555 1234", "6281234567890", "+6281311112222")
 NAMES = ("Rahmat Hidayat", "Siti Rahma", "Syafrizal", "Nurhayati", "Ma'ruf Amin", "BUDI SANTOSO")
 AREAS = ("pariaman tengah", "Pariaman Utara", "Taratak", "mangguang", "Manggung", "Kampung Perak")

@@ -16,6 +16,8 @@ HELP = ("Terminal: type your answers; numbers choose options. /foto PATH or /ber
 
 def render(reply: Reply) -> str:
     lines = [reply.text]
+    if reply.extra.get("attachment"):  # a stored document shown to an officer in the terminal
+        lines.append(f"  📎 {reply.extra['attachment']}")
     lines += [f"  {index}. {option.label}" for index, option in enumerate(reply.options, 1)]
     if reply.extra.get("attachment"):  # the terminal runs next to the files: the officer opens it there
         lines.append(f"  (berkas / file: {reply.extra['attachment']})")

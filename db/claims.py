@@ -1,0 +1,113 @@
+"""Claim data access that composes into the caller's transaction: keyword-only functions that never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Claim, ClaimDocument, ClaimEvent, ClaimLookup, Contribution, StoredFile
+from db.months import Month
+
+WITH_OFFICERS = ("review", "more_docs", "forwarded")  # submitted and not closed
+
+
+def reference_of(claim_id: int, year: int) -> str:
+    """KLM-2026-000123: the year of submission and the claim's number."""
+    return f"KLM-{year:04d}-{claim_id:06d}"
+
+
+def normalize_reference(text: str) -> str | None:
+    """The reference as people type it ("klm-2026-000123", "KLM 2026 123") in its canonical form, or None."""
+    parts = [part for part in text.strip().upper().replace(" ", "-").split("-") if part]
+    if len(parts) != 3 or parts[0] != "KLM" or not all(p.isascii() and p.isdigit() for p in parts[1:]):
+        return None
+    if len(parts[1]) != 4 or len(parts[2]) > 9:
+        return None
+    return reference_of(int(parts[2]), int(parts[1]))
+
+
+async def by_reference(session: AsyncSession, text: str) -> Claim | None:
+    reference = normalize_reference(text)
+    if reference is None:
+        return None
+    return (await session.execute(select(Claim).where(Claim.reference == reference))).scalar_one_or_none()
+
+
+async def open_claim(session: AsyncSession, claim: Claim, *, actor: str, now: datetime) -> None:
+    """Add a new claim and its first history row (from nothing to its status)."""
+    session.add(claim)
+    await session.flush()
+    session.add(ClaimEvent(claim_id=claim.id, at=now, actor=actor, from_status=None, to_status=claim.status))
+
+
+async def change_status(session: AsyncSession, claim: Claim, to: str, *, actor: str, now: datetime,
+                        note: str | None = None) -> None:
+    """Move a claim to `to` and write the history row (who, when, from, to, note)."""
+    session.add(ClaimEvent(claim_id=claim.id, at=now, actor=actor, from_status=claim.status, to_status=to,
+                           note=(note or None) and note[:300]))
+    claim.status, claim.updated_at = to, now
+
+
+async def history(session: AsyncSession, claim_id: int) -> Sequence[ClaimEvent]:
+    query = select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.at, ClaimEvent.id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def documents(session: AsyncSession, claim_id: int) -> list[tuple[ClaimDocument, StoredFile]]:
+    query = (select(ClaimDocument, StoredFile).join(StoredFile, StoredFile.id == ClaimDocument.file_id)
+             .where(ClaimDocument.claim_id == claim_id).order_by(ClaimDocument.id))
+    return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+async def claims_of_reporter(session: AsyncSession, chat_id: int) -> Sequence[Claim]:
+    query = select(Claim).where(Claim.reporter_chat_id == chat_id).order_by(Claim.id.desc()).limit(10)
+    return (await session.execute(query)).scalars().all()
+
+
+async def open_death_claim(session: AsyncSession, worker_id: int) -> Claim | None:
+    """A death claim for this worker that is not rejected: a second report of the same death is refused."""
+    query = select(Claim).where(Claim.worker_id == worker_id, Claim.kind.in_(("jkm", "jkk_death")),
+                                Claim.status != "rejected").limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def for_officers(session: AsyncSession, limit: int = 20) -> Sequence[Claim]:
+    """Submitted claims not closed, oldest change first (the ones waiting longest on top)."""
+    query = (select(Claim).where(Claim.status.in_(WITH_OFFICERS)).order_by(Claim.updated_at, Claim.id)
+             .limit(limit))
+    return (await session.execute(query)).scalars().all()
+
+
+async def count_for_officers(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(Claim).where(Claim.status.in_(WITH_OFFICERS))
+    return (await session.execute(query)).scalar_one()
+
+
+async def untouched(session: AsyncSession, *, before: datetime) -> Sequence[Claim]:
+    query = (select(Claim).where(Claim.status.in_(WITH_OFFICERS), Claim.updated_at < before)
+             .order_by(Claim.updated_at))
+    return (await session.execute(query)).scalars().all()
+
+
+async def lookups_since(session: AsyncSession, chat_id: int, since: datetime) -> list[datetime]:
+    query = (select(ClaimLookup.at).where(ClaimLookup.chat_id == chat_id, ClaimLookup.at >= since)
+             .order_by(ClaimLookup.at))
+    return list((await session.execute(query)).scalars().all())
+
+
+async def record_lookup(session: AsyncSession, chat_id: int, now: datetime) -> None:
+    session.add(ClaimLookup(chat_id=chat_id, at=now))
+    # Old rows serve no purpose: keep the table small.
+    await session.execute(delete(ClaimLookup).where(ClaimLookup.at < now - timedelta(days=2)))
+
+
+async def stop_billing_after(session: AsyncSession, sponsorship_id: int, last: Month) -> list[Contribution]:
+    """After a death: unpaid months after `last` are removed; the prepaid ones are returned (to be refunded)."""
+    await session.execute(delete(Contribution).where(Contribution.sponsorship_id == sponsorship_id,
+                                                     Contribution.period > last, Contribution.status == "due"))
+    query = (select(Contribution).where(Contribution.sponsorship_id == sponsorship_id, Contribution.period > last)
+             .order_by(Contribution.period))
+    return list((await session.execute(query)).scalars().all())

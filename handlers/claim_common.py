@@ -1,0 +1,129 @@
+"""What the claim flows share: who may see a claim, the estimate from the database, and how a claim reads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from db import ledger
+from db.claim_rules import Cover, Estimate, cover_on, estimate
+from db.models import Asn, Chat, Claim, Sponsorship, Worker
+from db.months import Month
+from db.wilayah import load_wilayah
+from handlers.core import Ctx
+from handlers.format import format_date, format_rupiah
+from handlers.i18n import Translator
+from handlers.parsers import mask_nik
+
+PAID = ("paid", "paid_unverified")
+
+
+def initials(name: str) -> str:
+    """ "Syafrizal Rahman" -> "S. R.": a name is never shown in full to someone who did not type it."""
+    return " ".join(f"{word[0]}." for word in name.split() if word[:1].isalpha()) or "-"
+
+
+def desa_name(worker: Worker) -> str:
+    area = load_wilayah().area(worker.desa_code)
+    return area.name if area else worker.desa_code
+
+
+def masked_worker(worker: Worker) -> str:
+    return f"{initials(worker.name)}, {desa_name(worker)}, NIK {mask_nik(worker.nik)}"
+
+
+async def sponsorship_of(ctx: Ctx, worker: Worker) -> Sponsorship | None:
+    """The worker's open sponsorship, else the latest one."""
+    query = (select(Sponsorship).where(Sponsorship.worker_id == worker.id)
+             .order_by(Sponsorship.ended_at.is_not(None), Sponsorship.id.desc()).limit(1))
+    return (await ctx.session.execute(query)).scalar_one_or_none()
+
+
+async def estimate_for(ctx: Ctx, worker: Worker, kind: str, day: date) -> tuple[Cover, Estimate]:
+    """Cover on `day` and the estimated benefit, from the ledger and the programme's rules (db.claim_rules)."""
+    sponsorship = await sponsorship_of(ctx, worker)
+    paid: set[Month] = set()
+    if sponsorship is not None:
+        rows = await ledger.ledger(ctx.session, sponsorship.id)
+        paid = {row.period for row in rows if row.status in PAID}
+    cover = cover_on(day, bpjs_start=worker.bpjs_start, paid=paid, due_date=ctx.core.rules.due,
+                     ended_on=ctx.local(sponsorship.ended_at).date() if sponsorship and sponsorship.ended_at else None,
+                     lapsed_on=ctx.local(sponsorship.lapsed_at).date() if sponsorship and sponsorship.lapsed_at
+                     else None)
+    paid_before = len([m for m in paid if m <= Month.of(day)])
+    return cover, estimate(kind, day, cover=cover, bpjs_start=worker.bpjs_start, paid_months=paid_before)
+
+
+def estimate_lines(t: Translator, result: Estimate, reason: str | None = None) -> list[str]:
+    """The estimate as a family can read it: amounts stated as an estimate that BPJS decides."""
+    if not result.covered:
+        return [t(f"claims.not_covered_{reason or 'unpaid'}"), t("claims.still_possible")]
+    lines = [t("claims.estimate_title")]
+    for part, amount in result.parts:
+        lines.append(t(f"claims.part_{part}", amount=format_rupiah(amount)))
+    if result.total is not None:
+        lines.append(t("claims.estimate_total", amount=format_rupiah(result.total)))
+    if result.early:
+        lines.append(t("claims.early_death"))
+    if result.scholarship:
+        lines.append(t("claims.scholarship"))
+    lines += [t(f"claims.confirm_{key}") for key in result.to_confirm]
+    lines.append(t("claims.estimate_disclaimer"))
+    return lines
+
+
+async def access(ctx: Ctx, claim: Claim) -> str | None:
+    """Who this person is for the claim: reporter, officer or asn (the sponsor: status only); None: nobody."""
+    if claim.reporter_chat_id == ctx.chat.id:
+        return "reporter"
+    if await ctx.is_officer():
+        return "officer"
+    asn = await ctx.asn()
+    if asn is not None and claim.sponsorship_id is not None:
+        sponsorship = await ctx.session.get(Sponsorship, claim.sponsorship_id)
+        if sponsorship is not None and sponsorship.asn_id == asn.id:
+            return "asn"
+    return None
+
+
+def status_text(t: Translator, claim: Claim, worker: Worker) -> str:
+    """Where a claim stands, for the reporter, the sponsor and officers."""
+    params = {"reference": claim.reference or f"#{claim.id}", "kind": t(f"claims.kind_long_{claim.kind}"),
+              "worker": initials(worker.name), "date": format_date(claim.event_date, t.language),
+              "amount": format_rupiah(claim.paid_amount or 0), "reason": claim.reason or "-",
+              "docs": ", ".join(t(f"claims.doc_{d}") for d in claim.requested) or "-",
+              "paid_on": format_date(claim.paid_on, t.language) if claim.paid_on else "-"}
+    return t("claims.status_head", **params) + "\n" + t(f"claims.state_{claim.status}", **params)
+
+
+async def tell(ctx: Ctx, claim: Claim, event: str, **params: object) -> None:
+    """Announce a change of the claim to the reporter and to the sponsoring ASN, through the outbox."""
+    worker = await ctx.session.get(Worker, claim.worker_id)
+    assert worker is not None  # a claim always has its worker
+    key = f"claim:{claim.id}:{event}:{ctx.now.timestamp():.0f}"
+
+    def text(t: Translator) -> str:
+        return status_text(t, claim, worker)
+    reporter = await ctx.session.get(Chat, claim.reporter_chat_id)
+    options = ((f"!klm.docs:{claim.id}", "claims.send_docs"),) if claim.status == "more_docs" else ()
+    if reporter is not None:
+        await ctx.notify_chat(reporter, key=f"{key}:reporter", text_key="claims.update", status=text,
+                              options=options, **params)
+    sponsor = await sponsor_chat(ctx, claim)
+    if sponsor is not None and sponsor.id != claim.reporter_chat_id:
+        await ctx.notify_chat(sponsor, key=f"{key}:asn", text_key="claims.update_for_asn", status=text, **params)
+
+
+async def sponsor_chat(ctx: Ctx, claim: Claim) -> Chat | None:
+    if claim.sponsorship_id is None:
+        return None
+    sponsorship = await ctx.session.get(Sponsorship, claim.sponsorship_id)
+    asn = await ctx.session.get(Asn, sponsorship.asn_id) if sponsorship else None
+    return await ctx.session.get(Chat, asn.chat_id) if asn else None
+
+
+async def load(ctx: Ctx, claim_id: int | None) -> tuple[Claim, Worker] | None:
+    claim = await ctx.session.get(Claim, claim_id) if claim_id is not None else None
+    worker = await ctx.session.get(Worker, claim.worker_id) if claim else None
+    return (claim, worker) if claim is not None and worker is not None else None

@@ -1,0 +1,250 @@
+"""The reporter's side after the report: the document checklist (one file at a time, in any order, over days),
+submission with a reference number, and the claims menu ("Laporkan musibah / klaim", `/klaim`).
+
+The state lives in the database (the claim, its documents, the chat's flow), so a family can leave and come back a
+week later, across restarts, from the menu or from a notification's button.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import select
+
+from db import claims as claim_data
+from db import queries
+from db.models import Claim, ClaimDocument, StoredFile
+from handlers.claim_after import after_death
+from handlers.claim_common import access, load, status_text, tell
+from handlers.core import Ctx
+from handlers.parsers import Invalid
+from handlers.types import Choice, Expect, File, Option, Payload, Reply, Text, record_id
+
+SUBMIT, LATER, NEW, STATUS, MENU = "submit", "later", "new", "status", "menu"
+GATHERING = ("documents", "more_docs")
+
+
+def checklist(ctx: Ctx, claim: Claim) -> tuple[list[str], list[str]]:
+    """(required, optional) documents; a traffic accident with a police report needs that report too."""
+    required, optional = ctx.program.claims.checklist(claim.kind)
+    if claim.traffic and claim.police_report and "police_report" not in required:
+        required.append("police_report")
+        optional = [doc for doc in optional if doc != "police_report"]
+    return required, optional
+
+
+async def received(ctx: Ctx, claim_id: int) -> dict[str, int]:
+    """Document key -> how many files were received for it."""
+    counts: dict[str, int] = {}
+    for document, _ in await claim_data.documents(ctx.session, claim_id):
+        counts[document.doc] = counts.get(document.doc, 0) + 1
+    return counts
+
+
+def _missing(required: list[str], have: dict[str, int]) -> list[str]:
+    return [doc for doc in required if doc not in have]
+
+
+class ClaimDocs:
+    """The checklist of one claim: choose a document, send its photo or PDF; submit when the required ones are in."""
+
+    name = "claim_docs"
+
+    async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
+        loaded = await load(ctx, record_id(arg))
+        if loaded is None or loaded[0].reporter_chat_id != ctx.chat.id or loaded[0].status not in GATHERING:
+            return [Reply(ctx.t("claims.not_found")), await ctx.core.resume(ctx)]
+        ctx.goto(self.name, "list", {"claim": loaded[0].id})
+        return [await self.prompt(ctx)]
+
+    async def _claim(self, ctx: Ctx) -> Claim | None:
+        loaded = await load(ctx, ctx.answers.get("claim"))
+        if loaded is None or loaded[0].reporter_chat_id != ctx.chat.id or loaded[0].status not in GATHERING:
+            return None
+        return loaded[0]
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        claim = await self._claim(ctx)
+        if claim is None:
+            ctx.goto(None)
+            return await ctx.core.resume(ctx)
+        if ctx.chat.step == "file":
+            doc = ctx.t(f"claims.doc_{ctx.answers.get('doc')}")
+            return Reply(ctx.t("claims.ask_file", doc=doc, max_mb=ctx.core.max_file_bytes // (1024 * 1024)),
+                         (Option(LATER, ctx.t("claims.back_to_list")),), Expect.FILE)
+        required, optional = checklist(ctx, claim)
+        have = await received(ctx, claim.id)
+        lines = [ctx.t("claims.checklist", kind=ctx.t(f"claims.kind_long_{claim.kind}"))]
+        for doc in required + optional:
+            mark = "❗" if doc in claim.requested else "✅" if doc in have else "⬜"
+            extra = ctx.t("claims.optional") if doc in optional else ""
+            note = f" — {claim.requested[doc]}" if doc in claim.requested and claim.requested[doc] else ""
+            lines.append(f"{mark} {ctx.t(f'claims.doc_{doc}')}{extra}{note}")
+        missing = _missing(required, have)
+        offer = [d for d in claim.requested] + (missing or [d for d in optional if d not in have])
+        options = [Option(f"d:{doc}", ctx.t(f"claims.doc_{doc}")) for doc in dict.fromkeys(offer)]
+        if claim.status == "documents" and not missing:
+            lines.append(ctx.t("claims.ready"))
+            options.append(Option(SUBMIT, ctx.t("claims.submit")))
+        options.append(Option(LATER, ctx.t("claims.later")))
+        return Reply("\n".join(lines), tuple(options), Expect.OPTION)
+
+    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        claim = await self._claim(ctx)
+        if claim is None:
+            ctx.goto(None)
+            return [Reply(ctx.t("claims.not_found")), await ctx.core.resume(ctx)]
+        choice = payload.option if isinstance(payload, Choice) else None
+        if choice == LATER:
+            if ctx.chat.step == "file":
+                ctx.chat.step = "list"
+                return [await self.prompt(ctx)]
+            ctx.goto(None)
+            return [Reply(ctx.t("claims.come_back")), await ctx.core.resume(ctx)]
+        if ctx.chat.step == "file":
+            return await self._file(ctx, claim, payload)
+        if choice == SUBMIT and claim.status == "documents":
+            return await self._submit(ctx, claim)
+        required, optional = checklist(ctx, claim)
+        if choice and choice.startswith("d:") and choice[2:] in {*required, *optional, *claim.requested}:
+            ctx.chat.step, ctx.answers = "file", {**ctx.answers, "doc": choice[2:]}
+            return [await self.prompt(ctx)]
+        if isinstance(payload, File):
+            return [Reply(ctx.t("claims.choose_doc_first")), await self.prompt(ctx)]
+        return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
+
+    async def _file(self, ctx: Ctx, claim: Claim, payload: Payload) -> list[Reply]:
+        if not isinstance(payload, File) or payload.kind not in ("photo", "document"):
+            key = "claims.want_file" if not isinstance(payload, Text) else "claims.want_file_not_text"
+            return [Reply(ctx.t(key)), await self.prompt(ctx)]
+        try:
+            stored = await ctx.save_file(payload, "claim")
+        except Invalid as error:
+            return [Reply(ctx.t(error.key, **error.params)), await self.prompt(ctx)]
+        doc = ctx.answers["doc"]
+        earlier = await self._same_file(ctx, claim, stored)
+        if earlier is not None:
+            await self._forget(ctx, stored)
+            ctx.chat.step = "list"
+            return [Reply(ctx.t("claims.duplicate", doc=ctx.t(f"claims.doc_{earlier}"))), await self.prompt(ctx)]
+        ctx.session.add(ClaimDocument(claim_id=claim.id, doc=doc, file_id=stored.id, received_at=ctx.now))
+        claim.updated_at = ctx.now
+        ctx.chat.step, ctx.answers = "list", {"claim": claim.id}
+        received_reply = Reply(ctx.t("claims.file_received", doc=ctx.t(f"claims.doc_{doc}")))
+        if doc in claim.requested and await self._requested_received(ctx, claim, doc):
+            ctx.goto(None)
+            return [received_reply, Reply(ctx.t("claims.requested_complete", reference=claim.reference or "")),
+                    await ctx.core.resume(ctx)]
+        return [received_reply, await self.prompt(ctx)]
+
+    async def _same_file(self, ctx: Ctx, claim: Claim, stored: StoredFile) -> str | None:
+        query = (select(ClaimDocument.doc).join(StoredFile, StoredFile.id == ClaimDocument.file_id)
+                 .where(ClaimDocument.claim_id == claim.id, StoredFile.sha256 == stored.sha256).limit(1))
+        return (await ctx.session.execute(query)).scalar_one_or_none()
+
+    async def _forget(self, ctx: Ctx, stored: StoredFile) -> None:
+        """A duplicate upload: its copy on disk and its row are removed, the first one is kept."""
+        try:
+            os.unlink(ctx.core.files_dir / stored.path)
+        except FileNotFoundError:
+            pass
+        await ctx.session.delete(stored)
+
+    async def _requested_received(self, ctx: Ctx, claim: Claim, doc: str) -> bool:
+        """A document an officer asked for arrived; True when none is awaited any more (back to review)."""
+        claim.requested = {k: v for k, v in claim.requested.items() if k != doc}
+        if claim.requested:
+            return False
+        await claim_data.change_status(ctx.session, claim, "review", actor=ctx.actor, now=ctx.now,
+                                       note=f"received {doc}")
+        await tell(ctx, claim, "review")
+        await ctx.notify_officers(key=f"claim:{claim.id}:docs_in:{ctx.now.timestamp():.0f}",
+                                  text_key="claims.officer_docs_in", reference=claim.reference or "",
+                                  options=((f"!klm.open:{claim.id}", "claims.open"),))
+        return True
+
+    async def _submit(self, ctx: Ctx, claim: Claim) -> list[Reply]:
+        required, _ = checklist(ctx, claim)
+        if _missing(required, await received(ctx, claim.id)):  # a stale button: say what is still missing
+            return [await self.prompt(ctx)]
+        claim.reference = claim_data.reference_of(claim.id, ctx.today.year)
+        claim.submitted_at = ctx.now
+        await claim_data.change_status(ctx.session, claim, "review", actor=ctx.actor, now=ctx.now)
+        await tell(ctx, claim, "submitted")
+        await ctx.notify_officers(key=f"claim:{claim.id}:submitted", text_key="claims.officer_new",
+                                  reference=claim.reference, kind=lambda t: t(f"claims.kind_long_{claim.kind}"),
+                                  options=((f"!klm.open:{claim.id}", "claims.open"),))
+        extra = await after_death(ctx, claim) if claim.kind in ("jkm", "jkk_death") else []
+        ctx.goto(None)
+        return [Reply(ctx.t("claims.submitted", reference=claim.reference, branch=ctx.program.claims.branch())),
+                *extra, await ctx.core.resume(ctx)]
+
+
+class ClaimHub:
+    """"Laporkan musibah / klaim": report a new one, follow one by its reference, or go on with one's own."""
+
+    name = "claims"
+
+    async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
+        ctx.goto(self.name, "hub")
+        return [await self.prompt(ctx)]
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        if ctx.chat.step == STATUS:
+            return Reply(ctx.t("claims.ask_reference"), (Option(MENU, ctx.t("form.back_to_menu")),))
+        options = [Option(NEW, ctx.t("claims.new")), Option(STATUS, ctx.t("claims.status"))]
+        lines = [ctx.t("claims.hub")]
+        for claim in await claim_data.claims_of_reporter(ctx.session, ctx.chat.id):
+            loaded = await load(ctx, claim.id)
+            if loaded is not None:
+                lines.append(status_text(ctx.t, *loaded))
+            if claim.status in GATHERING:
+                options.append(Option(f"c:{claim.id}", ctx.t("claims.continue_n", id=claim.id)))
+        options.append(Option(MENU, ctx.t("form.back_to_menu")))
+        return Reply("\n\n".join(lines), tuple(options), Expect.OPTION)
+
+    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        choice = payload.option if isinstance(payload, Choice) else None
+        if choice == MENU:
+            ctx.goto(None)
+            return [await ctx.core.resume(ctx)]
+        if ctx.chat.step == STATUS:
+            if isinstance(payload, Text):
+                return [*await show_status(ctx, payload.text), await self.prompt(ctx)]
+            return [Reply(ctx.t("claims.ask_reference")), await self.prompt(ctx)]
+        if choice == NEW:
+            return await ctx.core.flows["claim_report"].begin(ctx)
+        if choice == STATUS:
+            ctx.chat.step = STATUS
+            return [await self.prompt(ctx)]
+        if choice and choice.startswith("c:"):
+            return await ctx.core.flows["claim_docs"].begin(ctx, choice[2:])
+        return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
+
+
+async def show_status(ctx: Ctx, reference: str) -> list[Reply]:
+    """The claim's state for its reporter, its sponsor and officers; anyone else learns nothing, not even whether
+    the reference exists (the refusal is audited)."""
+    claim = await claim_data.by_reference(ctx.session, reference)
+    loaded = await load(ctx, claim.id) if claim is not None else None
+    if loaded is None or await access(ctx, loaded[0]) is None:
+        await _audit_refusal(ctx, reference)
+        return [Reply(ctx.t("claims.reference_unknown"))]
+    return [Reply(status_text(ctx.t, *loaded))]
+
+
+async def _audit_refusal(ctx: Ctx, reference: str) -> None:
+    await queries.audit(ctx.session, actor=ctx.actor, action="claim_status_refused", target=reference[:60],
+                        now=ctx.now)
+
+
+async def claim_command(ctx: Ctx, arg: str) -> list[Reply]:
+    """/klaim opens the claims menu; /klaim KLM-2026-000123 shows that claim's status."""
+    if arg.strip():
+        return [*await show_status(ctx, arg), await ctx.core.resume(ctx)]
+    return await ctx.core.flows["claims"].begin(ctx)
+
+
+async def docs_action(ctx: Ctx, arg: str) -> list[Reply]:
+    """"Kirim dokumen" on a notification: that claim's checklist."""
+    return await ctx.core.flows["claim_docs"].begin(ctx, arg)

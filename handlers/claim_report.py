@@ -1,0 +1,191 @@
+"""Reporting a death or a work accident: anyone may (family, neighbour, the sponsor), without registering.
+
+Fields: the reporter's consent to the claim notice, the worker (by NIK, by name and desa, or the sponsor's own
+workers; matches shown masked; a few lookups per hour), what happened and when, who reports. The commit creates the
+claim (documents still to come), shows the estimate and opens the document checklist (handlers.claim_docs).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from db import claims as claim_data
+from db.claim_rules import DEATHS, KINDS, report_deadline, reported_late
+from db.models import Claim, Worker
+from handlers.asn import parse_phone_or_contact
+from handlers.claim_common import estimate_for, estimate_lines, initials, masked_worker, sponsorship_of
+from handlers.claim_parsers import parse_event_date
+from handlers.claim_worker import (NO, YES, parse_consent, parse_how, parse_nik_lookup, parse_pick, parse_search_desa,
+                                   parse_search_name, prompt_consent, prompt_how, prompt_pick, prompt_search_name,
+                                   the_worker, worker_id)
+from handlers.core import Ctx
+from handlers.format import format_date
+from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
+from handlers.parsers import Invalid, mask_phone, parse_name
+from handlers.types import Choice, Expect, Option, Payload, Reply
+
+RELATIONS = ("spouse", "child", "parent", "grandparent", "sibling", "in_law", "self", "other")  # DOMAIN.md §3.3
+
+
+def yes_no(ctx: Ctx) -> tuple[Option, ...]:
+    return (Option(YES, ctx.t("form.yes")), Option(NO, ctx.t("form.no")))
+
+
+async def parse_yes_no(ctx: Ctx, payload: Payload) -> bool:
+    choice = expect_choice(payload)
+    if choice not in (YES, NO):
+        raise Invalid("common.choose_option")
+    return choice == YES
+
+
+def _show_yes_no(ctx: Ctx, value: Any) -> str:
+    return ctx.t("form.yes" if value else "form.no")
+
+
+# -- what happened -------------------------------------------------------------------------------------------------
+
+def kind_options(ctx: Ctx) -> tuple[Option, ...]:
+    return tuple(Option(kind, ctx.t(f"claims.kind_{kind}")) for kind in KINDS)
+
+
+async def parse_kind(ctx: Ctx, payload: Payload) -> str:
+    kind = expect_choice(payload)
+    if kind not in KINDS:
+        raise Invalid("common.choose_option")
+    if kind in DEATHS and await claim_data.open_death_claim(ctx.session, worker_id(ctx.answers)) is not None:
+        raise Invalid("claims.death_already_reported")
+    return kind
+
+
+def earliest_date(ctx: Ctx, worker: Worker) -> date:
+    enrolled = ctx.local(worker.created_at).date()
+    return min(enrolled, worker.bpjs_start) if worker.bpjs_start else enrolled
+
+
+async def parse_when(ctx: Ctx, payload: Payload) -> str:
+    day = parse_event_date(expect_text(payload), today=ctx.today)
+    worker = await the_worker(ctx)
+    if day < earliest_date(ctx, worker):
+        raise Invalid("claims.before_enrolment", date=format_date(earliest_date(ctx, worker), ctx.t.language))
+    return day.isoformat()
+
+
+def free_text(low: int, high: int):  # type: ignore[no-untyped-def]
+    async def parse(ctx: Ctx, payload: Payload) -> str:
+        value = " ".join(expect_text(payload).split())
+        if not low <= len(value) <= high:
+            raise Invalid("claims.text_length", min=low, max=high)
+        return value
+    return parse
+
+
+def _accident(answers: dict[str, Any]) -> bool:
+    return answers.get("kind") in ("jkk_injury", "jkk_death")
+
+
+# -- who reports ---------------------------------------------------------------------------------------------------
+
+def relation_options(ctx: Ctx) -> tuple[Option, ...]:
+    relations = RELATIONS if ctx.answers.get("kind") == "jkk_injury" else tuple(r for r in RELATIONS if r != "self")
+    return tuple(Option(f"rel:{r}", ctx.t(f"claims.rel_{r}")) for r in relations)
+
+
+async def parse_relation(ctx: Ctx, payload: Payload) -> str:
+    choice = expect_choice(payload)
+    if choice not in {o.id for o in relation_options(ctx)}:
+        raise Invalid("common.choose_option")
+    return choice[4:]
+
+
+async def prompt_heir(ctx: Ctx) -> Reply:
+    worker = await the_worker(ctx)
+    if worker.heir_name:
+        recorded = ctx.t("claims.heir_recorded", name=initials(worker.heir_name),
+                         relation=ctx.t(f"relation.{worker.heir_relation}") if worker.heir_relation else "-",
+                         phone=mask_phone(worker.heir_phone) if worker.heir_phone else "-")
+    else:
+        recorded = ctx.t("claims.heir_none")
+    return Reply(recorded + "\n" + ctx.t("claims.ask_heir"), yes_no(ctx), Expect.OPTION)
+
+
+async def _name(ctx: Ctx, payload: Payload) -> str:
+    return parse_name(expect_text(payload))
+
+
+def _show_worker(ctx: Ctx, value: Any) -> str:
+    return str(ctx.answers.get("_worker_label", ""))
+
+
+def _show_date(ctx: Ctx, value: Any) -> str:
+    return format_date(date.fromisoformat(value), ctx.t.language)
+
+
+class ClaimReport(Form):
+    name = "claim_report"
+    title = "claims"
+    fields = (
+        Field("consent", prompt_consent, parse_consent, "claims.field_consent", editable=False),
+        Field("how", prompt_how, parse_how, "claims.field_worker", _show_worker,
+              resets=("nik", "search_name", "search_desa", "pick", "kind", "when")),
+        Field("nik", prompt_text("claims.ask_nik"), parse_nik_lookup, "claims.field_nik",
+              when=lambda a: a.get("how") == "nik", resets=("pick",), editable=False),
+        Field("search_name", prompt_search_name, parse_search_name, "claims.field_name",
+              when=lambda a: a.get("how") == "name", resets=("search_desa", "pick"), editable=False),
+        Field("search_desa", prompt_text("claims.ask_desa"), parse_search_desa, "claims.field_desa",
+              when=lambda a: a.get("how") == "name", resets=("pick",), editable=False),
+        Field("pick", prompt_pick, parse_pick, "claims.field_worker",
+              when=lambda a: a.get("how") in ("nik", "name"), resets=("kind", "when"), editable=False),
+        Field("kind", prompt_text("claims.ask_kind", options=kind_options, expect=Expect.OPTION), parse_kind,
+              "claims.field_kind", lambda ctx, v: ctx.t(f"claims.kind_long_{v}")),
+        Field("when", prompt_text("claims.ask_date"), parse_when, "claims.field_date", _show_date),
+        Field("place", prompt_text("claims.ask_place"), free_text(3, 120), "claims.field_place", lambda ctx, v: v),
+        Field("description", prompt_text("claims.ask_description"), free_text(3, 500), "claims.field_description",
+              lambda ctx, v: v),
+        Field("traffic", prompt_text("claims.ask_traffic", options=yes_no, expect=Expect.OPTION), parse_yes_no,
+              "claims.field_traffic", _show_yes_no, when=_accident, resets=("police",)),
+        Field("police", prompt_text("claims.ask_police", options=yes_no, expect=Expect.OPTION), parse_yes_no,
+              "claims.field_police", _show_yes_no, when=lambda a: _accident(a) and bool(a.get("traffic"))),
+        Field("reporter", prompt_text("claims.ask_reporter"), _name, "claims.field_reporter", lambda ctx, v: v),
+        Field("relation", prompt_text("claims.ask_relation", options=relation_options, expect=Expect.OPTION),
+              parse_relation, "claims.field_relation", lambda ctx, v: ctx.t(f"claims.rel_{v}")),
+        Field("phone", prompt_text("claims.ask_phone", expect=Expect.CONTACT, contact_label="worker.share_contact"),
+              parse_phone_or_contact, "claims.field_phone", lambda ctx, v: mask_phone(v)),
+        Field("heir", prompt_heir, parse_yes_no, "claims.field_heir", _show_yes_no),
+    )
+
+    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        if ctx.chat.step == "consent" and isinstance(payload, Choice) and payload.option == NO:
+            ctx.goto(None)
+            return [Reply(ctx.t("claims.declined")), await ctx.core.resume(ctx)]
+        return await super().handle(ctx, payload)
+
+    async def _advance(self, ctx: Ctx, replies: list[Reply]) -> list[Reply]:
+        if worker_id(ctx.answers):  # the summary names the worker masked, whoever they were found by
+            worker = await ctx.session.get(Worker, worker_id(ctx.answers))
+            ctx.answers["_worker_label"] = masked_worker(worker) if worker else ""
+        return await super()._advance(ctx, replies)
+
+    async def commit(self, ctx: Ctx) -> list[Reply]:
+        a = ctx.answers
+        worker = await the_worker(ctx)
+        if a["kind"] in DEATHS and await claim_data.open_death_claim(ctx.session, worker.id) is not None:
+            raise Invalid("claims.death_already_reported", field="kind")
+        day = date.fromisoformat(a["when"])
+        cover, result = await estimate_for(ctx, worker, a["kind"], day)
+        sponsorship = await sponsorship_of(ctx, worker)
+        claim = Claim(worker_id=worker.id, sponsorship_id=sponsorship.id if sponsorship else None, kind=a["kind"],
+                      event_date=day, place=a["place"], description=a["description"], traffic=a.get("traffic"),
+                      police_report=a.get("police"), reporter_chat_id=ctx.chat.id, reporter_name=a["reporter"],
+                      reporter_relation=a["relation"], reporter_phone=a["phone"], reporter_is_heir=a["heir"],
+                      reporter_consent_at=datetime.fromisoformat(a["consent"]), estimate=result.total,
+                      scholarship=result.scholarship, status="documents", requested={},
+                      created_at=ctx.now, updated_at=ctx.now)
+        await claim_data.open_claim(ctx.session, claim, actor=ctx.actor, now=ctx.now)
+        lines = [ctx.t("claims.saved"), *estimate_lines(ctx.t, result, cover.reason)]
+        if a["kind"] != "jkm":
+            late = reported_late(day, ctx.today)
+            lines.append(ctx.t("claims.report_late" if late else "claims.report_within",
+                               deadline=format_date(report_deadline(day), ctx.t.language),
+                               branch=ctx.program.claims.branch()))
+        return [Reply("\n".join(lines)), *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]

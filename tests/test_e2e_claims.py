@@ -1,0 +1,164 @@
+"""A claim end to end over real HTTP, against the local Telegram Bot API stand-in on 127.0.0.1: a family reports a
+death and sends documents on two days with a restart between, gets the reference; an officer asks for one more
+document, the family sends it, the officer forwards it and records payout; the ASN is told at each step. Strangers
+see only masked matches, are held to the lookup limit, and cannot read someone else's claim."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App
+from db.models import AuditEntry, Claim, ClaimEvent
+from db.months import Month
+from tests.conftest import Clock
+from tests.standins.telegram import TelegramStandin
+from tests.telegram_people import NIK_MALE, TgPerson, agree
+from tests.test_claims import WORKER_NAME, seed_worker
+from tests.test_e2e_reminders import settings_for
+
+OFFICER, ASN, FAMILY, STRANGER = 9001, 700, 801, 802
+JPEG = b"\xff\xd8\xff\xe0" + b"7" * 400
+DOCS = ("Kartu peserta", "KTP pekerja", "KTP ahli waris", "Akta kematian", "Kartu Keluarga", "Surat ket.",
+        "Buku tabungan")
+
+
+@pytest.fixture
+async def standin():
+    async with TelegramStandin(seed=21) as server:
+        yield server
+
+
+async def start(db_url: str, tmp_path: Path, standin: TelegramStandin, clock: Clock) -> App:
+    app = App(settings_for(db_url, tmp_path, standin, scheduler={"heartbeat_seconds": 3600}), clock=clock)
+    await app.start()
+    return app
+
+
+async def send_docs(person: TgPerson, standin: TelegramStandin, labels: tuple[str, ...]) -> None:
+    for label in labels:
+        await person.press(label, "Kirim foto atau PDF")
+        standin.push_photo(person.id, JPEG + label.encode())
+        await person.expect("Diterima")
+
+
+async def report(family: TgPerson, standin: TelegramStandin) -> None:
+    await agree(family)
+    await family.press("Laporkan musibah / klaim", "Laporan musibah dan klaim")
+    await family.press("Laporkan musibah", "bersifat spesifik")
+    await family.press("Setuju", "Cari dengan NIK")
+    await family.press("Dengan NIK", "Ketik NIK")
+    await family.say(NIK_MALE, "Pekerja yang cocok")
+    await family.press("1.", "Apa yang terjadi")
+    await family.press("Meninggal, bkn kerja", "Kapan")
+    await family.say("kemarin", "Di mana")
+    await family.say("Di rumah", "Ceritakan")
+    await family.say("Sakit jantung pada malam hari.", "Nama Anda")
+    await family.say("Yusnidar", "hubungan Anda")
+    await family.press("Istri / suami", "Nomor HP Anda")
+    standin.push_contact(family.id, "6281298765432")
+    await family.expect("Apakah Anda ahli warisnya")
+    await family.press("Ya", "Periksa laporan musibah")
+    await family.press("Simpan", "Rp42.000.000")
+
+
+async def officer_opens(officer: TgPerson) -> None:
+    await officer.say("/petugas", "Menu petugas")
+    await officer.press("Klaim (1)", "Klaim yang menunggu")
+    await officer.press("Buka #1", "Tindakan untuk klaim ini")
+
+
+async def test_a_death_claim_from_report_to_payout_over_telegram(db_url, tmp_path, standin) -> None:
+    clock = Clock(datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc))
+    app = await start(db_url, tmp_path, standin, clock)
+    try:
+        await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12), address_base=ASN,
+                          channel="telegram")
+        family, officer, asn = TgPerson(standin, FAMILY), TgPerson(standin, OFFICER), TgPerson(standin, ASN)
+        await agree(officer)
+        await report(family, standin)
+        await send_docs(family, standin, DOCS[:4])
+        await family.press("Nanti saja", "tersimpan")
+    finally:
+        await app.stop()
+    clock.advance(days=1)  # the next day, after a restart
+    app = await start(db_url, tmp_path, standin, clock)
+    try:
+        await family.say("/klaim", "dokumen belum lengkap")
+        await family.press("Lanjutkan #1", "✅ Akta kematian")
+        await send_docs(family, standin, DOCS[4:])
+        submitted = await family.press("Kirim klaim", "Nomor klaim: KLM-2026-000001")
+        assert "Cabang Padang Pariaman" in submitted["text"]
+        await asn.expect("KLM-2026-000001")
+        await asn.expect("Tagihan iurannya berhenti")
+        await officer.expect("Klaim baru KLM-2026-000001")
+
+        await officer_opens(officer)
+        photos = [r for r in standin.sent if r["method"] == "sendPhoto" and r["chat_id"] == OFFICER]
+        assert len(photos) == 7  # the documents themselves, each view audited
+        await officer.press("Minta dokumen", "Dokumen apa")
+        await officer.press("Buku tabungan", "Catatan untuk keluarga")
+        await officer.say("Foto buram, mohon difoto ulang", "Minta dokumen ini?")
+        await officer.press("Simpan", "sudah diberi tahu")
+        request = await family.expect("meminta dokumen tambahan: Buku tabungan")
+        assert [label for label, _ in standin.buttons(request)] == ["Kirim dokumen"]
+        await asn.expect("meminta dokumen tambahan")
+        await family.press("Kirim dokumen", "❗ Buku tabungan")
+        await family.press("Buku tabungan", "Kirim foto atau PDF")
+        standin.push_photo(FAMILY, JPEG + b"sharper")
+        await family.expect("kembali diperiksa")
+        await asn.expect("sedang diperiksa petugas")
+
+        await officer_opens(officer)
+        await officer.press("Teruskan ke BPJS", "sudah diberi tahu")
+        await family.expect("diteruskan ke BPJS")
+        await asn.expect("diteruskan ke BPJS")
+        await officer_opens(officer)
+        await officer.press("Catat pembayaran", "Jumlah yang dibayarkan")
+        await officer.say("Rp42.000.000", "Tanggal pembayaran")
+        await officer.press("Hari ini", "Periksa pembayaran klaim")
+        await officer.press("Simpan", "sudah diberi tahu")
+        await family.expect("sudah dibayar Rp42.000.000 pada 23 November 2026")
+        await asn.expect("sudah dibayar Rp42.000.000")
+
+        async with app.sessions() as session:
+            claim = (await session.execute(select(Claim))).scalar_one()
+            assert claim.status == "paid" and claim.paid_amount == 42_000_000
+            steps = [e.to_status for e in (await session.execute(select(ClaimEvent).order_by(ClaimEvent.id)))
+                     .scalars()]
+            assert steps == ["documents", "review", "more_docs", "review", "forwarded", "paid"]
+            views = await session.scalar(select(func.count()).select_from(AuditEntry)
+                                         .where(AuditEntry.action == "claim_document_viewed"))
+            assert views == 7 + 8 + 8  # three openings: 7 documents, then 8 with the new one, twice
+
+        stranger = TgPerson(standin, STRANGER)
+        await agree(stranger)
+        await stranger.say("/klaim KLM-2026-000001", "tidak berhak")
+        await stranger.press("Laporkan musibah / klaim", "Laporan musibah dan klaim")
+        await stranger.press("Laporkan musibah", "bersifat spesifik")
+        await stranger.press("Setuju", "Cari dengan NIK")
+        await stranger.press("Nama dan desa", "Ketik nama pekerja")
+        await stranger.say("Syafrizal", "Desa/kelurahan")
+        match = await stranger.say("Taratak", "Pekerja yang cocok")
+        assert "S. R., Taratak, NIK 1377********0003" in match["text"]
+        await stranger.press("Bukan salah satunya", "Cari dengan NIK")
+        await stranger.press("Nama dan desa", "Ketik nama pekerja")
+        for _ in range(4):  # one lookup so far; five an hour
+            await stranger.say("Budi Santoso", "Desa/kelurahan")
+            await stranger.say("Taratak", "Tidak ada pekerja terdaftar")
+        await stranger.say("Budi Santoso", "Desa/kelurahan")
+        await stranger.say("Taratak", "dibatasi")
+        clock.advance(hours=1, minutes=1)
+        await stranger.say("Taratak", "Tidak ada pekerja terdaftar")
+    finally:
+        await app.stop()
+    # Nobody but officers ever saw the worker's full NIK on Telegram, nor the full name but officers and the sponsor.
+    for record in standin.sent:
+        text = record.get("text") or ""
+        if record.get("chat_id") != OFFICER:
+            assert NIK_MALE not in text
+            assert WORKER_NAME not in text or record.get("chat_id") == ASN
+
