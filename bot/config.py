@@ -42,6 +42,7 @@ class OutboxSettings(BaseModel):
     max_attempts: int = 8
     lease_seconds: int = 60
     poll_seconds: float = 1.0
+    max_due_age_seconds: int = 900
 
 
 class SchedulerSettings(BaseModel):

@@ -76,3 +76,14 @@ async def ping(engine: AsyncEngine) -> None:
         await connection.execution_options(readonly=True)
         await connection.execute(text("SELECT 1"))
 
+
+
+async def check_writable(engine: AsyncEngine) -> None:
+    """Raise unless the database takes a write: a row inserted in a transaction that is then rolled back."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            await connection.execute(text("INSERT INTO processed_events (channel, event_id, processed_at) "
+                                          "VALUES ('health', 'write-check', CURRENT_TIMESTAMP)"))
+        finally:
+            await transaction.rollback()

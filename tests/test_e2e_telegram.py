@@ -159,13 +159,20 @@ async def test_healthz_and_metrics(app: App, standin: TelegramStandin) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{base}/healthz") as response:
             assert response.status == 200
-            assert await response.json() == {"ok": True, "database": True, "channels": {"telegram": True}}
+            status = await response.json()
         async with http.get(f"{base}/metrics") as response:
             text = await response.text()
+    assert status["ok"] is True and status["reasons"] == [] and status["database"] == {"writable": True}
+    assert status["channels"]["telegram"]["up"] is True
+    assert 0 <= status["channels"]["telegram"]["last_receive_seconds_ago"] < 30
+    assert status["outbox"]["oldest_due_seconds"] == 0.0
     figures = dict(line.split() for line in text.splitlines() if not line.startswith("#"))
     assert float(figures["tuwai_updates_handled_total"]) == 2
     assert float(figures["tuwai_replies_sent_total"]) >= 2
+    assert float(figures["tuwai_healthy"]) == 1 and float(figures["tuwai_database_writable"]) == 1
+    assert float(figures["tuwai_telegram_up"]) == 1 and float(figures["tuwai_supervised_tasks_down"]) == 0
     assert "tuwai_outbox_depth" in figures and "tuwai_errors_total" in figures
+    assert "# TYPE tuwai_outbox_oldest_due_age_seconds gauge" in text
 
 
 def start_bot(env: dict[str, str]) -> subprocess.Popen[bytes]:
