@@ -99,7 +99,8 @@ class Settings(BaseSettings):
         """The database URL with a relative SQLite path made absolute against the config file's folder."""
         prefix = "sqlite+aiosqlite:///"
         url = self.database.url
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        if (url.startswith(prefix) and not url.startswith((prefix + "/", prefix + "file:"))
+                and ":memory:" not in url):
             return prefix + str((self.base_dir / url[len(prefix):]).resolve())
         return url
 

@@ -43,7 +43,8 @@ class RepeatFilter(logging.Filter):
         if record.levelno < logging.WARNING:
             return True
         error = record.exc_info[1] if record.exc_info else None
-        key = (record.name, record.levelno, str(record.msg), type(error).__name__, str(error)[:200])
+        first_line = (str(error).splitlines() or [""])[0][:200]  # the SQL and parameters below it vary
+        key = (record.name, record.levelno, str(record.msg), type(error).__name__, first_line)
         now = self.monotonic()
         seen = self._seen.get(key)
         if seen is not None and now - seen[0] < self.interval:

@@ -43,9 +43,6 @@ class DirectReplies:
             if isinstance(outcome, Unreachable):
                 await self.deliverer.release(rest, status="unreachable", error=str(outcome)[:200])
             else:
-                limiter = self.deliverer.limiters.get(channel.name)
-                if limiter is not None:  # the outbox waits for this chat too
-                    limiter.pause(address, outcome)
                 await self.deliverer.release(rest, not_before=self.clock() + timedelta(seconds=outcome),
                                              error="direct reply deferred")
             return
