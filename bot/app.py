@@ -71,7 +71,8 @@ class App:
             on_unreachable=self.tell_officers_unreachable,
             limiters={"telegram": RateLimiter(out.telegram_per_second, out.telegram_per_chat_per_second)})
         self.direct = DirectReplies(self.deliverer, self.clock)
-        self.supervisor = Supervisor()
+        self.supervisor = Supervisor(max_failures=settings.supervisor.max_failures,
+                                     max_delay=settings.supervisor.max_backoff_seconds)
         self.healthcheck = Health(
             engine=self.engine, read_sessions=self.read_sessions, channels=self.channels, supervisor=self.supervisor,
             clock=self.clock, sending_hours=self.planner.in_sending_hours,

@@ -49,6 +49,11 @@ class SchedulerSettings(BaseModel):
     heartbeat_seconds: int = 300
 
 
+class SupervisorSettings(BaseModel):
+    max_failures: int = 8
+    max_backoff_seconds: float = 30.0
+
+
 class OfficerSettings(BaseModel):
     telegram: list[str] = Field(default_factory=list)
     whatsapp: list[str] = Field(default_factory=list)
@@ -74,6 +79,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     outbox: OutboxSettings = OutboxSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    supervisor: SupervisorSettings = SupervisorSettings()
     program: ProgramSettings = ProgramSettings()
     officers: OfficerSettings = OfficerSettings()
     storage: StorageSettings = StorageSettings()

@@ -106,6 +106,20 @@ async def test_409_conflict_and_an_html_502_from_get_updates_are_survived_with_o
     assert "Traceback" not in log, log
 
 
+async def test_a_task_that_cannot_recover_makes_run_exit_non_zero(db_url, tmp_path, standin) -> None:
+    revoked = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"})
+    standin.get_updates_faults.extend([(401, revoked, "application/json")] * 3)  # the token was revoked
+    port = free_port()
+    process = start_bot(bot_env(db_url, tmp_path, standin, port, TUWAI_SUPERVISOR__MAX_FAILURES="3",
+                                TUWAI_SUPERVISOR__MAX_BACKOFF_SECONDS="0.5"))
+    try:
+        assert await asyncio.to_thread(process.wait, 60) == 1  # so that systemd starts it again
+    finally:
+        log = stop(process)
+    assert "telegram-polling failed 3 times in a row; giving up" in log, log
+    assert "TuWai stopped: telegram-polling kept failing" in log, log
+
+
 # -- 3. /healthz tells the truth ---------------------------------------------------------------------------------------
 
 async def test_a_read_only_database_makes_healthz_503_and_errors_are_logged_once(db_url, tmp_path, standin) -> None:
