@@ -27,6 +27,8 @@ from handlers.types import reply_from_payload
 
 __all__ = ["Deliverer", "RateLimiter", "Outcome"]
 logger = logging.getLogger(__name__)
+HOLD = 0.5  # share of the lease a row is sent within, after its claim or renewal
+SENDS_AT_ONCE = 64  # requests in flight: a claimed row is checked just before its own request, not long before
 
 
 @dataclass
@@ -63,9 +65,10 @@ class Deliverer:
         self.on_unreachable = on_unreachable
         self.monotonic = monotonic
         self.owner = secrets.token_hex(8)  # this process's name on the rows it holds
-        # Sending a row is safe until this monotonic moment (three quarters of its lease, from the claim or the
-        # last renewal): the margin covers a send that starts just before the lease would run out.
+        # Sending a row is safe until this monotonic moment (half its lease after the claim or the last renewal):
+        # the other half covers the time from that check to the request reaching the channel on a busy machine.
         self._held: dict[int, float] = {}
+        self._sending = asyncio.Semaphore(SENDS_AT_ONCE)
         self._marks: set[int] = set()  # durable replies delivered, marked sent with the next claim
         self._wake = asyncio.Event()
         self.counters = {"sent": 0, "retried": 0, "failed": 0, "unreachable": 0, "rate_limited": 0, "lost": 0}
@@ -106,9 +109,9 @@ class Deliverer:
                 waiters[0].cancel()
 
     async def renew_forever(self) -> None:
-        """Renew the lease of every row this process holds, four times per lease."""
+        """Renew the lease of every row this process holds, five times per lease."""
         while True:
-            await asyncio.sleep(self.lease.total_seconds() / 4)
+            await asyncio.sleep(self.lease.total_seconds() / 5)
             await self.renew()
 
     async def deliver_once(self) -> int:
@@ -120,7 +123,7 @@ class Deliverer:
 
     # -- durable replies, sent at once by the process that wrote them (bot.replies) -----------------------------------
     def hold(self, ids: list[int]) -> None:
-        until = self.monotonic() + self.lease.total_seconds() * 0.75
+        until = self.monotonic() + self.lease.total_seconds() * HOLD
         for ident in ids:
             self._held[ident] = until
 
@@ -152,7 +155,9 @@ class Deliverer:
 
     # -- claiming, renewing, recording ---------------------------------------------------------------------------------
     def _mine(self, ids: list[int] | set[int]) -> tuple[object, ...]:
-        return (OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == self.owner, OutboxMessage.status == "sending")
+        """Rows among `ids` that this process still holds."""
+        return (OutboxMessage.id.in_(sorted(ids)), OutboxMessage.claimed_by == self.owner,
+                OutboxMessage.status == "sending")
 
     async def _apply_marks(self, session: AsyncSession) -> set[int]:
         marks, self._marks = self._marks, set()
@@ -181,7 +186,7 @@ class Deliverer:
                                                .values(claimed_at=now).returning(OutboxMessage.id)
                                                .execution_options(synchronize_session=False))
                 kept |= set(result.scalars())
-        until = started + self.lease.total_seconds() * 0.75
+        until = started + self.lease.total_seconds() * HOLD
         lost = [ident for ident in ids if ident not in kept and ident in self._held]
         for ident in kept:
             if ident in self._held:
@@ -199,7 +204,7 @@ class Deliverer:
         except Exception:  # the rows stay "sending" and are taken again after the lease: nothing is lost
             logger.exception("outbox results could not be recorded")
         finally:
-            self._forget({row.id for row in rows} - self._marks)
+            self._forget({row.id for row in rows})
 
     async def _claim(self) -> list[OutboxMessage]:
         room = min(self.batch_size, self.capacity() - len(self._held))
@@ -225,7 +230,7 @@ class Deliverer:
                            OutboxMessage.attempts)
                 .execution_options(synchronize_session=False)))
         self._forget(marks)
-        until = started + self.lease.total_seconds() * 0.75
+        until = started + self.lease.total_seconds() * HOLD
         for row in claimed:
             self._held[row.id] = until
         return [OutboxMessage(id=r.id, channel=r.channel, address=r.address, payload=r.payload,
@@ -236,10 +241,11 @@ class Deliverer:
         limiter = self.limiters.get(row.channel)
         if limiter is not None:
             await limiter.acquire(row.address)
-        if not self.still_ours(row.id):  # the lease may have run out while waiting: another process may send it
-            return Outcome(row.id, "lost")
         try:
-            await channel.send(row.address, reply_from_payload(row.payload))
+            async with self._sending:
+                if not self.still_ours(row.id):  # the lease may have run out while waiting: another process may
+                    return Outcome(row.id, "lost")  # have it now, so this one leaves it alone
+                await channel.send(row.address, reply_from_payload(row.payload))
         except RetryLater as error:
             self.counters["rate_limited"] += 1
             if limiter is not None:
