@@ -270,9 +270,11 @@ class App:
         self.deliverer.wake()
         if replies:
             channel = self.channels[event.channel]
-            spawn = getattr(channel, "spawn", None)
             sending = self.direct.send(channel, event.address, replies)
-            spawn(sending) if spawn is not None else await sending
+            if hasattr(channel, "spawn"):  # in the background: the next updates need not wait for the API
+                channel.spawn(sending)
+            else:
+                await sending
 
     # -- health and metrics -------------------------------------------------------------------------------------------
     async def health(self) -> dict[str, Any]:

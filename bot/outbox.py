@@ -142,10 +142,11 @@ class Deliverer:
         values: dict[str, object] = {"status": status, "claimed_by": None, "last_error": error}
         if not_before is not None:
             values["next_attempt_at"] = not_before
-        async with self.sessions() as session, session.begin():
-            await session.execute(update(OutboxMessage).where(*self._mine(ids)).values(**values))
-        for ident in ids:
-            self._held.pop(ident, None)
+        try:
+            async with self.sessions() as session, session.begin():
+                await session.execute(update(OutboxMessage).where(*self._mine(ids)).values(**values))
+        finally:  # if that failed, the rows are no longer renewed: the outbox takes them again after the lease
+            self._forget(set(ids))
         self.wake()
 
     async def flush_marks(self) -> None:
