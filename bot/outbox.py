@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -150,8 +151,13 @@ class Deliverer:
         self.wake()
 
     async def flush_marks(self) -> None:
-        async with self.sessions() as session, session.begin():
-            marks = await self._apply_marks(session)
+        marks, self._marks = self._marks, set()
+        try:
+            async with self.sessions() as session, session.begin():
+                await self._apply_marks(session, marks)
+        except BaseException:
+            self._marks |= marks  # tried again with the next claim
+            raise
         self._forget(marks)
 
     # -- claiming, renewing, recording ---------------------------------------------------------------------------------
@@ -160,16 +166,10 @@ class Deliverer:
         return (OutboxMessage.id.in_(sorted(ids)), OutboxMessage.claimed_by == self.owner,
                 OutboxMessage.status == "sending")
 
-    async def _apply_marks(self, session: AsyncSession) -> set[int]:
-        marks, self._marks = self._marks, set()
+    async def _apply_marks(self, session: AsyncSession, marks: set[int]) -> None:
         if marks:
-            try:
-                await session.execute(update(OutboxMessage).where(*self._mine(marks))
-                                      .values(status="sent", sent_at=self.clock(), last_error=None))
-            except BaseException:
-                self._marks |= marks  # tried again with the next claim
-                raise
-        return marks
+            await session.execute(update(OutboxMessage).where(*self._mine(marks))
+                                  .values(status="sent", sent_at=self.clock(), last_error=None))
 
     def _forget(self, ids: set[int]) -> None:
         for ident in ids:
@@ -183,7 +183,9 @@ class Deliverer:
         kept: set[int] = set()
         async with self.sessions() as session, session.begin():
             for start in range(0, len(ids), 500):
-                result = await session.execute(update(OutboxMessage).where(*self._mine(ids[start:start + 500]))
+                chunk = ids[start:start + 500]
+                result = await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(chunk),
+                                                                           OutboxMessage.claimed_by == self.owner)
                                                .values(claimed_at=now).returning(OutboxMessage.id)
                                                .execution_options(synchronize_session=False))
                 kept |= set(result.scalars())
@@ -220,22 +222,32 @@ class Deliverer:
             due = and_(due, OutboxMessage.quiet.is_(False))
         if self._held:  # never take back a row this process is still sending, however slow the channel
             due = and_(due, OutboxMessage.id.notin_(list(self._held)))
-        async with self.sessions() as session, session.begin():
-            marks = await self._apply_marks(session)
-            claimed = [] if room <= 0 else list(await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(
-                    select(OutboxMessage.id).where(due, mine).order_by(OutboxMessage.id).limit(room)
-                    .with_for_update(skip_locked=True).scalar_subquery()), due)
-                .values(status="sending", claimed_at=now, claimed_by=self.owner, attempts=OutboxMessage.attempts + 1)
-                .returning(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.address, OutboxMessage.payload,
-                           OutboxMessage.attempts)
-                .execution_options(synchronize_session=False)))
+        marks, self._marks = self._marks, set()  # delivered replies, marked sent in the claim's transaction
+        try:
+            async with self.sessions() as session, session.begin():
+                await self._apply_marks(session, marks)
+                claimed = await self._take(session, due, mine, room, now)
+        except BaseException:
+            self._marks |= marks
+            raise
         self._forget(marks)
         until = started + self.lease.total_seconds() * HOLD
         for row in claimed:
             self._held[row.id] = until
         return [OutboxMessage(id=r.id, channel=r.channel, address=r.address, payload=r.payload,
                               attempts=r.attempts) for r in claimed]
+
+    async def _take(self, session: AsyncSession, due: Any, mine: Any, room: int, now: datetime) -> list[Any]:
+        if room <= 0:  # holding all it can send within a lease already
+            return []
+        return list(await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(
+                select(OutboxMessage.id).where(due, mine).order_by(OutboxMessage.id).limit(room)
+                .with_for_update(skip_locked=True).scalar_subquery()), due)
+            .values(status="sending", claimed_at=now, claimed_by=self.owner, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.address, OutboxMessage.payload,
+                       OutboxMessage.attempts)
+            .execution_options(synchronize_session=False)))
 
     async def _send(self, row: OutboxMessage) -> Outcome:
         channel = self.channels[row.channel]
