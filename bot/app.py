@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -15,20 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 
 from bot.channels.base import Channel
 from bot.config import Settings
+from bot.health import Health, Limits
 from bot.outbox import Deliverer, RateLimiter
+from bot.replies import DirectReplies
+from bot.supervisor import Supervisor
 from bot.web import build_web_app
 from db import queries
 from db.engine import create_engine, ping, session_factory, upgrade
-from db.models import OutboxMessage, ProcessedEvent
+from db.models import ProcessedEvent
 from handlers.core import Core
 from handlers.reminders import Planner
 from handlers.i18n import Catalog
 from handlers.registry import install
-from handlers.types import Event, Reply, reply_to_payload
+from handlers.types import Event, File, Reply, reply_to_payload
 
 if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI commands never need it
     from aiogram.types import Update
@@ -38,6 +42,10 @@ if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI c
 logger = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent / "locales"
 Clock = Callable[[], datetime]
+
+
+class StartupError(Exception):
+    """What `tuwai run` could not do at start (reach the Bot API, ...), in one sentence for the operator."""
 
 
 class App:
@@ -62,11 +70,18 @@ class App:
             poll_seconds=out.poll_seconds, clock=self.clock, sending_hours=self.planner.in_sending_hours,
             on_unreachable=self.tell_officers_unreachable,
             limiters={"telegram": RateLimiter(out.telegram_per_second, out.telegram_per_chat_per_second)})
+        self.direct = DirectReplies(self.deliverer, self.clock)
+        self.supervisor = Supervisor(max_failures=settings.supervisor.max_failures,
+                                     max_delay=settings.supervisor.max_backoff_seconds)
+        self.healthcheck = Health(
+            engine=self.engine, read_sessions=self.read_sessions, channels=self.channels, supervisor=self.supervisor,
+            clock=self.clock, sending_hours=self.planner.in_sending_hours,
+            limits=Limits(receive_seconds=settings.telegram.polling_timeout + 60,
+                          outbox_seconds=settings.outbox.max_due_age_seconds))
         self.scheduler: AsyncIOScheduler | None = None
         self.runner: web.AppRunner | None = None
         self.webhook_secret: str | None = None
-        self._tasks: list[asyncio.Task[Any]] = []
-        self.replies_sent = 0
+        self._chains: dict[tuple[str, str], asyncio.Task[None]] = {}  # a person's events waiting on a download
 
     # -- Services lent to the conversation core ---------------------------------------------------------------------
     async def fetch_file(self, channel: str, ref: str, max_bytes: int) -> bytes:
@@ -94,10 +109,7 @@ class App:
 
             self.telegram = TelegramChannel(token, self.settings.telegram.api_base,
                                             polling_timeout=self.settings.telegram.polling_timeout)
-            await self.telegram.start()
-            await self.telegram.set_commands({language: {name: self.catalog.text(language, f"commands.{name}")
-                                                         for name in ("start", "menu", "batal", "bantuan", "bahasa")}
-                                              for language in ("id", "en")})
+            await self._connect_telegram(self.telegram)
             self.add_channel(self.telegram)
         self.start_delivery()
         if serve_web:
@@ -107,21 +119,51 @@ class App:
                 await self.telegram.bot.set_webhook(self.settings.telegram.webhook_url, secret_token=self.webhook_secret,
                                                     allowed_updates=["message", "callback_query"])
             else:
-                self._tasks.append(asyncio.create_task(self.telegram.poll(self.on_telegram_updates)))
+                telegram = self.telegram
+                self.supervisor.spawn("telegram-polling", lambda: telegram.poll(self.on_telegram_updates))
+
+    async def _connect_telegram(self, telegram: TelegramChannel) -> None:
+        """getMe and the command menu; what goes wrong is one sentence (StartupError), not a traceback."""
+        from aiogram.exceptions import AiogramError, TelegramUnauthorizedError
+
+        base = self.settings.telegram.api_base
+        try:
+            await telegram.start()
+            await telegram.set_commands({language: {name: self.catalog.text(language, f"commands.{name}")
+                                                    for name in ("start", "menu", "batal", "bantuan", "bahasa")}
+                                         for language in ("id", "en")})
+        except TelegramUnauthorizedError:
+            await telegram.close()
+            raise StartupError(f"The Telegram Bot API at {base} refused the token (check TUWAI_TELEGRAM__TOKEN).") \
+                from None
+        except (AiogramError, OSError, asyncio.TimeoutError) as error:
+            await telegram.close()
+            reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
+            raise StartupError(f"Could not reach the Telegram Bot API at {base} ({reason}).") from None
 
     def start_delivery(self) -> None:
-        self._tasks.append(asyncio.create_task(self.deliverer.run_forever(), name="tuwai-outbox"))
+        """Outbox delivery and its lease renewal (supervised tasks), and the scheduler's heartbeat."""
+        self.supervisor.spawn("outbox", self.deliverer.run_forever)
+        self.supervisor.spawn("outbox-lease", self.deliverer.renew_forever)
         self.scheduler = AsyncIOScheduler(timezone=self.settings.program.timezone)
-        self.scheduler.add_job(self.heartbeat, "interval", seconds=self.settings.scheduler.heartbeat_seconds,
+        self.scheduler.add_job(self._heartbeat_job, "interval", seconds=self.settings.scheduler.heartbeat_seconds,
                                id="heartbeat", coalesce=True,
                                max_instances=1, next_run_time=datetime.now(timezone.utc))
         self.scheduler.start()
+
+    async def _heartbeat_job(self) -> None:
+        try:
+            await self.heartbeat()
+        except Exception as error:  # reported to the supervisor: logged, and too many in a row stop the bot
+            self.supervisor.report("heartbeat", error)
+        else:
+            self.supervisor.report("heartbeat", None)
 
     async def _serve_web(self) -> None:
         secret = self.settings.telegram.webhook_secret.get_secret_value()
         self.webhook_secret = secret or (secrets.token_urlsafe(32) if self.settings.telegram.webhook_url else None)
         web_app = build_web_app(telegram_secret=self.webhook_secret, on_telegram_update=self.on_telegram_raw,
-                                health=self.health, metrics=self.metrics)
+                                health=self.healthcheck.check, metrics=self.metrics)
         self.runner = web.AppRunner(web_app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.server.host, self.settings.server.port)
@@ -130,10 +172,13 @@ class App:
     async def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self.supervisor.stop()
+        if self.telegram is not None:
+            await self.telegram.drain(timeout=5.0)  # replies being sent; a reply cut off here is sent after restart
+        try:
+            await self.deliverer.flush_marks()
+        except Exception:  # the database is gone: those replies may be sent once more after the restart
+            logger.exception("could not mark the last replies sent")
         await self.core.close()
         if self.runner is not None:
             await self.runner.cleanup()
@@ -169,6 +214,7 @@ class App:
 
     # -- incoming -----------------------------------------------------------------------------------------------------
     async def handle_event(self, event: Event) -> list[Reply] | None:
+        """An event whose replies the caller shows itself (the terminal, tests)."""
         replies = await self.core.handle(event)
         self.deliverer.wake()  # the event may have queued notifications
         return replies
@@ -178,60 +224,73 @@ class App:
         await asyncio.gather(*(self._telegram_update(update) for update in updates))
 
     async def on_telegram_raw(self, data: dict[str, Any]) -> None:
+        """A webhook call. Raises ValueError (answered 400) when the body is not a Telegram update."""
         from aiogram.types import Update
 
         assert self.telegram is not None
-        await self._telegram_update(Update.model_validate(data, context={"bot": self.telegram.bot}))
+        update = Update.model_validate(data, context={"bot": self.telegram.bot})
+        self.telegram.last_receive = time.time()
+        await self._telegram_update(update)
 
     async def _telegram_update(self, update: Update) -> None:
+        """One update. Whatever it makes raise is logged once and skipped: no update can stop the bot."""
         from bot.channels.telegram import event_from_update
 
         telegram = self.telegram
         assert telegram is not None
-        event = event_from_update(update)
-        if update.callback_query is not None:
-            telegram.spawn(telegram.answer_callback(update))
-        if event is None:
-            return
-        replies = await self.handle_event(event)
-        if replies:
-            telegram.spawn(telegram.send_replies(event.address, replies, self._outbox_fallback(event)))
+        try:
+            event = event_from_update(update)
+            if update.callback_query is not None:
+                telegram.spawn(telegram.answer_callback(update))
+            if event is None:
+                return
+            key = (event.channel, event.address)
+            previous = self._chains.get(key)
+            if isinstance(event.payload, File) or (previous is not None and not previous.done()):
+                # A download may be slow: this person's later events wait for it, nobody else's do.
+                task = telegram.spawn(self._after(previous, event))
+                self._chains[key] = task
+                task.add_done_callback(lambda done: self._chains.pop(key) if self._chains.get(key) is done else None)
+                return
+            await self._answer(event)
+        except Exception:
+            logger.exception("telegram update %s could not be handled; skipped", update.update_id)
 
-    def _outbox_fallback(self, event: Event):  # type: ignore[no-untyped-def]
-        async def give_up(replies: list[Reply]) -> None:
-            async with self.sessions() as session, session.begin():
-                for index, reply in enumerate(replies):
-                    await queries.enqueue(session, key=f"reply:{event.channel}:{event.event_id}:{index}",
-                                          channel=event.channel, address=event.address,
-                                          payload=reply_to_payload(reply), now=self.clock())
-            self.deliverer.wake()
-        return give_up
+    async def _after(self, previous: asyncio.Task[None] | None, event: Event) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            await self._answer(event)
+        except Exception:
+            logger.exception("event %s/%s could not be handled; skipped", event.channel, event.event_id)
+
+    async def _answer(self, event: Event) -> None:
+        """Process the event (its replies kept in the outbox, held by this process), then send them at once."""
+        replies = await self.core.handle(event, hold_for=self.deliverer.owner)
+        self.deliverer.wake()
+        if replies:
+            channel = self.channels[event.channel]
+            sending = self.direct.send(channel, event.address, replies)
+            if hasattr(channel, "spawn"):  # in the background: the next updates need not wait for the API
+                channel.spawn(sending)
+            else:
+                await sending
 
     # -- health and metrics -------------------------------------------------------------------------------------------
     async def health(self) -> dict[str, Any]:
-        try:
-            await ping(self.engine)
-            database = True
-        except Exception:  # any failure to reach it means "not healthy"; the reason goes to the log
-            logger.exception("health check: database unreachable")
-            database = False
-        channels = {name: bool(getattr(channel, "up", True)) for name, channel in self.channels.items()}
-        return {"ok": database and all(channels.values()), "database": database, "channels": channels}
+        return await self.healthcheck.check()
 
     async def metrics(self) -> dict[str, float]:
-        async with self.read_sessions() as session:
-            depth = (await session.execute(select(func.count()).select_from(OutboxMessage)
-                                           .where(OutboxMessage.status.in_(("pending", "sending"))))).scalar_one()
         figures: dict[str, float] = {
             "updates_handled_total": self.core.counters["events"],
             "updates_duplicate_total": self.core.counters["duplicates"],
             "errors_total": self.core.counters["errors"],
-            "outbox_depth": depth,
             "outbox_sent_total": self.deliverer.counters["sent"],
             "outbox_failed_total": self.deliverer.counters["failed"],
             "outbox_rate_limited_total": self.deliverer.counters["rate_limited"],
+            "outbox_leases_lost_total": self.deliverer.counters["lost"],
+            **await self.healthcheck.figures(),
         }
         if self.telegram is not None:
             figures["replies_sent_total"] = self.telegram.sent
-            figures["telegram_up"] = 1.0 if self.telegram.up else 0.0
         return figures

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import contextlib
 import logging
+import os
 import signal
 import sys
 import textwrap
+import threading
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -24,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot import claims_export  # noqa: F401  (registers `tuwai export claims`)
 from bot import payments_file, payments_import, roster
-from bot.app import App
+from bot.app import App, StartupError
 from bot.channels.console import HELP, ConsoleChannel, event_from_line, render
 from bot.config import ConfigError, Settings, load_settings
 from bot.export_files import FORMATS as EXPORT_FORMATS
@@ -149,7 +152,11 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                       "run: tuwai chat")
         return 1
     app = App(settings)
-    await app.start()
+    try:
+        await app.start()
+    except StartupError as error:
+        await app.stop()
+        raise UserError(str(error)) from None
     console.print(f"TuWai is running: Telegram {'webhook' if settings.telegram.webhook_url else 'long polling'}, "
                   f"web server on http://{settings.server.host}:{settings.server.port} (/healthz, /metrics). "
                   "Ctrl-C stops.")
@@ -158,10 +165,17 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
+    stopping = asyncio.ensure_future(stop.wait())
+    failing = asyncio.ensure_future(app.supervisor.failed.wait())
     try:
-        await stop.wait()
+        await asyncio.wait([stopping, failing], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stopping.cancel()
+        failing.cancel()
         await app.stop()
+    if app.supervisor.gave_up:  # exit non-zero so that the service manager (systemd) starts TuWai again
+        console.print(f"[red]TuWai stopped: {app.supervisor.gave_up} kept failing (see the log above).[/red]")
+        return 1
     return 0
 
 
@@ -173,11 +187,12 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
     app.start_delivery()
     print(HELP)
     print("Ketik /start untuk mulai. (Type /start to begin.)\n")
+    lines = read_lines()
     try:
         while True:
-            try:
-                line = await asyncio.to_thread(input, "> ")
-            except EOFError:
+            print("> ", end="", flush=True)
+            line = await lines.get()
+            if line is None:
                 break
             if not line.strip():
                 continue
@@ -192,6 +207,29 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await app.stop()
     return 0
+
+
+def read_lines() -> asyncio.Queue[str | None]:
+    """Lines typed in the terminal, read by a daemon thread: Ctrl-C quits at once instead of waiting for the
+    thread's next Enter (asyncio.to_thread's threads are waited for at exit). None marks the end (Ctrl-D)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        # os.read, not sys.stdin: a daemon thread blocked inside sys.stdin's buffer lock can abort the interpreter's
+        # shutdown. An incomplete UTF-8 sequence at a chunk's end waits for the next chunk.
+        decoder, pending = codecs.getincrementaldecoder("utf-8")("replace"), ""
+        while chunk := os.read(0, 4096):
+            pending += decoder.decode(chunk)
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r"))
+        if pending:
+            loop.call_soon_threadsafe(queue.put_nowait, pending)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="tuwai-stdin", daemon=True).start()
+    return queue
 
 
 async def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

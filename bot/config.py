@@ -42,10 +42,16 @@ class OutboxSettings(BaseModel):
     max_attempts: int = 8
     lease_seconds: int = 60
     poll_seconds: float = 1.0
+    max_due_age_seconds: int = 900
 
 
 class SchedulerSettings(BaseModel):
     heartbeat_seconds: int = 300
+
+
+class SupervisorSettings(BaseModel):
+    max_failures: int = 8
+    max_backoff_seconds: float = 30.0
 
 
 class OfficerSettings(BaseModel):
@@ -74,6 +80,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     outbox: OutboxSettings = OutboxSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    supervisor: SupervisorSettings = SupervisorSettings()
     program: ProgramSettings = ProgramSettings()
     officers: OfficerSettings = OfficerSettings()
     storage: StorageSettings = StorageSettings()
@@ -99,7 +106,8 @@ class Settings(BaseSettings):
         """The database URL with a relative SQLite path made absolute against the config file's folder."""
         prefix = "sqlite+aiosqlite:///"
         url = self.database.url
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        if (url.startswith(prefix) and not url.startswith((prefix + "/", prefix + "file:"))
+                and ":memory:" not in url):
             return prefix + str((self.base_dir / url[len(prefix):]).resolve())
         return url
 

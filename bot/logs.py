@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Callable
 
 _TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
 _NIP = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{4})(?!\d)")
@@ -26,9 +28,40 @@ class MaskingFormatter(logging.Formatter):
         return mask_text(super().format(record))
 
 
+class RepeatFilter(logging.Filter):
+    """The same warning or error (same place, same message template, same exception) is logged once per `interval`
+    seconds; the next one after the interval says how many were left out. A database that refuses every write
+    must not fill the disk with one traceback per second."""
+
+    def __init__(self, interval: float = 60.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.interval = interval
+        self.monotonic = monotonic
+        self._seen: dict[tuple[object, ...], list[float]] = {}  # key -> [last time logged, left out since]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        first_line = (str(error).splitlines() or [""])[0][:200]  # the SQL and parameters below it vary
+        key = (record.name, record.levelno, str(record.msg), type(error).__name__, first_line)
+        now = self.monotonic()
+        seen = self._seen.get(key)
+        if seen is not None and now - seen[0] < self.interval:
+            seen[1] += 1
+            return False
+        if len(self._seen) > 1000:  # forget what has not come back for an interval
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.interval}
+        if seen is not None and seen[1]:
+            record.msg = f"{record.msg} [{int(seen[1])} more like this in the last {self.interval:.0f}s]"
+        self._seen[key] = [now, 0]
+        return True
+
+
 def setup_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

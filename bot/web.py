@@ -27,11 +27,18 @@ def build_web_app(*, telegram_secret: str | None, on_telegram_update: Callable[[
             return web.json_response({"ok": False}, status=401)
         try:
             update = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[...]]]]" nested too deep
+            logger.warning("telegram webhook: the body is not JSON; answered 400")
             return web.json_response({"ok": False, "error": "invalid json"}, status=400)
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            logger.warning("telegram webhook: the body is not an update; answered 400")
             return web.json_response({"ok": False, "error": "not an update"}, status=400)
-        await on_telegram_update(update)
+        try:
+            await on_telegram_update(update)
+        except (ValueError, RecursionError) as error:  # pydantic's ValidationError is a ValueError
+            logger.warning("telegram webhook: update %s is not a valid Telegram update (%s); answered 400",
+                           update["update_id"], type(error).__name__)
+            return web.json_response({"ok": False, "error": "not a valid update"}, status=400)
         return web.json_response({"ok": True})
 
     async def healthz(request: web.Request) -> web.Response:
@@ -41,7 +48,7 @@ def build_web_app(*, telegram_secret: str | None, on_telegram_update: Callable[[
     async def prometheus(request: web.Request) -> web.Response:
         lines = []
         for name, value in sorted((await metrics()).items()):
-            lines.append(f"# TYPE tuwai_{name} {'gauge' if name.endswith(('_depth', '_up')) else 'counter'}")
+            lines.append(f"# TYPE tuwai_{name} {'counter' if name.endswith('_total') else 'gauge'}")
             lines.append(f"tuwai_{name} {value}")
         return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8",
                             headers={"X-Content-Type-Options": "nosniff"})

@@ -8,6 +8,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -20,7 +22,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite files get WAL, a busy timeout and foreign keys, and their folder is created."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -64,8 +66,21 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+def _at_head(connection: Connection) -> bool:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return set(MigrationContext.configure(connection).get_current_heads()) == set(heads)
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (Alembic migrations, the only way the schema changes)."""
+    """Bring the schema to `revision` (Alembic migrations, the only way the schema changes).
+
+    A schema already at head is only read: the bot starts on a database that refuses writes, and says so on
+    /healthz, instead of dying at start-up."""
+    if revision == "head":
+        async with engine.connect() as connection:
+            await connection.execution_options(readonly=True)
+            if await connection.run_sync(_at_head):
+                return
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
 
@@ -76,3 +91,14 @@ async def ping(engine: AsyncEngine) -> None:
         await connection.execution_options(readonly=True)
         await connection.execute(text("SELECT 1"))
 
+
+
+async def check_writable(engine: AsyncEngine) -> None:
+    """Raise unless the database takes a write: a row inserted in a transaction that is then rolled back."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            await connection.execute(text("INSERT INTO processed_events (channel, event_id, processed_at) "
+                                          "VALUES ('health', 'write-check', CURRENT_TIMESTAMP)"))
+        finally:
+            await transaction.rollback()

@@ -90,6 +90,19 @@ def outbox_row(*, key: str, channel: str, address: str, payload: dict[str, Any],
             "attempts": 0, "next_attempt_at": not_before or now, "created_at": now, "quiet": quiet}
 
 
+async def hold_replies(session: AsyncSession, rows: Sequence[dict[str, Any]], *, owner: str,
+                       now: datetime) -> dict[str, int]:
+    """Durable replies: outbox rows already "sending" and held by `owner` (the process that sends them at once), in
+    one statement. If that process dies before marking them sent, the outbox delivers them after the lease.
+    Returns the new rows' ids by key."""
+    if not rows:
+        return {}
+    values = [{**row, "status": "sending", "attempts": 1, "claimed_at": now, "claimed_by": owner} for row in rows]
+    statement = (_insert(session, OutboxMessage.__table__).values(values).on_conflict_do_nothing(index_elements=["key"])
+                 .returning(OutboxMessage.id, OutboxMessage.key))
+    return {row.key: row.id for row in await session.execute(statement)}
+
+
 async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     """Which of these outbox keys exist already (in chunks, within every database's parameter limit)."""
     found: set[str] = set()

@@ -68,6 +68,8 @@ class Core:
         self.commands: dict[str, Action] = {}  # commands that flows add (e.g. /tunggakan for officers)
         self.todos: dict[str, Todo] = {}  # the officers' to-do list, in the order flows add them
         self.counters = {"events": 0, "duplicates": 0, "errors": 0, "batches": 0}
+        # Uploads downloaded and checked before their event's transaction, by (channel, event id).
+        self._prefetched: dict[tuple[str, str], tuple[bytes, str] | Exception] = {}
         self.writer = GroupWriter(sessions=sessions, process=self._process, clock=self.clock, sorry=self._sorry,
                                   counters=self.counters, max_batch=max_batch, lanes=lanes)
 
@@ -94,9 +96,18 @@ class Core:
         return (channel, address) in await self.officers(session)
 
     # -- the writer: group commit ----------------------------------------------------------------------------------
-    async def handle(self, event: Event) -> list[Reply] | None:
-        """Process one event; None when it was a duplicate. Returns after the state change is committed."""
-        return await self.writer.handle(event)
+    async def handle(self, event: Event, *, hold_for: str | None = None) -> list[Reply] | None:
+        """Process one event; None when it was a duplicate. Returns after the state change is committed.
+
+        A file is downloaded and checked first, outside the transaction: a slow download delays only its sender.
+        `hold_for`: see `GroupWriter.handle` (durable replies)."""
+        key = (event.channel, event.event_id)
+        if isinstance(event.payload, File):
+            self._prefetched[key] = await self._fetch(event.channel, event.payload)
+        try:
+            return await self.writer.handle(event, hold_for=hold_for)
+        finally:
+            self._prefetched.pop(key, None)
 
     async def close(self) -> None:
         await self.writer.close()
@@ -215,12 +226,24 @@ class Core:
 
     # -- files --------------------------------------------------------------------------------------------------------
     async def save_file(self, ctx: Ctx, upload: File, purpose: str) -> StoredFile:
-        if upload.size is not None and upload.size > self.max_file_bytes:
-            raise Invalid("file.too_big", max_mb=self.max_file_bytes // (1024 * 1024))
-        content = await self.services.fetch_file(ctx.chat.channel, upload.ref, self.max_file_bytes)
-        mime = check_upload(content, self.max_file_bytes)
+        fetched = self._prefetched.get((ctx.event.channel, ctx.event.event_id))
+        if fetched is None or ctx.event.payload != upload:  # not the event's own upload: fetched here, as before
+            fetched = await self._fetch(ctx.chat.channel, upload)
+        if isinstance(fetched, Exception):
+            raise fetched
+        content, mime = fetched
         return await store_upload(ctx.session, self.files_dir, content, mime, chat_id=ctx.chat.id, purpose=purpose,
                                   now=ctx.now)
+
+    async def _fetch(self, channel: str, upload: File) -> tuple[bytes, str] | Exception:
+        """An upload's content and real type, or why it cannot be kept (Invalid: too big, wrong type)."""
+        if upload.size is not None and upload.size > self.max_file_bytes:
+            return Invalid("file.too_big", max_mb=self.max_file_bytes // (1024 * 1024))
+        try:
+            content = await self.services.fetch_file(channel, upload.ref, self.max_file_bytes)
+            return content, check_upload(content, self.max_file_bytes)
+        except Exception as error:  # raised again by save_file, inside the flow that asked for the file
+            return error
 
 
 def _canonical(answers: dict[str, Any]) -> str:

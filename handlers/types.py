@@ -85,6 +85,7 @@ class Reply:
     expect: Expect = Expect.TEXT
     token: int | None = None  # conversation version, stamped on buttons so old ones are recognised
     extra: dict[str, str] = field(default_factory=dict)  # e.g. {"contact_label": ...}
+    outbox_id: int | None = None  # a durable reply: its outbox row, marked sent once delivery is confirmed
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:

@@ -10,18 +10,26 @@ import asyncio
 import logging
 import zlib
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import queries
 from db.models import Chat
-from handlers.types import Event, Reply
+from handlers.types import Event, Reply, reply_to_payload
 
 logger = logging.getLogger(__name__)
 
 Process = Callable[[AsyncSession, Event, Chat, datetime], Awaitable[list[Reply]]]
-Pending = tuple[Event, "asyncio.Future[list[Reply] | None]"]
+# An event, the process that will send its replies at once and keeps them in the outbox until then (None: the
+# caller shows them itself, as the terminal does), and the future its result goes to.
+Pending = tuple[Event, str | None, "asyncio.Future[list[Reply] | None]"]
+
+
+def reply_key(event: Event, index: int) -> str:
+    """The outbox key of an event's index-th reply (unique: an event is processed once)."""
+    return f"reply:{event.channel}:{event.event_id}:{index}"
 
 
 class GroupWriter:
@@ -40,8 +48,12 @@ class GroupWriter:
         self._queues: list[asyncio.Queue[Pending]] = [asyncio.Queue() for _ in range(max(1, lanes))]
         self._writers: list[asyncio.Task[None]] = []
 
-    async def handle(self, event: Event) -> list[Reply] | None:
-        """Process one event; None when it was a duplicate. Returns after the state change is committed."""
+    async def handle(self, event: Event, *, hold_for: str | None = None) -> list[Reply] | None:
+        """Process one event; None when it was a duplicate. Returns after the state change is committed.
+
+        With `hold_for` (the sending process's claim token), the replies are written to the outbox in the same
+        transaction, held by that process, and carry their row's `outbox_id`: a reply whose sending is never
+        confirmed is delivered by the outbox after the lease, so a crash between commit and send loses none."""
         loop = asyncio.get_running_loop()
         if not self._writers or any(writer.done() for writer in self._writers):
             for writer in self._writers:
@@ -50,7 +62,7 @@ class GroupWriter:
                              for lane, queue in enumerate(self._queues)]
         future: asyncio.Future[list[Reply] | None] = loop.create_future()
         lane = zlib.crc32(f"{event.channel}:{event.address}".encode()) % len(self._queues)
-        await self._queues[lane].put((event, future))
+        await self._queues[lane].put((event, hold_for, future))
         return await future
 
     async def close(self) -> None:
@@ -68,7 +80,7 @@ class GroupWriter:
 
     async def _run_batch(self, batch: list[Pending]) -> None:
         self.counters["batches"] += 1
-        events = [event for event, _ in batch]
+        events = [(event, hold_for) for event, hold_for, _ in batch]
         try:
             async with self.sessions() as session, session.begin():
                 results = await self._process_batch(session, events)
@@ -76,18 +88,20 @@ class GroupWriter:
             # One event failed (a bug, a conflict) or the commit did: nothing of the batch was kept. Run each
             # event again on its own, so only the one that fails gets the apology.
             if len(events) == 1:
-                results = [self._failed(events[0])]
+                results = [self._failed(events[0][0])]
             else:
                 logger.warning("a batch of %d events failed; processing them one by one", len(events))
                 results = [await self._process_alone(event) for event in events]
         self.counters["events"] += sum(1 for result in results if result is not None)
-        for (_, future), result in zip(batch, results, strict=True):
+        for (_, _, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
 
-    async def _process_batch(self, session: AsyncSession, events: list[Event]) -> list[list[Reply] | None]:
+    async def _process_batch(self, session: AsyncSession,
+                             batch: list[tuple[Event, str | None]]) -> list[list[Reply] | None]:
         """Every event of the batch in one transaction: few statements per event, one commit for all."""
         now = self.clock()
+        events = [event for event, _ in batch]
         seen = await queries.processed_among(session, [(e.channel, e.event_id) for e in events])
         chats = await queries.chats_for_update(session, [(e.channel, e.address) for e in events])
         results: list[list[Reply] | None] = []
@@ -103,14 +117,31 @@ class GroupWriter:
             results.append(await self.process(session, event, chats[key], now))
         await queries.mark_processed(session, [(e.channel, e.event_id) for e, r in zip(events, results, strict=True)
                                                if r is not None], now=now)
-        return results
+        return await self._hold_replies(session, batch, results, now)
 
-    async def _process_alone(self, event: Event) -> list[Reply] | None:
+    async def _hold_replies(self, session: AsyncSession, batch: list[tuple[Event, str | None]],
+                            results: list[list[Reply] | None], now: datetime) -> list[list[Reply] | None]:
+        """The durable replies of the batch as outbox rows, in one statement (per sending process)."""
+        by_owner: dict[str, list[dict[str, object]]] = {}
+        for (event, owner), replies in zip(batch, results, strict=True):
+            for index, reply in enumerate((replies or []) if owner else []):
+                by_owner.setdefault(str(owner), []).append(queries.outbox_row(
+                    key=reply_key(event, index), channel=event.channel, address=event.address,
+                    payload=reply_to_payload(reply), now=now))
+        ids: dict[str, int] = {}
+        for owner, rows in by_owner.items():
+            ids |= await queries.hold_replies(session, rows, owner=owner, now=now)
+        if not ids:
+            return results
+        return [[replace(reply, outbox_id=ids.get(reply_key(event, index))) for index, reply in enumerate(replies)]
+                if replies else replies for (event, _), replies in zip(batch, results, strict=True)]
+
+    async def _process_alone(self, event: tuple[Event, str | None]) -> list[Reply] | None:
         try:
             async with self.sessions() as session, session.begin():
                 return (await self._process_batch(session, [event]))[0]
         except Exception:
-            return self._failed(event)
+            return self._failed(event[0])
 
     def _failed(self, event: Event) -> list[Reply]:
         """The event cannot be processed: log it (masked), keep the person's state as it was, apologise."""

@@ -11,11 +11,12 @@ NIK_MALE = "1377011708750003"
 
 
 class TgPerson:
-    def __init__(self, standin: TelegramStandin, user_id: int) -> None:
+    def __init__(self, standin: TelegramStandin, user_id: int, patience: float = 15.0) -> None:
         self.standin, self.id = standin, user_id
         self.seen = 0
+        self.patience = patience  # seconds to wait for each expected message
 
-    async def expect(self, fragment: str, timeout: float = 15.0) -> dict[str, Any]:
+    async def expect(self, fragment: str, timeout: float | None = None) -> dict[str, Any]:
         """Wait for the next message to this person that contains `fragment`; earlier ones are skipped."""
         def found() -> dict[str, Any] | None:
             messages = self.standin.messages_to(self.id)
@@ -24,7 +25,7 @@ class TgPerson:
                     self.seen = index + 1
                     return messages[index]
             return None
-        return await self.standin.wait_until(found, timeout)
+        return await self.standin.wait_until(found, timeout or self.patience)
 
     async def say(self, text: str, expect: str) -> dict[str, Any]:
         self.standin.push_text(self.id, text)

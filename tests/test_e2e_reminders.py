@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -205,9 +207,12 @@ async def test_429_storms_and_the_rate_limit_lose_nothing(db_url, tmp_path, stan
 
 
 async def test_two_processes_on_one_database_send_nothing_twice(db_url, tmp_path, standin) -> None:
+    """With every core kept busy by CPU-burning loops: a slow but live process keeps what it claimed (its lease of
+    5 s is renewed), so the other process never sends those rows too."""
     settings = settings_for(db_url, tmp_path, standin)
     await seed_for_today(settings, 2000)
     processes = []
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
     try:
         for _ in range(2):
             port = make_settings(db_url, tmp_path).server.port
@@ -218,6 +223,9 @@ async def test_two_processes_on_one_database_send_nothing_twice(db_url, tmp_path
         await standin.wait_until(lambda: _delivered(standin) >= len(planned), timeout=120)
         await asyncio.sleep(1.0)  # a second process sending a duplicate would do it within this window
     finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
         for process, _ in processes:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)

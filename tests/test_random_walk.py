@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from sqlalchemy import delete, func, select
 
 from bot.app import App
+from bot.channels.telegram import parse_callback
 from bot.config import Settings
 from db.models import Asn, Chat, Officer, RosterEntry, Worker
 from handlers.core import MAX_TEXT
@@ -344,7 +345,15 @@ FORGED_IDS = st.one_of(
 CONTENTS = st.builds(lambda head, body: head + body,
                      st.sampled_from([b"", JPEG[:4], b"\x89PNG\r\n\x1a\n", b"%PDF-1.4\n", b"MZ\x90\x00"]),
                      st.binary(max_size=64))
+# Callback data that once stopped the bot ("²".isdigit() is true, int("²") raises), and other forgeries of its shape.
+POISON = st.one_of(
+    st.sampled_from(["²|x", "١|confirm", "99999999999999999999|confirm", "|", "1|", "||", "x|y|z", "-1|confirm",
+                     "0|!asn.ok:1", "\x00|\x00", "²", "1²|edit", " 1|confirm"]),
+    st.builds(lambda token, option: f"{token}|{option}", st.text(max_size=6), st.sampled_from(LOCAL_IDS)),
+    st.text(max_size=64),
+)
 CHAOS_STEP = st.one_of(
+    st.tuples(st.just("poison"), POISON),
     st.tuples(st.just("text"), SMALL_TEXT),
     st.tuples(st.just("long"), LONG_TEXT),
     st.tuples(st.just("valid"), st.sampled_from(["nik", "nip", "phone", "date", "name", "kpj", "area"]),
@@ -503,6 +512,10 @@ class Walker:
         self.h.channel.files[ref] = content
         stated = {"exact": len(content), "none": None, "huge": 10**12}[size]
         self.send(person, File(ref, "x.jpg", "image/jpeg", stated, kind), f"sends a {kind} {content[:12]!r}")
+
+    def do_poison(self, person: Person, data: str) -> None:
+        """Callback data as a client could forge it, read by the real Telegram parser (once a crash of polling)."""
+        self.send(person, parse_callback(data), f"sends callback data {data!r}")
 
     def do_contact(self, person: Person, phone: str, own: bool) -> None:
         self.send(person, Contact(phone, own))

@@ -43,12 +43,18 @@ class Channel(Protocol):
 
 def merge_replies(replies: list[Reply], limit: int = MERGE_LIMIT) -> list[Reply]:
     """Plain texts followed by a question become one message: fewer bubbles for the person, fewer API calls."""
-    merged: list[Reply] = []
+    return [reply for reply, _ in merge_groups(replies, limit)]
+
+
+def merge_groups(replies: list[Reply], limit: int = MERGE_LIMIT) -> list[tuple[Reply, list[int]]]:
+    """`merge_replies`, each message with the outbox ids of the replies it carries (durable replies)."""
+    merged: list[tuple[Reply, list[int]]] = []
     for reply in replies:
-        previous = merged[-1] if merged else None
+        ids = [reply.outbox_id] if reply.outbox_id is not None else []
+        previous = merged[-1][0] if merged else None
         if (previous is not None and not previous.options and not previous.extra
                 and len(previous.text) + 2 + len(reply.text) <= limit):
-            merged[-1] = replace(reply, text=f"{previous.text}\n\n{reply.text}")
+            merged[-1] = (replace(reply, text=f"{previous.text}\n\n{reply.text}"), merged[-1][1] + ids)
         else:
-            merged.append(reply)
+            merged.append((reply, ids))
     return merged

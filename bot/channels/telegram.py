@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,8 +12,8 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
-    TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError, TelegramNotFound,
-    TelegramRetryAfter, TelegramServerError,
+    ClientDecodeError, TelegramAPIError, TelegramBadRequest, TelegramConflictError, TelegramForbiddenError,
+    TelegramNetworkError, TelegramNotFound, TelegramRetryAfter, TelegramServerError,
 )
 from aiogram.types import (
     BotCommand, FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
@@ -20,8 +21,8 @@ from aiogram.types import (
 )
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from bot.channels.base import RetryLater, Transient, Unreachable, merge_replies
-from handlers.types import GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported
+from bot.channels.base import RetryLater, Transient, Unreachable
+from handlers.types import GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported, record_id
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -48,7 +49,8 @@ def parse_callback(data: str) -> Choice:
     if data.startswith(GLOBAL):
         return Choice(data)
     token, _, option = data.partition("|")
-    return Choice(option, int(token) if token.isdigit() else -1)
+    version = record_id(token)  # strict: "²|x" is a forged button, not a crash
+    return Choice(option, version if version is not None else -1)
 
 
 def callback_data(reply: Reply, option_id: str) -> str:
@@ -118,6 +120,8 @@ class TelegramChannel:
         self._background: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.up = False
+        self.last_receive: float | None = None  # time.time() of the last successful getUpdates or webhook call
+        self.polling = False  # long polling (a receive loop that must stay alive) rather than a webhook
 
     async def start(self) -> None:
         me = await self.bot.get_me()
@@ -184,28 +188,16 @@ class TelegramChannel:
         else:
             await self.bot.send_document(chat_id=chat_id, document=upload)
 
-    async def send_replies(self, address: str, replies: list[Reply], on_give_up: Callable[[list[Reply]], Awaitable[None]]) -> None:
-        """Direct replies, in order, riding out 429s and 5xx; what still fails goes to the outbox."""
-        replies = merge_replies(replies)
-        for index, reply in enumerate(replies):
-            for attempt in range(4):
-                try:
-                    await self.send(address, reply)
-                    break
-                except RetryLater as error:
-                    await asyncio.sleep(min(error.seconds, 30))
-                except Transient:
-                    await asyncio.sleep(0.2 * 2 ** attempt)
-                except Unreachable:
-                    return
-            else:
-                await on_give_up(replies[index:])
-                return
-
-    def spawn(self, coroutine: Awaitable[None]) -> None:
+    def spawn(self, coroutine: Awaitable[None]) -> asyncio.Task[None]:
         task = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
+
+    async def drain(self, timeout: float) -> None:
+        """Let the replies being sent finish (at shutdown), for at most `timeout` seconds."""
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=timeout)
 
     async def answer_callback(self, update: Update) -> None:
         if update.callback_query is not None:
@@ -216,7 +208,12 @@ class TelegramChannel:
 
     # -- receiving ----------------------------------------------------------------------------------------------------
     async def poll(self, on_updates: Callable[[list[Update]], Awaitable[None]]) -> None:
-        """Long polling. The next getUpdates (which confirms the offset) waits until the batch is committed."""
+        """Long polling. The next getUpdates (which confirms the offset) waits until the batch is committed.
+
+        What the Bot API (or a proxy in front of it) answers wrongly is survived with one log line and a backoff:
+        5xx, network errors, 409 Conflict (a second instance, or a webhook set), pages that are not JSON. An update
+        that does not validate is skipped (its id still confirmed), so it can never stop the bot."""
+        self.polling, self.last_receive = True, self.last_receive or time.time()
         await self.bot.delete_webhook(drop_pending_updates=False)
         backoff = Backoff(BackoffConfig(min_delay=0.5, max_delay=10.0, factor=1.5, jitter=0.1))
         offset: int | None = None
@@ -225,14 +222,50 @@ class TelegramChannel:
                 updates = await self.bot.get_updates(offset=offset, timeout=self.polling_timeout,
                                                      allowed_updates=ALLOWED_UPDATES,
                                                      request_timeout=self.polling_timeout + 10)
+                last_id = updates[-1].update_id if updates else None
             except TelegramRetryAfter as error:
+                logger.warning("getUpdates: 429, waiting %ds as asked", error.retry_after)
                 await asyncio.sleep(error.retry_after)
+                continue
+            except ClientDecodeError as error:
+                salvaged = self._salvage(error.data)
+                if salvaged is None:
+                    logger.warning("getUpdates: the Bot API answered something that is not JSON (a proxy's error "
+                                   "page?); retrying in %.1fs", backoff.next_delay)
+                    await backoff.asleep()
+                    continue
+                updates, last_id = salvaged
+            except TelegramConflictError:
+                logger.warning("getUpdates: 409 Conflict, another process is polling with this bot's token (or a "
+                               "webhook is set); retrying in %.1fs", backoff.next_delay)
+                await backoff.asleep()
                 continue
             except (TelegramServerError, TelegramNetworkError) as error:
                 logger.warning("getUpdates failed (%s); retrying in %.1fs", type(error).__name__, backoff.next_delay)
                 await backoff.asleep()
                 continue
             backoff.reset()
+            self.last_receive = time.time()
+            if last_id is not None:
+                offset = last_id + 1
             if updates:
-                offset = updates[-1].update_id + 1
                 await on_updates(updates)
+
+    def _salvage(self, data: Any) -> tuple[list[Update], int | None] | None:
+        """The valid updates of a batch in which some did not validate, and the highest id (skipped ones included);
+        None when the answer is not a batch of updates at all."""
+        batch = data.get("result") if isinstance(data, dict) and data.get("ok") is True else None
+        if not isinstance(batch, list):
+            return None
+        updates: list[Update] = []
+        last_id: int | None = None
+        for raw in batch:
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if not isinstance(update_id, int):
+                continue
+            last_id = max(update_id, last_id if last_id is not None else update_id)
+            try:
+                updates.append(Update.model_validate(raw, context={"bot": self.bot}))
+            except ValueError:  # pydantic's ValidationError
+                logger.warning("update %d is not a valid Telegram update; skipped", update_id)
+        return updates, last_id

@@ -346,6 +346,10 @@ class TelegramStandin:
         self.fail_share_500: float = 0.0
         self.retry_after_seconds: int = 1
         self.forbidden_chats: set[int] = set()
+        # Raw answers to the next getUpdates calls, as a proxy or a second instance would cause them:
+        # (HTTP status, body text, content type), e.g. (502, "<html>Bad Gateway</html>", "text/html").
+        self.get_updates_faults: deque[tuple[int, str, str]] = deque()
+        self.download_delay: float = 0.0  # seconds each file download takes (a slow network)
         self.rate_limited: int = 0
         self._rate_global: tuple[float, int] | None = None  # (window seconds, capacity)
         self._rate_chat: tuple[float, int] | None = None
@@ -887,6 +891,10 @@ class TelegramStandin:
             return self._error_response(401, "Unauthorized")
         if entry is None:
             return self._error_response(404, "Not Found: method not found")
+        if canon == "getUpdates" and self.get_updates_faults:
+            status, text, content_type = self.get_updates_faults.popleft()
+            self.errors_returned[status] += 1
+            return web.Response(status=status, text=text, content_type=content_type)
         try:
             params, files = await self._read_params(request)
         except Exception:  # noqa: BLE001 - a malformed body is the client's problem
@@ -902,6 +910,8 @@ class TelegramStandin:
         if file_id is None:
             return self._error_response(404, "Not Found")
         record = self._files[file_id]
+        if self.download_delay:
+            await asyncio.sleep(self.download_delay)
         return web.Response(body=record["content"], content_type="application/octet-stream")
 
     def _error_response(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
