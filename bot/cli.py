@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import getpass
 import logging
 import os
 import signal
@@ -30,6 +31,7 @@ from bot.payments_import import PaymentsError, apply_payments, plan_payments, re
 from bot.roster import RosterError, read_roster
 from db import queries
 from db.engine import session_factory
+from db.private_files import private_file
 from db.models import Asn, Contribution, Officer, Sponsorship, Worker
 from db.wilayah import load_wilayah
 
@@ -301,7 +303,7 @@ def _reading_engine(app: App) -> AsyncEngine:
     """The engine to stream a long export with. On SQLite, not the app's: it takes the write lock at BEGIN, which
     would hold up the running bot for the whole export; a plain SELECT reads a WAL snapshot without any lock."""
     if app.engine.dialect.name == "sqlite":
-        return create_async_engine(app.settings.database_url, connect_args={"timeout": 30})
+        return create_async_engine(app.settings.database_url, connect_args={"timeout": 30}, hide_parameters=True)
     return app.engine
 
 
@@ -336,6 +338,7 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
     written = 0
     try:
         await app.prepare()
+        private_file(partial)  # full NIKs: the owner's alone, whatever the umask; os.replace keeps the mode
         sink = _CsvSink(partial, header) if fmt == "csv" else _XlsxSink(partial, header, args.what)
         try:
             async with session_factory(reader)() as session:
@@ -352,12 +355,23 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
             os.replace(partial, output)
         finally:
             partial.unlink(missing_ok=True)
+        async with app.sessions() as session, session.begin():
+            await queries.audit(session, actor=cli_actor(), action="export", target=args.what,
+                                now=datetime.now(timezone.utc), rows=written, format=fmt, file=output.name[:120])
     finally:
         if reader is not app.engine:
             await reader.dispose()
         await app.engine.dispose()
     console.print(f"Exported {written} {args.what[:-1]} row(s) to {output.resolve()}", soft_wrap=True)
     return 0
+
+
+def cli_actor() -> str:
+    """Who ran a command, for the audit log: the operating-system account."""
+    try:
+        return f"cli:{getpass.getuser()}"[:90]
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"cli:uid{os.getuid()}"
 
 
 def parse_who(who: str) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""Reading the ASN roster (NIP, name, OPD) from CSV or XLSX, row by row, with a reason for every refused row."""
+"""Reading the ASN roster (NIP, name, OPD, optional phone) from CSV or XLSX, row by row, with a reason for every refused row."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from handlers.parsers import Invalid, parse_name, parse_nip
+from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
 
 HEADERS = {"nip": "nip", "ni pppk": "nip", "nama": "name", "name": "name", "opd": "opd", "unit": "opd",
-           "unit kerja": "opd", "perangkat daerah": "opd"}
+           "unit kerja": "opd", "perangkat daerah": "opd",
+           # optional: where given, automatic approval needs the ASN to share this very number from their account
+           "hp": "phone", "no hp": "phone", "no. hp": "phone", "nomor hp": "phone", "telepon": "phone",
+           "phone": "phone"}
 
 
 class RosterError(Exception):
@@ -62,6 +65,7 @@ def read_roster(path: Path, *, today: date) -> RosterReport:
         try:
             nip = parse_nip(cells["nip"].removesuffix(".0"), today=today).value
             name = parse_name(cells["name"])
+            phone = parse_phone(cells["phone"]) if cells.get("phone") else None
         except Invalid as error:
             report.refused.append((line, error.key, error.params))
             continue
@@ -71,5 +75,5 @@ def read_roster(path: Path, *, today: date) -> RosterReport:
             report.refused.append((line, "roster.nip_duplicate", {}))
         else:
             seen.add(nip)
-            report.rows.append({"nip": nip, "name": name, "opd": cells["opd"][:120]})
+            report.rows.append({"nip": nip, "name": name, "opd": cells["opd"][:120], "phone": phone})
     return report

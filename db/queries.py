@@ -192,12 +192,13 @@ async def counts(session: AsyncSession) -> dict[str, int]:
             "outbox_pending": outbox}
 
 
-async def upsert_roster(session: AsyncSession, rows: Sequence[dict[str, str]], now: datetime) -> None:
+async def upsert_roster(session: AsyncSession, rows: Sequence[dict[str, str | None]], now: datetime) -> None:
     for row in rows:
         statement = _insert(session, RosterEntry).values(nip=row["nip"], name=row["name"], opd=row["opd"],
-                                                         imported_at=now)
+                                                         phone=row.get("phone"), imported_at=now)
         statement = statement.on_conflict_do_update(index_elements=["nip"], set_={
-            "name": statement.excluded.name, "opd": statement.excluded.opd, "imported_at": now})
+            "name": statement.excluded.name, "opd": statement.excluded.opd, "phone": statement.excluded.phone,
+            "imported_at": now})
         await session.execute(statement)
 
 

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from handlers.display_names import clean_display_name
 from handlers.types import Choice, Contact, Event, File, Location, Reply, Text
 
 HELP = ("Terminal: type your answers; numbers choose options. /foto PATH or /berkas PATH sends a file, "
@@ -38,7 +39,7 @@ def event_from_line(address: str, line: str) -> Event:
         payload = Location(-0.6263, 100.1178)
     else:
         payload = Text(line.rstrip("\n"))
-    return Event("console", address, uuid.uuid4().hex, payload, None)
+    return Event("console", address, uuid.uuid4().hex, payload, clean_display_name(address))
 
 
 class ConsoleChannel:

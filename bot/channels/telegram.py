@@ -21,6 +21,7 @@ from aiogram.types import (
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.channels.base import RetryLater, Transient, Unreachable, merge_replies
+from handlers.display_names import clean_display_name
 from handlers.types import GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported
 
 logger = logging.getLogger(__name__)
@@ -36,11 +37,11 @@ def event_from_update(update: Update) -> Event | None:
     if update.callback_query is not None:
         query = update.callback_query
         return Event("telegram", str(query.from_user.id), f"u{update.update_id}", parse_callback(query.data or ""),
-                     query.from_user.first_name)
+                     clean_display_name(query.from_user.first_name))
     message = update.message
     if message is None or message.chat.type != "private":
         return None
-    name = message.from_user.first_name if message.from_user else None
+    name = clean_display_name(message.from_user.first_name) if message.from_user else None
     return Event("telegram", str(message.chat.id), f"u{update.update_id}", payload_of(message), name)
 
 
