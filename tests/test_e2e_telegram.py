@@ -87,7 +87,7 @@ async def test_paper_consent_photo_is_downloaded_and_kept(app: App, standin: Tel
     async with app.sessions() as session, session.begin():
         from db.models import RosterEntry
 
-        session.add(RosterEntry(nip="198503172010011002", name="Rahmat", opd="Dinas Sosial"))
+        session.add(RosterEntry(nip="198503172010011002", name="Rahmat Hidayat", opd="Dinas Sosial"))
     asn = TgPerson(standin, 502)
     await register(asn)
     await enrol(asn)
@@ -199,7 +199,7 @@ async def test_kill_9_in_the_middle_of_enrolment_continues_after_restart(db_url,
         async with App(settings).sessions() as session, session.begin():
             from db.models import RosterEntry
 
-            session.add(RosterEntry(nip="198503172010011002", name="Rahmat", opd="Dinas Sosial"))
+            session.add(RosterEntry(nip="198503172010011002", name="Rahmat Hidayat", opd="Dinas Sosial"))
         asn = TgPerson(standin, 505)
         await register(asn)
         await asn.press("Daftarkan pekerja", "NIK pekerja")

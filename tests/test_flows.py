@@ -94,12 +94,13 @@ async def test_roster_member_is_approved_at_once(app: App) -> None:
 
 
 async def test_a_second_chat_claiming_the_same_nip_is_refused_and_officers_told(app: App, inbox) -> None:
-    await register_asn(Person(app, "first"))
+    await approved_asn(app, inbox, "first")
     second = Person(app, "second")
     await agree_privacy(second)
     await second.press("Daftar sebagai ASN")
     await second.say(NIP_PNS)
-    assert any_text(second.last, "sudah terdaftar oleh akun lain")
+    assert any_text(second.last, "tidak dapat didaftarkan dari akun ini")
+    assert not any_text(second.last, "Rahmat")  # nothing about who holds it
     assert "NIP" in second.last[-1].text  # asked again
     await deliver(app)
     assert any("mencoba mendaftar" in r.text for r in inbox.inbox["officer"])
@@ -233,7 +234,7 @@ async def test_a_restart_continues_at_the_same_step(settings: Settings, clock: C
     first = App(settings, clock=clock)
     await first.prepare()
     async with first.sessions() as session, session.begin():
-        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat", opd="Dinas Sosial"))
+        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat Hidayat", opd="Dinas Sosial"))
     person = Person(first, "asn")
     await register_asn(person)
     await person.press("Daftarkan pekerja")
@@ -253,8 +254,8 @@ async def test_a_restart_continues_at_the_same_step(settings: Settings, clock: C
 
 async def test_a_nik_enrolled_by_another_asn_is_refused_without_naming_the_sponsor(app, inbox) -> None:
     async with app.sessions() as session, session.begin():
-        session.add_all([RosterEntry(nip=NIP_PNS, name="A", opd="X"),
-                         RosterEntry(nip="199001012015012003", name="B", opd="X")])
+        session.add_all([RosterEntry(nip=NIP_PNS, name="Rahmat Hidayat", opd="X"),
+                         RosterEntry(nip="199001012015012003", name="Siti Rahma", opd="X")])
     first, second = Person(app, "a"), Person(app, "b")
     await register_asn(first)
     await enrol(first)
@@ -280,7 +281,7 @@ async def test_pasaman_barat_has_no_upper_limit(db_url: str, tmp_path: Path, clo
     await app.prepare()
     app.add_channel(RecordingChannel())
     async with app.sessions() as session, session.begin():
-        session.add(RosterEntry(nip=NIP_PNS, name="A", opd="X"))
+        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat Hidayat", opd="X"))
     asn = Person(app, "asn")
     await register_asn(asn)
     for nik in ("1312011708750003", "1312014708750004"):

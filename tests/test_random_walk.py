@@ -149,7 +149,7 @@ class Harness:
 
     async def _seed(self, *nips: str, officer: str | None = None) -> None:
         async with self.app.sessions() as session, session.begin():
-            session.add_all([RosterEntry(nip=nip, name="Roster", opd="Dinas Sosial") for nip in nips])
+            session.add_all([RosterEntry(nip=nip, name="Rahmat Hidayat", opd="Dinas Sosial") for nip in nips])
             if officer is not None:
                 session.add(Officer(channel="console", address=officer))
 
