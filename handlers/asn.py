@@ -11,7 +11,7 @@ from db.models import Asn
 from handlers import nip_claims
 from handlers.core import Ctx
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
-from handlers.identity import roster_verifies
+from handlers.identity import account, comparison, roster_verifies
 from handlers.parsers import Invalid, mask_nip, mask_phone, parse_name, parse_nip, parse_phone
 from handlers.types import Contact, Expect, Option, Payload, Reply, record_id
 
@@ -108,8 +108,8 @@ class AsnRegistration(Form):
             return [Reply(ctx.t("asn.approved_by_roster", name=asn.name)), await ctx.core.resume(ctx)]
         await ctx.notify_officers(
             key=f"asn_pending:{asn.id}:{ctx.chat.version}", text_key="identity.asn_pending", id=asn.id,
-            name=asn.name, nip=asn.nip, account=nip_claims.account(ctx.chat),
-            comparison=lambda t: nip_claims.comparison(t, name=asn.name, opd=asn.opd, phone=asn.phone, entry=entry,
+            name=asn.name, nip=asn.nip, account=account(ctx.chat),
+            comparison=lambda t: comparison(t, name=asn.name, opd=asn.opd, phone=asn.phone, entry=entry,
                                                        shared=shared),
             options=((f"!asn.ok:{asn.id}", "officer.approve"), (f"!asn.no:{asn.id}", "officer.reject")))
         return [Reply(ctx.t("asn.pending")), await ctx.core.resume(ctx)]

@@ -7,10 +7,11 @@ person's own shared contact to carry it. Everything else waits for an officer, w
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from db.models import RosterEntry
+from db.models import Chat, RosterEntry
 from handlers.parsers import Invalid, parse_phone
 
 # Honorifics and degrees written before a name ("Dr. H. Rahmat", "Ir. Hj. Siti"): ignored when comparing.
@@ -61,3 +62,28 @@ def roster_verifies(entry: RosterEntry | None, *, name: str, phone: str, phone_s
     if entry is None or not names_match(name, entry.name):
         return False
     return entry.phone is None or (phone_shared and same_phone(phone, entry.phone))
+
+
+# -- what officers read ----------------------------------------------------------------------------------------------
+
+def comparison(t: Any, *, name: str, opd: str, phone: str, entry: RosterEntry | None,
+               shared: bool | None = None) -> str:
+    """Typed values beside the roster's, one line per field, for an officer deciding."""
+    if entry is None:
+        return "\n".join((t("identity.not_in_roster"), t("identity.compare_name", typed=name, roster="-"),
+                          t("identity.compare_opd", typed=opd, roster="-"),
+                          t("identity.compare_phone", typed=phone, roster="-", how=_how(t, shared))))
+    return "\n".join((t("identity.compare_header"), t("identity.compare_name", typed=name, roster=entry.name),
+                      t("identity.compare_opd", typed=opd, roster=entry.opd),
+                      t("identity.compare_phone", typed=phone, roster=entry.phone or "-", how=_how(t, shared))))
+
+
+def _how(t: Any, shared: bool | None) -> str:
+    return "" if shared is None else t("identity.phone_shared" if shared else "identity.phone_typed")
+
+
+def account(chat: Chat | None) -> str:
+    """An account as officers read it: channel, id and the (sanitised) name the person uses there."""
+    if chat is None:
+        return "-"
+    return f"{chat.channel} {chat.address} «{chat.display_name or '-'}»"

@@ -11,37 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from db import queries
-from db.models import Asn, AuditEntry, Chat, RosterEntry
+from db.models import Asn, AuditEntry, Chat
 from handlers.context import Ctx
+from handlers.identity import account
 from handlers.officer import refuse_non_officer
 from handlers.parsers import mask_nip
 from handlers.types import Reply, record_id
 
 CLAIM, MOVED, SUPERSEDED = "nip_claim", "nip_moved", "asn_superseded"
-
-
-def comparison(ctx_t: Any, *, name: str, opd: str, phone: str, entry: RosterEntry | None,
-               shared: bool | None = None) -> str:
-    """Typed values beside the roster's, one line per field, for an officer deciding."""
-    t = ctx_t
-    if entry is None:
-        return "\n".join((t("identity.not_in_roster"), t("identity.compare_name", typed=name, roster="-"),
-                          t("identity.compare_opd", typed=opd, roster="-"),
-                          t("identity.compare_phone", typed=phone, roster="-", how=_how(t, shared))))
-    return "\n".join((t("identity.compare_header"), t("identity.compare_name", typed=name, roster=entry.name),
-                      t("identity.compare_opd", typed=opd, roster=entry.opd),
-                      t("identity.compare_phone", typed=phone, roster=entry.phone or "-", how=_how(t, shared))))
-
-
-def _how(t: Any, shared: bool | None) -> str:
-    return "" if shared is None else t("identity.phone_shared" if shared else "identity.phone_typed")
-
-
-def account(chat: Chat | None) -> str:
-    """An account as officers read it: channel, id and the (sanitised) name the person uses there."""
-    if chat is None:
-        return "-"
-    return f"{chat.channel} {chat.address} «{chat.display_name or '-'}»"
 
 
 async def record_claim(ctx: Ctx, holder: Asn, typed: dict[str, Any]) -> None:

@@ -146,6 +146,8 @@ async def test_the_whole_enrolment_consent_and_kpj(app: App, inbox: RecordingCha
     assert any_text(asn.last, "bukan oleh penjamin")
     worker_person = Person(app, "worker")
     await worker_person.say(f"/start {token}")
+    assert any_text(worker_person.last, "Bagikan nomor saya")  # their own number first
+    await worker_person.send(Contact("+62 813 1111 2222"))  # the number the ASN gave at enrolment
     assert any_text(worker_person.last, "Rahmat Hidayat") and any_text(worker_person.last, "1377********0003")
     await worker_person.press("Saya setuju")
     assert any_text(worker_person.last, "Persetujuan Anda sudah dicatat")
@@ -336,13 +338,20 @@ async def test_paper_consent_takes_a_real_photo_only(app: App, inbox: RecordingC
     assert any_text(asn.last, "terlalu besar")
     await asn.upload(inbox, JPEG, kind="photo")
     await asn.press("✅")
-    assert any_text(asn.last, "Formulir persetujuan")
+    assert any_text(asn.last, "dikirim ke petugas")
     async with app.sessions() as session:
         worker = (await session.execute(select(Worker))).scalar_one()
         stored = await session.get(StoredFile, worker.consent_file_id)
-    assert worker.consent_method == "paper" and stored is not None
+    assert (worker.consent_review, worker.consent_at) == ("paper", None) and stored is not None
     path = Path(app.settings.files_dir) / stored.path
     assert path.read_bytes() == JPEG and oct(path.stat().st_mode & 0o777) == "0o600"
+    await deliver(app)
+    notice = inbox.inbox["officer"][-1]  # the officer receives the file itself
+    assert notice.extra["attachment"] == str(path) and notice.extra["attachment_mime"] == "image/jpeg"
+    await Person(app, "officer").send(Choice(notice.options[0].id))
+    async with app.sessions() as session:
+        worker = (await session.execute(select(Worker))).scalar_one()
+    assert (worker.consent_method, worker.consent_review) == ("paper", None) and worker.consent_at is not None
 
 
 async def test_menu_in_the_middle_keeps_the_draft(app: App, inbox: RecordingChannel) -> None:

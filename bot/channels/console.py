@@ -17,6 +17,8 @@ HELP = ("Terminal: type your answers; numbers choose options. /foto PATH or /ber
 
 def render(reply: Reply) -> str:
     lines = [reply.text]
+    if reply.extra.get("attachment"):  # a file the bot sends (a form, a receipt): shown by its path
+        lines.insert(0, f"📎 {reply.extra['attachment']}")
     lines += [f"  {index}. {option.label}" for index, option in enumerate(reply.options, 1)]
     if reply.extra.get("contact_label"):
         lines.append(f"  (/kontak NOMOR = {reply.extra['contact_label']})")
