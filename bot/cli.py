@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import csv
-import getpass
 import logging
 import os
 import signal
@@ -22,8 +21,9 @@ from rich.progress import Progress
 from sqlalchemy import Select, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot import payments_import
+from bot import audit_cli, payments_import
 from bot.app import App
+from bot.audit_cli import AuditError, cli_actor
 from bot.channels.console import HELP, ConsoleChannel, event_from_line, render
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         setup_logging(settings.logging.level)
         return asyncio.run(args.func(settings, args)) or 0
-    except (ConfigError, UserError, RosterError, PaymentsError) as error:
+    except (ConfigError, UserError, RosterError, PaymentsError, AuditError) as error:
         console.print(f"[red]{error}[/red]")
         return 1
     except KeyboardInterrupt:
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=officer_change, action=action)
     officer.add_parser("list", help="list officers").set_defaults(func=officer_list)
     sub.add_parser("stats", help="headline figures").set_defaults(func=stats)
+    audit_cli.add_parser(sub)
     return parser
 
 
@@ -364,14 +365,6 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
         await app.engine.dispose()
     console.print(f"Exported {written} {args.what[:-1]} row(s) to {output.resolve()}", soft_wrap=True)
     return 0
-
-
-def cli_actor() -> str:
-    """Who ran a command, for the audit log: the operating-system account."""
-    try:
-        return f"cli:{getpass.getuser()}"[:90]
-    except (KeyError, OSError):  # no name for this uid (a container)
-        return f"cli:uid{os.getuid()}"
 
 
 def parse_who(who: str) -> tuple[str, str]:

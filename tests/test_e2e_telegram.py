@@ -64,8 +64,13 @@ async def test_asn_officer_worker_the_whole_way(app: App, standin: TelegramStand
     assert "https://t.me/tuwai_test_bot?start=c_" in link_message["text"]
     payload = link_message["text"].split("start=")[1].split()[0]
 
-    await worker.say(f"/start {payload}", "Apakah Anda setuju?")
-    await worker.press("Saya setuju", "Persetujuan Anda sudah dicatat")
+    await worker.say(f"/start {payload}", "Bagikan nomor saya")
+    standin.push_contact(777, "6281311112222")  # the worker's own number (none was given at enrolment)
+    await worker.expect("Apakah Anda setuju?")
+    await worker.press("Saya setuju", "petugas akan memastikannya")
+    await asn.expect("petugas akan memastikan dulu")
+    await officer.expect("perlu dipastikan")
+    await officer.press("Terima", "diterima")
     await asn.expect("sudah memberikan persetujuan")
     await officer.expect("siap didaftarkan")
     await officer.press("Catat KPJ", "Nomor KPJ")
@@ -98,7 +103,7 @@ async def test_paper_consent_photo_is_downloaded_and_kept(app: App, standin: Tel
     await asn.expect("foto atau PDF")
     standin.push_photo(502, JPEG)
     await asn.expect("Simpan formulir ini")
-    await asn.press("Simpan", "Formulir persetujuan")
+    await asn.press("Simpan", "dikirim ke petugas")
     stored = await scalar(app, select(StoredFile))
     assert (Path(app.settings.files_dir) / stored.path).read_bytes() == JPEG
 

@@ -155,12 +155,19 @@ class TelegramChannel:
         markup = keyboard(reply)
         if markup is None and address in self._keyboard_shown:
             markup = ReplyKeyboardRemove()
+        # A "share my contact" keyboard must not outlive its question (at the worker's phone step it would send the
+        # ASN's own number): a message with inline buttons cannot remove it, so its first line goes apart and does.
+        removing = isinstance(markup, InlineKeyboardMarkup) and address in self._keyboard_shown
+        if removing and len(parts) == 1 and "\n" in parts[0].strip():
+            parts = list(parts[0].strip().split("\n", 1))
         try:
             if reply.extra.get("attachment"):
                 await self._send_file(int(address), reply.extra["attachment"], reply.extra.get("attachment_mime", ""))
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
-                await self.bot.send_message(chat_id=int(address), text=part, reply_markup=markup if last else None)
+                extra_markup = ReplyKeyboardRemove() if removing and index == 0 else None
+                await self.bot.send_message(chat_id=int(address), text=part,
+                                            reply_markup=markup if last else extra_markup)
         except TelegramRetryAfter as error:
             raise RetryLater(error.retry_after) from error
         except TelegramForbiddenError as error:
@@ -173,7 +180,7 @@ class TelegramChannel:
             raise Transient(str(error)) from error
         if isinstance(markup, ReplyKeyboardMarkup):
             self._keyboard_shown.add(address)
-        elif markup is not None or not reply.options:
+        elif isinstance(markup, ReplyKeyboardRemove) or (removing and len(parts) > 1):
             self._keyboard_shown.discard(address)
         self.sent += 1
 
