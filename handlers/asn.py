@@ -12,6 +12,7 @@ from handlers import nip_claims
 from handlers.core import Ctx
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
 from handlers.identity import account, comparison, roster_verifies
+from handlers.officer_views import audit_notice
 from handlers.parsers import Invalid, mask_nip, mask_phone, parse_name, parse_nip, parse_phone
 from handlers.types import Contact, Expect, Option, Payload, Reply, record_id
 
@@ -106,6 +107,7 @@ class AsnRegistration(Form):
             await queries.audit(ctx.session, actor="roster", action="asn_approved", target=f"asn:{asn.id}",
                                 now=ctx.now)
             return [Reply(ctx.t("asn.approved_by_roster", name=asn.name)), await ctx.core.resume(ctx)]
+        await audit_notice(ctx, f"asn:{asn.id}", ["nip", "phone"])
         await ctx.notify_officers(
             key=f"asn_pending:{asn.id}:{ctx.chat.version}", text_key="identity.asn_pending", id=asn.id,
             name=asn.name, nip=asn.nip, account=account(ctx.chat),

@@ -16,7 +16,7 @@ from db.models import Chat, StoredFile, Worker
 from handlers.context import Ctx
 from handlers.forms import Field, Form
 from handlers.officer import refuse_non_officer
-from handlers.officer_views import audit_view
+from handlers.officer_views import audit_notice, audit_view
 from handlers.payments import parse_reason
 from handlers.types import GLOBAL, Expect, Option, Reply, record_id
 
@@ -37,6 +37,7 @@ async def ask_officers(ctx: Ctx, worker: Worker, kind: str) -> None:
     worker.consent_review = kind
     stored = await ctx.session.get(StoredFile, worker.consent_file_id) if kind == PAPER else None
     sponsor = await queries.sponsor_of_worker(ctx.session, worker.id)
+    await audit_notice(ctx, f"worker:{worker.id}", ["nik", "consent_form" if kind == PAPER else "phone"])
     await ctx.notify_officers(
         key=f"consent_review:{worker.id}:{ctx.event.event_id}", text_key=f"identity.review_{kind}", id=worker.id,
         name=worker.name, nik=worker.nik, phone=worker.consent_phone or "-", sponsor=sponsor.name if sponsor else "-",

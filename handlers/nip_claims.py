@@ -15,6 +15,7 @@ from db.models import Asn, AuditEntry, Chat
 from handlers.context import Ctx
 from handlers.identity import account
 from handlers.officer import refuse_non_officer
+from handlers.officer_views import audit_notice
 from handlers.parsers import mask_nip
 from handlers.types import Reply, record_id
 
@@ -28,6 +29,7 @@ async def record_claim(ctx: Ctx, holder: Asn, typed: dict[str, Any]) -> None:
     ctx.session.add(claim)
     await ctx.session.flush()
     holder_chat = await ctx.session.get(Chat, holder.chat_id)
+    await audit_notice(ctx, f"asn:{holder.id}", ["nip", "phone"])
     typed_text = ", ".join(f"{k} {typed[k]}" for k in ("name", "opd", "phone") if typed.get(k))
     await ctx.notify_officers(
         key=f"nip_claim:{holder.nip}:{ctx.chat.id}", text_key="identity.nip_claim", nip=holder.nip,
