@@ -112,6 +112,6 @@ class AsnRegistration(Form):
             key=f"asn_pending:{asn.id}:{ctx.chat.version}", text_key="identity.asn_pending", id=asn.id,
             name=asn.name, nip=asn.nip, account=account(ctx.chat),
             comparison=lambda t: comparison(t, name=asn.name, opd=asn.opd, phone=asn.phone, entry=entry,
-                                                       shared=shared),
+                                            shared=shared),
             options=((f"!asn.ok:{asn.id}", "officer.approve"), (f"!asn.no:{asn.id}", "officer.reject")))
         return [Reply(ctx.t("asn.pending")), await ctx.core.resume(ctx)]

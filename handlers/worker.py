@@ -12,8 +12,8 @@ from handlers.asn import parse_phone_or_contact
 from handlers.consent import send_consent_link
 from handlers.core import Ctx
 from handlers.format import format_date
-from handlers.identity import same_phone
 from handlers.forms import Field, Form, Redo, expect_choice, expect_text, prompt_text
+from handlers.identity import same_phone
 from handlers.parsers import Invalid, mask_nik, mask_phone, parse_date, parse_name, parse_nik
 from handlers.types import Choice, Expect, Option, Payload, Reply
 

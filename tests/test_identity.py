@@ -115,7 +115,7 @@ async def test_unverified_consent_waits_in_the_officers_list_and_a_rejection_rea
     assert any_text(asn.last, "sedang diperiksa petugas")
     officer = Person(app, "officer")
     await officer.say("/petugas")
-    await officer.press("Persetujuan diperiksa (1)")
+    await officer.press("Cek persetujuan (1)")
     assert any_text(officer.last, "+6281377776666") and any_text(officer.last, "1377011708750003")
     await officer.press("Tolak #1")
     await officer.say("Nomor bukan milik pekerja")
