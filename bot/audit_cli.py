@@ -117,7 +117,9 @@ async def _entries(settings: Settings, args: argparse.Namespace, limit: int | No
 
 async def audit_list(settings: Settings, args: argparse.Namespace) -> int:
     rows = await _entries(settings, args, max(1, args.limit))
-    table = Table(*HEADER)
+    table = Table()
+    for name in HEADER:  # folded, never cut: an officer id or a NIK must be read whole
+        table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(*row)
     Console().print(table, markup=False, highlight=False)
