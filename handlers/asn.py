@@ -18,12 +18,9 @@ from handlers.types import Contact, Expect, Option, Payload, Reply, record_id
 
 
 async def parse_asn_nip(ctx: Ctx, payload: Payload) -> str:
+    # An NIP registered from another account is refused at the end (commit), with what the person typed, so the
+    # officers can check the new account's details and move the NIP if its owner really changed phone.
     nip = parse_nip(expect_text(payload), today=ctx.today)
-    holder = await queries.asn_by_nip(ctx.session, nip.value)
-    if holder is not None and holder.chat_id != ctx.chat.id and holder.status == "approved":
-        # One NIP, one ASN: told nothing about who holds it; the officers hear of it with both accounts.
-        await nip_claims.record_claim(ctx, holder, {})
-        raise Invalid("identity.nip_elsewhere")
     ctx.answers["_nip_kind"] = nip.kind
     return nip.value
 
@@ -90,7 +87,9 @@ class AsnRegistration(Form):
         holder = await queries.asn_by_nip(ctx.session, answers["nip"])
         if holder is not None and holder.chat_id != ctx.chat.id:
             if holder.status == "approved" or (holder.status == "pending" and not verified):
-                await nip_claims.record_claim(ctx, holder, answers)
+                # One NIP, one ASN: told nothing about who holds it; the officers hear of it with both accounts.
+                await nip_claims.record_claim(ctx, holder, name=answers["name"], opd=answers["opd"],
+                                              phone=answers["phone"], shared=shared)
                 raise Invalid("identity.nip_elsewhere", field="nip")
             await nip_claims.supersede(ctx, holder, verified=verified)
         asn = await ctx.asn() or Asn(chat_id=ctx.chat.id, created_at=ctx.now)

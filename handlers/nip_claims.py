@@ -22,20 +22,22 @@ from handlers.types import Reply, record_id
 CLAIM, MOVED, SUPERSEDED = "nip_claim", "nip_moved", "asn_superseded"
 
 
-async def record_claim(ctx: Ctx, holder: Asn, typed: dict[str, Any]) -> None:
-    """A second account tried to register `holder`'s NIP: audited, and the officers told with both accounts."""
+async def record_claim(ctx: Ctx, holder: Asn, *, name: str, opd: str, phone: str, shared: bool) -> None:
+    """A second account tried to register `holder`'s NIP: audited with what it typed (the claim an officer may act
+    on), and the officers told with both accounts."""
     claim = AuditEntry(at=ctx.now, actor=ctx.actor, action=CLAIM, target=f"asn:{holder.id}",
-                       details={"chat": ctx.chat.id, **{k: typed[k] for k in ("name", "opd", "phone") if k in typed}})
+                       details={"chat": ctx.chat.id, "name": name, "opd": opd, "phone": phone, "shared": shared})
     ctx.session.add(claim)
     await ctx.session.flush()
     holder_chat = await ctx.session.get(Chat, holder.chat_id)
     await audit_notice(ctx, f"asn:{holder.id}", ["nip", "phone"])
-    typed_text = ", ".join(f"{k} {typed[k]}" for k in ("name", "opd", "phone") if typed.get(k))
     await ctx.notify_officers(
         key=f"nip_claim:{holder.nip}:{ctx.chat.id}", text_key="identity.nip_claim", nip=holder.nip,
         holder=holder.name, holder_status=lambda t: t(f"status.asn_{holder.status}"),
         holder_account=account(holder_chat), holder_phone=holder.phone, claimant=account(ctx.chat),
-        typed=typed_text or "-", options=((f"!nip.move:{claim.id}", "identity.move_nip"),))
+        typed=lambda t: t("identity.claim_typed", name=name, opd=opd, phone=phone,
+                          how=t("identity.phone_shared" if shared else "identity.phone_typed")),
+        options=((f"!nip.move:{claim.id}", "identity.move_nip"),))
 
 
 async def supersede(ctx: Ctx, holder: Asn, *, verified: bool) -> None:
@@ -69,9 +71,7 @@ async def move_action(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(ctx.t("identity.move_blocked")), await ctx.core.resume(ctx)]
     old_chat = await ctx.session.get(Chat, holder.chat_id)
     holder.chat_id = new_chat.id
-    holder.name = claim.details.get("name") or holder.name
-    holder.opd = claim.details.get("opd") or holder.opd
-    holder.phone = claim.details.get("phone") or holder.phone
+    holder.name, holder.opd, holder.phone = claim.details["name"], claim.details["opd"], claim.details["phone"]
     holder.status, holder.decided_by, holder.decided_at = "approved", ctx.actor, ctx.now
     await queries.audit(ctx.session, actor=ctx.actor, action=MOVED, target=f"asn:{holder.id}", now=ctx.now,
                         from_chat=old_chat.id if old_chat else None, to_chat=new_chat.id, claim=claim.id)

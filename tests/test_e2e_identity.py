@@ -108,16 +108,22 @@ async def test_a_second_account_claiming_a_registered_nip_learns_nothing_and_an_
     standin.set_user(new.id, first_name="Rahmat HP baru")
     await agree(new)
     await new.press("Daftar sebagai ASN", "NIP")
-    refusal = await new.say(NIP_PNS, "tidak dapat didaftarkan dari akun ini")
-    assert "Rahmat Hidayat" not in refusal["text"] and "terdaftar" not in refusal["text"]
+    await new.say(NIP_PNS, "Nama lengkap Anda")
+    await new.say("Rahmat Hidayat", "OPD")
+    await new.press("Dinas Sosial", "Nomor HP Anda")
+    standin.push_contact(new.id, "6281355556666")  # the new phone
+    await new.expect("Periksa data Anda")
+    refusal = await new.press("Simpan", "tidak dapat didaftarkan dari akun ini")
+    assert "0812" not in refusal["text"] and "terdaftar atas" not in refusal["text"]
     notice = await officer.expect("akun lain mencoba mendaftar")
     assert "telegram 605" in notice["text"] and "telegram 606 «Rahmat HP baru»" in notice["text"]
+    assert "+6281355556666 (kontak sendiri)" in notice["text"]
     await officer.press("Pindahkan NIP", "dipindahkan ke akun baru")
     await new.expect("memindahkan pendaftaran ASN Anda ke akun ini")
     await old.expect("dari akun ini ke akun lain")
     [asn] = await rows(app, select(Asn))
     new_chat = (await rows(app, select(Chat).where(Chat.address == "606")))[0]
-    assert asn.chat_id == new_chat.id
+    assert (asn.chat_id, asn.phone) == (new_chat.id, "+6281355556666")
     menu = await new.say("/menu", "Menu utama")
     assert any("Daftarkan pekerja" in label for label, _ in standin.buttons(menu["message"]))
 

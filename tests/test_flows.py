@@ -99,8 +99,12 @@ async def test_a_second_chat_claiming_the_same_nip_is_refused_and_officers_told(
     await agree_privacy(second)
     await second.press("Daftar sebagai ASN")
     await second.say(NIP_PNS)
+    await second.say("Rahmat Hidayat")
+    await second.press("Dinas Sosial")
+    await second.say("0813 5555 6666")
+    await second.press("✅")
     assert any_text(second.last, "tidak dapat didaftarkan dari akun ini")
-    assert not any_text(second.last, "Rahmat")  # nothing about who holds it
+    assert not any_text(second.last, "0812")  # nothing about who holds it
     assert "NIP" in second.last[-1].text  # asked again
     await deliver(app)
     assert any("mencoba mendaftar" in r.text for r in inbox.inbox["officer"])

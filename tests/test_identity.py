@@ -143,8 +143,14 @@ async def test_a_stranger_cannot_move_an_nip_and_a_stale_move_is_refused(app: Ap
     second = Person(app, "second")
     await agree_privacy(second)
     await second.press("Daftar sebagai ASN")
-    await second.say(NIP_PNS)
+    for answer in (NIP_PNS, "Rahmat Hidayat"):
+        await second.say(answer)
+    await second.press("Dinas Sosial")
+    await second.send(Contact("0813 5555 6666"))  # the new phone, shared from the new account
+    await second.press("✅")
     await deliver(app)
+    assert "0813 5555 6666" not in inbox.inbox["officer"][-1].text  # stored and shown as +62...
+    assert "+6281355556666 (kontak sendiri)" in inbox.inbox["officer"][-1].text
     move = next(o.id for o in inbox.inbox["officer"][-1].options if o.id.startswith("!nip.move:"))
     await second.send(Choice(move))  # the claimant presses a forged officer button
     assert any_text(second.last, "hanya untuk petugas")
@@ -156,7 +162,7 @@ async def test_a_stranger_cannot_move_an_nip_and_a_stale_move_is_refused(app: Ap
     async with app.sessions() as session:
         asn = (await session.execute(select(Asn))).scalar_one()
         chat = await session.get(Chat, asn.chat_id)
-    assert chat.address == "second"
+    assert (chat.address, asn.phone, asn.status) == ("second", "+6281355556666", "approved")
 
 
 async def test_a_pending_stranger_gives_way_only_to_a_verified_registration(app: App, inbox) -> None:
