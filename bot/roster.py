@@ -1,4 +1,4 @@
-"""Reading the ASN roster (NIP, name, OPD, optional phone) from CSV or XLSX, row by row, with a reason for every refused row."""
+"""Reading the ASN roster (NIP, name, OPD) from CSV or XLSX, row by row, with a reason for every refused row."""
 
 from __future__ import annotations
 

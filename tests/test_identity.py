@@ -126,8 +126,8 @@ async def test_unverified_consent_waits_in_the_officers_list_and_a_rejection_rea
     async with app.sessions() as session:
         row = (await session.execute(select(Worker))).scalar_one()
         actions = (await session.execute(select(AuditEntry.action, AuditEntry.target))).all()
-        notices = (await session.execute(select(AuditEntry).where(AuditEntry.action == "view",
-                                                                  AuditEntry.actor == "console:officer"))).scalars().all()
+        notices = (await session.execute(select(AuditEntry).where(
+            AuditEntry.action == "view", AuditEntry.actor == "console:officer"))).scalars().all()
     assert (row.consent_at, row.consent_review, row.consent_phone) == (None, None, None)
     assert ("view", "worker:1") in actions and ("consent_rejected", "worker:1") in actions
     # The notice that showed the officers the NIK and the shared number counts as a view too.
