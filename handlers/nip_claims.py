@@ -8,8 +8,6 @@ lock the NIP: the roster-verified owner replaces it (the waiting one is told, th
 
 from __future__ import annotations
 
-from typing import Any
-
 from db import queries
 from db.models import Asn, AuditEntry, Chat
 from handlers.context import Ctx
