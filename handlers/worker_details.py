@@ -6,6 +6,7 @@ from db import queries
 from db.models import Chat, Worker
 from handlers.context import Ctx
 from handlers.format import format_date
+from handlers.identity import account
 from handlers.officer import refuse_non_officer
 from handlers.officer_views import audit_view
 from handlers.types import GLOBAL, Expect, Option, Reply, record_id
@@ -31,8 +32,8 @@ async def worker_details_action(ctx: Ctx, arg: str) -> list[Reply]:
                  born=format_date(worker.birth_date, ctx.t.language), phone=worker.phone or "-",
                  heir=worker.heir_name or "-", heir_phone=worker.heir_phone or "-", kpj=worker.kpj or "-",
                  consent=consent, consent_phone=worker.consent_phone or "-",
-                 consent_account=f"{consent_chat.channel} «{consent_chat.display_name or '-'}»" if consent_chat
-                 else "-", sponsor=f"{sponsor.name} (NIP {sponsor.nip})" if sponsor else "-")
+                 consent_account=account(consent_chat),
+                 sponsor=f"{sponsor.name} (NIP {sponsor.nip})" if sponsor else "-")
     options = ((Option(f"{GLOBAL}cf.view:{worker.id}", ctx.t("identity.view_form")),)
                if worker.consent_review == "paper" else ())
     return [Reply(text, options, Expect.OPTION if options else Expect.TEXT), await ctx.core.resume(ctx)]
