@@ -3,6 +3,11 @@ over real HTTP on 127.0.0.1. People type, press buttons, share contacts and send
 
 from __future__ import annotations
 
+import os
+import signal
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,9 +15,10 @@ from sqlalchemy import select
 
 from bot.app import App
 from db.models import Asn, AuditEntry, Chat, ConsentToken, RosterEntry, Worker
+from tests.conftest import ROOT, free_port
 from tests.standins.telegram import TelegramStandin
 from tests.telegram_people import NIK_MALE, NIP_PNS, TgPerson, agree, enrol
-from tests.test_e2e_telegram import OFFICER, JPEG, telegram_settings
+from tests.test_e2e_telegram import JPEG, OFFICER, telegram_settings, wait_healthy
 
 ROSTER_PHONE = "+6281234567890"
 
@@ -237,3 +243,23 @@ async def test_a_spoofing_display_name_is_stored_clean_and_the_chat_keeps_workin
     [name] = await rows(app, select(Chat.display_name).where(Chat.address == "614"))
     assert name is not None and name.startswith("Rahmat") and "Hidayat" in name
     assert not any(ch in name for ch in "\u202e\u200b\u2066\u2069\ud800")
+
+
+async def test_tuwai_run_under_umask_022_keeps_the_database_private(tmp_path: Path, standin) -> None:
+    """The real `tuwai run` in its own process, started with the usual umask 022, on a fresh SQLite file."""
+    folder, port = tmp_path / "data", free_port()
+    env = {**os.environ, "TUWAI_TELEGRAM__TOKEN": standin.token, "TUWAI_TELEGRAM__API_BASE": standin.api_base,
+           "TUWAI_TELEGRAM__POLLING_TIMEOUT": "1", "TUWAI_DATABASE__URL": f"sqlite+aiosqlite:///{folder}/t.sqlite3",
+           "TUWAI_SERVER__PORT": str(port), "TUWAI_STORAGE__FILES_DIR": str(tmp_path / "files"),
+           "TUWAI_LOGGING__LEVEL": "WARNING"}
+    bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, preexec_fn=lambda: os.umask(0o022))
+    try:
+        await wait_healthy(port, bot)
+        await agree(TgPerson(standin, 615))  # writes: the -wal and -shm files exist now
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+        assert {"t.sqlite3", "t.sqlite3-wal", "t.sqlite3-shm"} <= set(modes)
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and set(modes.values()) == {0o600}, modes
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(timeout=20) == 0
