@@ -25,9 +25,11 @@ from rich.table import Table
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot import audit_cli
 from bot import claims_export  # noqa: F401  (registers `tuwai export claims`)
 from bot import payments_file, payments_import, roster
 from bot.app import App, StartupError
+from bot.audit_cli import AuditError, cli_actor
 from bot.channels.console import HELP, ConsoleChannel, event_from_line, render
 from bot.config import ConfigError, Settings, load_settings
 from bot.export_files import FORMATS as EXPORT_FORMATS
@@ -66,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         setup_logging(settings.logging.level)
         return asyncio.run(args.func(settings, args)) or 0
-    except (ConfigError, UserError, TableError) as error:
+    except (ConfigError, UserError, TableError, AuditError) as error:
         console.print(f"[red]{escape(str(error))}[/red]")  # messages name config sections such as [officers]
         return 1
     except KeyboardInterrupt:
@@ -127,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats_parser = sub.add_parser("stats", help="headline figures: ASNs, workers by status, arrears, receipts")
     stats_parser.add_argument("--lang", choices=LANGUAGES, help="language of the labels (default: [program] language)")
     stats_parser.set_defaults(func=stats)
+    audit_cli.add_parser(sub)
     return parser
 
 
@@ -330,7 +333,7 @@ def _reading_engine(app: App) -> AsyncEngine:
     """The engine to stream a long export with. On SQLite, not the app's: it takes the write lock at BEGIN, which
     would hold up the running bot for the whole export; a plain SELECT reads a WAL snapshot without any lock."""
     if app.engine.dialect.name == "sqlite":
-        return create_async_engine(app.settings.database_url, connect_args={"timeout": 30})
+        return create_async_engine(app.settings.database_url, connect_args={"timeout": 30}, hide_parameters=True)
     return app.engine
 
 
@@ -371,6 +374,9 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
                     progress.advance(task, done)
                 written = await write_export(session, table, t=t, fmt=fmt, output=output, progress=advance,
                                              title=t(f"export.title.{args.what}"))
+        async with app.sessions() as session, session.begin():  # who exported what, and how many rows
+            await queries.audit(session, actor=cli_actor(), action="export", target=args.what,
+                                now=datetime.now(timezone.utc), rows=written, format=fmt, file=output.name[:120])
     finally:
         if reader is not app.engine:
             await reader.dispose()
@@ -428,8 +434,8 @@ async def officer_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 STATS_ROWS = ("asn_approved", "asn_pending", "asn_rejected", "workers_active", "workers_in_arrears",
-              "arrears_months", "workers_lapsed", "workers_awaiting_consent", "workers_awaiting_bpjs",
-              "workers_no_sponsor", "receipts_pending", "outbox_pending")
+              "arrears_months", "workers_lapsed", "workers_consent_review", "workers_awaiting_consent",
+              "workers_awaiting_bpjs", "workers_no_sponsor", "receipts_pending", "outbox_pending")
 
 
 async def stats(settings: Settings, args: argparse.Namespace) -> int:

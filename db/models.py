@@ -91,6 +91,7 @@ class RosterEntry(Base):
     name: Mapped[str] = mapped_column(String(80))
     opd: Mapped[str] = mapped_column(String(120))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164; when set, automatic approval needs it shared
 
 
 class Asn(Base):
@@ -137,6 +138,10 @@ class Worker(Base):
     consent_at: Mapped[datetime | None]
     consent_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id"))
     consent_chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
+    # Consent waiting for an officer (consent_at still None): "unverified" (a link opened without a worker phone on
+    # file to check the shared number against) or "paper" (a signed form, consent_file_id); None otherwise.
+    consent_review: Mapped[str | None] = mapped_column(String(12))
+    consent_phone: Mapped[str | None] = mapped_column(String(20))  # the number shared when opening the link
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The KTP birth date lawfully differs from the NIK's digits (Dukcapil never reissues a NIK): confirmed at
     # enrolment, shown to officers.
@@ -252,9 +257,10 @@ class Receipt(Base):
 
 
 class AuditEntry(Base):
-    """Officers' actions and refused attempts at officer actions."""
+    """Officers' actions, their views of personal data (action "view"), exports, and refused attempts."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_actor_at", "actor", "at"), Index("ix_audit_log_target", "target"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

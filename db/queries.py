@@ -208,10 +208,12 @@ async def set_unreachable(session: AsyncSession, *, channel: str, address: str, 
 
 
 async def describe_chat(session: AsyncSession, *, channel: str, address: str) -> str:
-    """Who is behind a chat, for an officer: the ASN's name and NIP, else the chat's display name."""
+    """Who is behind a chat, for an officer: the ASN's registered name and NIP where there is one; the name the
+    person chose on the channel only beside it, quoted, so it cannot pass for a verified one."""
     row = (await session.execute(select(Asn.name, Asn.nip, Chat.display_name).select_from(Chat)
                                  .outerjoin(Asn, Asn.chat_id == Chat.id)
                                  .where(Chat.channel == channel, Chat.address == address))).first()
-    if row is None:
-        return f"{channel}:{address}"
-    return f"{row.name} (NIP {row.nip})" if row.name else (row.display_name or f"{channel}:{address}")
+    account = f"{channel}:{address}"
+    if row is not None and row.display_name:
+        account += f" «{row.display_name}»"
+    return f"{row.name} (NIP {row.nip}), {account}" if row is not None and row.name else account

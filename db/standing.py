@@ -10,6 +10,7 @@ paid nor waiting for an officer to verify its receipt. The months counted run fr
 
 - `no_sponsor`: the worker has no open sponsorship;
 - `lapsed`: the sponsorship lapsed after three consecutive unpaid months (the planner marks it);
+- `consent_review`: the worker's consent (a paper form, or one from an unverified number) waits for an officer;
 - `awaiting_consent`: the worker has not given consent yet;
 - `awaiting_bpjs`: consent given, the KPJ not recorded yet;
 - `in_arrears`: active, with at least one month in arrears: not protected today;
@@ -31,7 +32,7 @@ from db.models import Asn, Contribution, OutboxMessage, Receipt, Sponsorship, Wo
 from db.months import Month
 
 COVERED = ("paid", "paid_unverified")  # a receipt waiting for verification does not put a month in arrears
-STATUSES = ("active", "in_arrears", "lapsed", "awaiting_consent", "awaiting_bpjs", "no_sponsor")
+STATUSES = ("active", "in_arrears", "lapsed", "consent_review", "awaiting_consent", "awaiting_bpjs", "no_sponsor")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def arrears_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
 def status_column(arrears: ColumnElement[int]) -> ColumnElement[str]:
     """The status word (see the module's docstring) for the same SELECT."""
     return case((Sponsorship.id.is_(None), "no_sponsor"), (Sponsorship.lapsed_at.is_not(None), "lapsed"),
+                (Worker.consent_at.is_(None) & Worker.consent_review.is_not(None), "consent_review"),
                 (Worker.consent_at.is_(None), "awaiting_consent"), (Worker.status != "active", "awaiting_bpjs"),
                 (arrears > 0, "in_arrears"), else_="active")
 

@@ -1,4 +1,6 @@
-"""ASN registration: NIP or NI PPPK, name, OPD, phone; approved at once when the NIP is in the imported roster."""
+"""ASN registration: NIP or NI PPPK, name, OPD, phone; approved at once only when the roster vouches for the person
+(the NIP is on it, the name matches and, where the roster has a phone, the person shared their own contact with it).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +8,20 @@ from typing import Any
 
 from db import queries
 from db.models import Asn
+from handlers import nip_claims
 from handlers.core import Ctx
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
+from handlers.identity import account, comparison, roster_verifies
+from handlers.officer_views import audit_notice
 from handlers.other import OTHER_OPD, parse_other
 from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
 from handlers.types import Contact, Expect, Option, Payload, Reply, record_id
 
 
 async def parse_asn_nip(ctx: Ctx, payload: Payload) -> str:
+    # An NIP registered from another account is refused at the end (commit), with what the person typed, so the
+    # officers can check the new account's details and move the NIP if its owner really changed phone.
     nip = parse_nip(expect_text(payload), today=ctx.today)
-    holder = await queries.asn_by_nip(ctx.session, nip.value)
-    if holder is not None and holder.chat_id != ctx.chat.id:
-        # One NIP, one ASN: a second chat claiming it is refused, and the officers hear of it.
-        await ctx.notify_officers(key=f"nip_claim:{nip.value}:{ctx.chat.id}", text_key="officer.nip_claimed",
-                                  nip=nip.value, name=holder.name, via=ctx.chat.channel)
-        raise Invalid("asn.nip_taken")
     ctx.answers["_nip_kind"] = nip.kind
     return nip.value
 
@@ -43,6 +44,16 @@ async def parse_phone_or_contact(ctx: Ctx, payload: Payload) -> str:
     return parse_phone(expect_text(payload))
 
 
+async def parse_own_phone(ctx: Ctx, payload: Payload) -> str:
+    """The ASN's own number: a shared contact must be the sender's own (Telegram's request_contact); a typed
+    number is accepted but never vouches for the person against the roster."""
+    if isinstance(payload, Contact) and not payload.own:
+        raise Invalid("identity.contact_not_own")
+    phone = await parse_phone_or_contact(ctx, payload)
+    ctx.answers["_phone_shared"] = isinstance(payload, Contact)
+    return phone
+
+
 async def _name(ctx: Ctx, payload: Payload) -> str:
     return parse_name(expect_text(payload))
 
@@ -63,7 +74,7 @@ class AsnRegistration(Form):
         Field("opd_other", prompt_text("journey.other.ask_opd"), parse_other, "journey.other.field_opd", _plain,
               when=lambda answers: answers.get("opd") == OTHER_OPD),
         Field("phone", prompt_text("asn.ask_phone", expect=Expect.CONTACT, contact_label="asn.share_contact"),
-              parse_phone_or_contact, "asn.field_phone", _plain),
+              parse_own_phone, "asn.field_phone", _plain),
     )
 
     async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
@@ -74,27 +85,37 @@ class AsnRegistration(Form):
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
         answers = ctx.answers
+        entry = await queries.roster_entry(ctx.session, answers["nip"])
+        shared = bool(answers.get("_phone_shared"))
+        verified = roster_verifies(entry, name=answers["name"], phone=answers["phone"], phone_shared=shared)
         holder = await queries.asn_by_nip(ctx.session, answers["nip"])
         if holder is not None and holder.chat_id != ctx.chat.id:
-            raise Invalid("asn.nip_taken", field="nip")
-        in_roster = await queries.roster_entry(ctx.session, answers["nip"]) is not None
+            if holder.status == "approved" or (holder.status == "pending" and not verified):
+                # One NIP, one ASN: told nothing about who holds it; the officers hear of it with both accounts.
+                await nip_claims.record_claim(ctx, holder, name=answers["name"], opd=answers["opd"],
+                                              phone=answers["phone"], shared=shared)
+                raise Invalid("identity.nip_elsewhere", field="nip")
+            await nip_claims.supersede(ctx, holder, verified=verified)
         asn = await ctx.asn() or Asn(chat_id=ctx.chat.id, created_at=ctx.now)
         asn.nip, asn.nip_kind, asn.name = answers["nip"], answers["_nip_kind"], answers["name"]
         asn.opd, asn.phone = answers["opd"], answers["phone"]
         asn.opd_other = answers.get("opd_other") if answers["opd"] == OTHER_OPD else None
-        asn.status = "approved" if in_roster else "pending"
-        asn.decided_by = "roster" if in_roster else None
-        asn.decided_at = ctx.now if in_roster else None
+        asn.status = "approved" if verified else "pending"
+        asn.decided_by = "roster" if verified else None
+        asn.decided_at = ctx.now if verified else None
         ctx.session.add(asn)
         await ctx.session.flush()
         ctx.remember_asn(asn)
         ctx.goto(None)
-        if in_roster:
+        if verified:
             await queries.audit(ctx.session, actor="roster", action="asn_approved", target=f"asn:{asn.id}",
                                 now=ctx.now)
             return [Reply(ctx.t("asn.approved_by_roster", name=asn.name)), await ctx.core.resume(ctx)]
+        await audit_notice(ctx, f"asn:{asn.id}", ["nip", "phone"])
         await ctx.notify_officers(
-            key=f"asn_pending:{asn.id}:{ctx.chat.version}", text_key="officer.asn_pending", id=asn.id,
-            name=asn.name, nip=asn.nip, opd=asn.opd, phone=asn.phone,
+            key=f"asn_pending:{asn.id}:{ctx.chat.version}", text_key="identity.asn_pending", id=asn.id,
+            name=asn.name, nip=asn.nip, account=account(ctx.chat),
+            comparison=lambda t: comparison(t, name=asn.name, opd=asn.opd, phone=asn.phone, entry=entry,
+                                            shared=shared),
             options=((f"!asn.ok:{asn.id}", "officer.approve"), (f"!asn.no:{asn.id}", "officer.reject")))
         return [Reply(ctx.t("asn.pending")), await ctx.core.resume(ctx)]

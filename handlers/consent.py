@@ -1,19 +1,28 @@
-"""The worker's own consent (UU PDP: the ASN cannot consent for them): by one-time link, or a signed paper form."""
+"""The worker's own consent (UU PDP: the ASN cannot consent for them): by one-time link, or a signed paper form.
+
+The link asks the person to share their own contact first: the sponsor's number is never accepted, and where the
+ASN gave the worker's number at enrolment the shared one must match it; without one, an officer confirms the
+consent. A paper form is "consent given" only once an officer has seen the file and accepted it.
+"""
 
 from __future__ import annotations
 
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from db import queries
 from db.models import Chat, ConsentToken, Worker
+from handlers import consent_review
 from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form
-from handlers.parsers import Invalid, mask_nik
-from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id
+from handlers.identity import same_phone
+from handlers.parsers import Invalid, mask_nik, parse_phone
+from handlers.types import GLOBAL, Choice, Contact, Expect, File, Option, Payload, Reply, record_id
 
-AGREE, DISAGREE = "agree", "disagree"
+AGREE, DISAGREE, CONTACT = "agree", "disagree", "contact"
 
 
 class WorkerConsentFlow:
@@ -32,10 +41,16 @@ class WorkerConsentFlow:
         if sponsor is not None and sponsor.chat_id == ctx.chat.id:  # UU PDP: the ASN cannot consent for the worker
             ctx.goto(None)
             return [Reply(ctx.t("consent.sponsor.refused")), await ctx.core.resume(ctx)]
-        ctx.goto(self.name, "agree", {"token": token.token_hash, "worker": worker.id})
+        if worker.consent_review is not None:
+            ctx.goto(None)
+            return [Reply(ctx.t("identity.consent_in_review")), await ctx.core.resume(ctx)]
+        ctx.goto(self.name, CONTACT, {"token": token.token_hash, "worker": worker.id})
         return [await self.prompt(ctx)]
 
     async def prompt(self, ctx: Ctx) -> Reply:
+        if ctx.chat.step == CONTACT:
+            return Reply(ctx.t("identity.consent_ask_contact"), expect=Expect.CONTACT,
+                         extra={"contact_label": ctx.t("asn.share_contact")})
         worker = await ctx.session.get(Worker, ctx.answers.get("worker", 0))
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
         if worker is None or sponsor is None:
@@ -48,14 +63,17 @@ class WorkerConsentFlow:
                      Expect.OPTION)
 
     async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        if ctx.chat.step == CONTACT:
+            return await self._contact(ctx, payload)
         choice = payload.option if isinstance(payload, Choice) else None
         if choice not in (AGREE, DISAGREE):
             return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
         token = await ctx.session.get(ConsentToken, ctx.answers["token"])
         worker = await ctx.session.get(Worker, ctx.answers["worker"])
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
-        if (token is None or token.used_at is not None or worker is None or sponsor is None
-                or sponsor.chat_id == ctx.chat.id):
+        phone, verified = ctx.answers.get("phone"), ctx.answers.get("verified")
+        if (token is None or token.used_at is not None or token.expires_at <= ctx.now or worker is None
+                or sponsor is None or sponsor.chat_id == ctx.chat.id):
             ctx.goto(None)
             return await _refuse_link(ctx, _link_refusal(ctx, token, worker) or "consent.link_invalid")
         sponsor_chat = await ctx.session.get(Chat, sponsor.chat_id)
@@ -65,14 +83,45 @@ class WorkerConsentFlow:
             return [Reply(ctx.t("consent.declined", days=ctx.program.consent_link_days))]
         ctx.goto(None)
         token.used_at = ctx.now
-        record_consent(ctx, worker, "link")
         # The notice the worker agreed to covers this chat too: no second notice before the menu.
         ctx.chat.privacy_version = ctx.program.privacy_notice_version
         ctx.chat.privacy_agreed_at = ctx.now
+        worker.consent_phone, worker.consent_chat_id = phone, ctx.chat.id
+        if not verified:  # no worker phone on file to check the number against
+            await consent_review.ask_officers(ctx, worker, "unverified")
+            await ctx.notify_chat(sponsor_chat, key=f"consent_unverified:{worker.id}",
+                                  text_key="identity.consent_unverified_for_asn", name=worker.name)
+            return [Reply(ctx.t("identity.consent_thanks_unverified", name=worker.name))]
+        record_consent(ctx, worker, "link")
         await ctx.notify_chat(sponsor_chat, key=f"consent_given:{worker.id}", text_key="consent.given_for_asn",
                               name=worker.name)
         await notify_ready_for_bpjs(ctx, worker)
         return [Reply(ctx.t("consent.thanks", name=worker.name))]
+
+    async def _contact(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        """The person shares their own number: never the sponsor's; the worker's, where one was given."""
+        if not isinstance(payload, Contact) or not payload.own:
+            key = "identity.contact_not_own" if isinstance(payload, Contact) else "identity.consent_need_contact"
+            return [Reply(ctx.t(key)), await self.prompt(ctx)]
+        try:
+            phone = parse_phone(payload.phone)
+        except Invalid as error:
+            return [Reply(ctx.t(error.key, **error.params)), await self.prompt(ctx)]
+        worker = await ctx.session.get(Worker, ctx.answers["worker"])
+        sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
+        if worker is None or sponsor is None:
+            ctx.goto(None)
+            return [Reply(ctx.t("consent.link_invalid")), await ctx.core.resume(ctx)]
+        refusal = ("consent.sponsor.refused" if same_phone(phone, sponsor.phone)
+                   else "identity.consent_wrong_phone" if worker.phone and not same_phone(phone, worker.phone)
+                   else None)
+        if refusal is not None:
+            ctx.goto(None)
+            await queries.audit(ctx.session, actor=ctx.actor, action="consent_refused", target=f"worker:{worker.id}",
+                                now=ctx.now, reason=refusal)
+            return [Reply(ctx.t(refusal)), await ctx.core.resume(ctx)]
+        ctx.goto(self.name, "agree", {**ctx.answers, "phone": phone, "verified": bool(worker.phone)})
+        return [await self.prompt(ctx)]
 
 
 def _link_refusal(ctx: Ctx, token: ConsentToken | None, worker: Worker | None) -> str | None:
@@ -121,7 +170,8 @@ async def parse_consent_file(ctx: Ctx, payload: Payload) -> int:
 
 async def prompt_consent_file(ctx: Ctx) -> Reply:
     worker = await ctx.session.get(Worker, ctx.answers["worker"])
-    return Reply(ctx.t("consent.ask_file", name=worker.name if worker else ""), expect=Expect.FILE)
+    return Reply(ctx.t("consent.ask_file", name=worker.name if worker else ""),
+                 (Option(f"{GLOBAL}w.form:0", ctx.t("identity.blank_form")),), expect=Expect.FILE)
 
 
 class PaperConsent(Form):
@@ -136,6 +186,8 @@ class PaperConsent(Form):
         worker = await owned_worker(ctx, arg)
         if worker is None:
             return "consent.not_yours"
+        if worker.consent_review is not None:
+            return "identity.consent_in_review"
         return "consent.already" if worker.consent_at is not None else None
 
     async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, object]:
@@ -145,11 +197,12 @@ class PaperConsent(Form):
         answers = ctx.answers
         worker = await owned_worker(ctx, str(answers["worker"]))
         ctx.goto(None)
-        if worker is None or worker.consent_at is not None:
+        if worker is None or worker.consent_at is not None or worker.consent_review is not None:
             return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
-        record_consent(ctx, worker, "paper", answers["file"])
-        await notify_ready_for_bpjs(ctx, worker)
-        return [Reply(ctx.t("paper.saved", name=worker.name)), await ctx.core.resume(ctx)]
+        # The worker is "consent given" only once an officer has looked at the form and accepted it.
+        worker.consent_file_id = answers["file"]
+        await consent_review.ask_officers(ctx, worker, "paper")
+        return [Reply(ctx.t("identity.paper_waits", name=worker.name)), await ctx.core.resume(ctx)]
 
 
 async def new_link_action(ctx: Ctx, arg: str) -> list[Reply]:
@@ -159,6 +212,8 @@ async def new_link_action(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(ctx.t("consent.not_yours")), await ctx.core.resume(ctx)]
     if worker.consent_at is not None:
         return [Reply(ctx.t("consent.already")), await ctx.core.resume(ctx)]
+    if worker.consent_review is not None:
+        return [Reply(ctx.t("identity.consent_in_review")), await ctx.core.resume(ctx)]
     await send_consent_link(ctx, worker)
     return [Reply(ctx.t("consent.link_sent")), await ctx.core.resume(ctx)]
 
@@ -170,6 +225,10 @@ async def paper_action(ctx: Ctx, arg: str) -> list[Reply]:
 async def send_consent_link(ctx: Ctx, worker: Worker) -> None:
     """A new one-time link for the worker's own consent, sent to the ASN through the outbox to forward."""
     token = secrets.token_urlsafe(18)
+    # A new link revokes the earlier ones: only the latest one the ASN forwarded can be used.
+    await ctx.session.execute(update(ConsentToken).where(
+        ConsentToken.worker_id == worker.id, ConsentToken.used_at.is_(None), ConsentToken.expires_at > ctx.now)
+        .values(expires_at=ctx.now))
     ctx.session.add(ConsentToken(token_hash=queries.token_hash(token), worker_id=worker.id, created_at=ctx.now,
                                  expires_at=ctx.now + timedelta(days=ctx.program.consent_link_days)))
     link = ctx.deep_link(f"c_{token}") or f"/start c_{token}"

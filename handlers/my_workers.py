@@ -17,7 +17,7 @@ MENU = "menu"
 
 def worker_status(worker: Worker) -> str:
     if worker.consent_at is None:
-        return "awaiting_consent"
+        return "consent_review" if worker.consent_review else "awaiting_consent"
     return "active" if worker.status == "active" else "awaiting_bpjs"
 
 

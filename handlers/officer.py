@@ -12,7 +12,9 @@ from db.rules import jkm_full_benefit_from
 from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form, expect_text
+from handlers.identity import comparison
 from handlers.my_workers import worker_status
+from handlers.officer_views import audit_view
 from handlers.parsers import Invalid, parse_kpj
 from handlers.start_dates import TODAY, allowed_starts, checked_start
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
@@ -103,7 +105,11 @@ async def pending_list(ctx: Ctx) -> Reply:
         return Reply(ctx.t("officer.no_pending"))
     lines, options = [ctx.t("officer.pending_title")], []
     for asn in asns:
-        lines.append(ctx.t("officer.asn_line", id=asn.id, name=asn.name, nip=asn.nip, opd=asn.opd, phone=asn.phone))
+        # Typed values beside the roster's, so the officer sees what did not match.
+        entry = await queries.roster_entry(ctx.session, asn.nip)
+        lines.append(ctx.t("identity.pending_line", id=asn.id, nip=asn.nip, comparison=comparison(
+            ctx.t, name=asn.name, opd=asn.opd, phone=asn.phone, entry=entry)))
+        await audit_view(ctx, f"asn:{asn.id}", ["nip", "phone"])
         options += [Option(f"{GLOBAL}asn.ok:{asn.id}", ctx.t("officer.approve_n", id=asn.id)),
                     Option(f"{GLOBAL}asn.no:{asn.id}", ctx.t("officer.reject_n", id=asn.id))]
     return Reply("\n".join(lines), tuple(options), Expect.OPTION)
@@ -120,6 +126,8 @@ async def bpjs_list(ctx: Ctx) -> Reply:
                            status=ctx.t(f"status.{status}")))
         if worker.birth_date_differs:  # BPJS registers the KTP date: the officer checks it against the KTP
             lines.append(ctx.t("journey.birth.officer_note", date=format_date(worker.birth_date, ctx.t.language)))
+        await audit_view(ctx, f"worker:{worker.id}", ["nik"])
+        options.append(Option(f"{GLOBAL}w.view:{worker.id}", ctx.t("identity.details_n", id=worker.id)))
         if status == "awaiting_bpjs":
             options.append(Option(f"{GLOBAL}kpj:{worker.id}", ctx.t("officer.kpj_n", id=worker.id)))
     return Reply("\n".join(lines), tuple(options), Expect.OPTION)
@@ -189,6 +197,8 @@ async def parse_start(ctx: Ctx, payload: Payload) -> str:
 
 async def prompt_kpj(ctx: Ctx) -> Reply:
     worker = await ctx.session.get(Worker, ctx.answers["worker"])
+    if worker is not None:
+        await audit_view(ctx, f"worker:{worker.id}", ["nik"])
     return Reply(ctx.t("officer.ask_kpj", name=worker.name if worker else "", nik=worker.nik if worker else ""))
 
 

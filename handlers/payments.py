@@ -18,6 +18,7 @@ from handlers.format import format_date, format_rupiah, month_name, short_month
 from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
 from handlers.decisions import RECEIPT_REASONS, reason_options, reason_parser
 from handlers.officer import back_to_officer, officer_origin, refuse_non_officer
+from handlers.officer_views import audit_notice
 from handlers.parsers import Invalid
 from handlers.receipt_checks import forget_file, same_receipt
 from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id
@@ -198,6 +199,7 @@ class PaymentForm(Form):
             Contribution.status == "due").values(status="paid_unverified", receipt_id=receipt.id, updated_at=ctx.now))
         stored = await ctx.session.get(StoredFile, answers["receipt"])
         total = await total_of(ctx, answers["months"])
+        await audit_notice(ctx, f"asn:{asn.id}", ["receipt"])  # the officers are shown the receipt file
         await ctx.notify_officers(
             key=f"receipt:{receipt.id}", text_key="officer.receipt", id=receipt.id, asn=asn.name, opd=asn.opd,
             name=worker.name, total=total, months=lambda t: ", ".join(month_name(m, t.language) for m in months),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers import claim_docs, claim_officer, consent, decisions, membership, officer, officer_todos, payments
+from handlers import (claim_docs, claim_officer, consent, consent_form, consent_review, decisions, membership,
+                      nip_claims, officer, officer_todos, payments, worker_details)
 from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
@@ -15,8 +16,9 @@ def install(core: Core) -> Core:
     for flow in (PrivacyFlow(), MenuFlow(), AsnRegistration(), WorkerEnrolment(), MyWorkers(),
                  consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj(),
                  payments.PaymentForm(), payments.RejectReceipt(), decisions.RejectAsn(),
-                 membership.FixMembership(), ClaimReport(), claim_docs.ClaimDocs(), claim_docs.ClaimHub(),
-                 claim_officer.AskDocument(), claim_officer.RecordPayout(), claim_officer.RejectClaim()):
+                 membership.FixMembership(), consent_review.RejectConsent(), ClaimReport(), claim_docs.ClaimDocs(),
+                 claim_docs.ClaimHub(), claim_officer.AskDocument(), claim_officer.RecordPayout(),
+                 claim_officer.RejectClaim()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)
@@ -30,6 +32,12 @@ def install(core: Core) -> Core:
     core.add_action("rcpt.no", payments.reject_action)
     core.add_action("rcpt.view", officer_todos.view_receipt_action)
     core.add_action("fix", membership.fix_action)
+    core.add_action("nip.move", nip_claims.move_action)
+    core.add_action("cf.ok", consent_review.accept_action)
+    core.add_action("cf.no", consent_review.reject_action)
+    core.add_action("cf.view", consent_review.view_action)
+    core.add_action("w.form", consent_form.blank_form_action)
+    core.add_action("w.view", worker_details.worker_details_action)
     core.add_command("arrears", payments.arrears_command)
     core.add_command("claim", claim_docs.claim_command)
     core.add_action("klm.docs", claim_docs.docs_action)
@@ -40,6 +48,8 @@ def install(core: Core) -> Core:
     core.add_action("klm.rej", claim_officer.form_action("claim_reject"))
     core.add_todo(Todo(officer.PENDING, "officer.pending_asns", officer.count_pending, officer.pending_list))
     core.add_todo(Todo(officer.BPJS, "officer.awaiting_bpjs", officer.count_awaiting_bpjs, officer.bpjs_list))
+    core.add_todo(Todo(consent_review.TODO, "identity.todo_consent", consent_review.count_waiting,
+                       consent_review.waiting_list))
     core.add_todo(Todo(officer_todos.RECEIPTS, "journey.todo.receipts", officer_todos.count_receipts,
                        officer_todos.receipts_list))
     core.add_todo(Todo(officer_todos.LAPSED, "journey.todo.lapsed", officer_todos.count_lapsed,

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import StoredFile
+from db.private_files import private_dir
 from handlers.parsers import Invalid
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
@@ -41,7 +42,7 @@ def check_upload(content: bytes, max_bytes: int) -> str:
 async def store_upload(session: AsyncSession, files_dir: Path, content: bytes, mime: str, *, chat_id: int,
                        purpose: str, now: datetime) -> StoredFile:
     """Write the file (0600, random name) and add its row to the session."""
-    files_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(files_dir)
     name = secrets.token_hex(16) + EXTENSIONS[mime]
     await asyncio.to_thread(_write_private, files_dir / name, content)
     stored = StoredFile(chat_id=chat_id, purpose=purpose, path=name, mime_type=mime, size=len(content),

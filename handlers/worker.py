@@ -14,6 +14,7 @@ from handlers.consent import send_consent_link
 from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form, Redo, Stay, expect_choice, expect_text, prompt_text
+from handlers.identity import same_phone
 from handlers.other import parse_other
 from handlers.parsers import Invalid, parse_date, parse_name, parse_nik
 from handlers.types import Choice, Expect, Option, Payload, Reply
@@ -111,7 +112,11 @@ def optional_phone(ctx_key: str):  # type: ignore[no-untyped-def]
     async def parse(ctx: Ctx, payload: Payload) -> str | None:
         if isinstance(payload, Choice) and payload.option == SKIP:
             return None
-        return await parse_phone_or_contact(ctx, payload)
+        phone = await parse_phone_or_contact(ctx, payload)
+        asn = await ctx.asn()
+        if asn is not None and same_phone(phone, asn.phone):  # the worker's consent is checked against this number
+            raise Invalid("identity.own_number")
+        return phone
     return parse
 
 
@@ -170,8 +175,8 @@ class WorkerEnrolment(Form):
         Field("kecamatan", area_prompt("kecamatan"), area_parser("kecamatan"), "worker.field_kecamatan", show_area,
               resets=("desa",)),
         Field("desa", area_prompt("desa"), area_parser("desa"), "worker.field_desa", show_area),
-        Field("phone", prompt_text("worker.ask_phone", options=skip_option, expect=Expect.CONTACT,
-                                   contact_label="worker.share_contact"),
+        # No "share my contact" button: Telegram would send the ASN's own number, not the worker's.
+        Field("phone", prompt_text("worker.ask_phone", options=skip_option),
               optional_phone("phone"), "worker.field_phone", _show_phone),
         Field("heir", prompt_text("worker.ask_heir", options=yes_no, expect=Expect.OPTION), parse_yes_no,
               "worker.field_heir", lambda ctx, v: ctx.t("form.yes" if v else "form.no"),

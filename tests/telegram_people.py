@@ -32,6 +32,12 @@ class TgPerson:
         return await self.expect(expect)
 
     async def press(self, label: str, expect: str) -> dict[str, Any]:
+        """Press a button on the latest message, once it has arrived (a reply may come in two messages)."""
+        def has_button() -> bool:
+            last = self.standin.last_message(self.id)
+            labels = [text for text, _ in self.standin.buttons(last["message"])] if last else []
+            return labels.count(label) == 1 or sum(label in text for text in labels) == 1
+        await self.standin.wait_until(has_button, 15.0)
         self.standin.press(self.id, label)
         return await self.expect(expect)
 

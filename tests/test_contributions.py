@@ -120,7 +120,11 @@ async def test_paid_with_a_receipt_then_verified_by_an_officer(app, inbox, clock
     await tick(app, clock, at(date(2026, 11, 13), 10))
     assert "sudah diverifikasi" in inbox.inbox["100000"][-1].text
     assert {row.status for row in await rows(app, Contribution)} == {"paid"}
-    assert [a.action for a in await rows(app, AuditEntry)] == ["receipt_verified"]
+    audit = await rows(app, AuditEntry)
+    assert [a.action for a in audit if a.action != "view"] == ["receipt_verified"]
+    # The notice showed each officer the receipt file: audited as a view of the ASN's data.
+    assert sorted(a.actor for a in audit if a.action == "view" and a.details["fields"] == ["receipt"]) == [
+        "console:officer", "telegram:9001"]
 
     await asn.say("/menu")
     await asn.press("Pekerja saya")

@@ -64,8 +64,13 @@ async def test_asn_officer_worker_the_whole_way(app: App, standin: TelegramStand
     assert "https://t.me/tuwai_test_bot?start=c_" in link_message["text"]
     payload = link_message["text"].split("start=")[1].split()[0]
 
-    await worker.say(f"/start {payload}", "Apakah Anda setuju?")
-    await worker.press("Saya setuju", "Persetujuan Anda sudah dicatat")
+    await worker.say(f"/start {payload}", "Bagikan nomor saya")
+    standin.push_contact(777, "6281311112222")  # the worker's own number (none was given at enrolment)
+    await worker.expect("Apakah Anda setuju?")
+    await worker.press("Saya setuju", "petugas akan memastikannya")
+    await asn.expect("petugas akan memastikan dulu")
+    await officer.expect("perlu dipastikan")
+    await officer.press("Terima", "diterima")
     await asn.expect("sudah memberikan persetujuan")
     await officer.expect("siap didaftarkan")
     await officer.press("Catat KPJ", "Nomor KPJ")
@@ -89,7 +94,7 @@ async def test_paper_consent_photo_is_downloaded_and_kept(app: App, standin: Tel
     async with app.sessions() as session, session.begin():
         from db.models import RosterEntry
 
-        session.add(RosterEntry(nip="198503172010011002", name="Rahmat", opd="Dinas Sosial"))
+        session.add(RosterEntry(nip="198503172010011002", name="Rahmat Hidayat", opd="Dinas Sosial"))
     asn = TgPerson(standin, 502)
     await register(asn)
     await enrol(asn)
@@ -100,7 +105,7 @@ async def test_paper_consent_photo_is_downloaded_and_kept(app: App, standin: Tel
     await asn.expect("foto atau PDF")
     standin.push_photo(502, JPEG)
     await asn.expect("Simpan formulir ini")
-    await asn.press("Simpan", "Formulir persetujuan")
+    await asn.press("Simpan", "dikirim ke petugas")
     stored = await scalar(app, select(StoredFile))
     assert (Path(app.settings.files_dir) / stored.path).read_bytes() == JPEG
 
@@ -210,7 +215,7 @@ async def test_kill_9_in_the_middle_of_enrolment_continues_after_restart(db_url,
         async with App(settings).sessions() as session, session.begin():
             from db.models import RosterEntry
 
-            session.add(RosterEntry(nip="198503172010011002", name="Rahmat", opd="Dinas Sosial"))
+            session.add(RosterEntry(nip="198503172010011002", name="Rahmat Hidayat", opd="Dinas Sosial"))
         asn = TgPerson(standin, 505)
         await register(asn)
         await asn.press("Daftarkan pekerja", "NIK pekerja")
@@ -246,7 +251,8 @@ async def test_words_typed_on_telegram_choose_options(app: App, standin: Telegra
     await asn.say("dinas", "beberapa pilihan")  # several OPDs: just those are shown, as buttons
     await asn.press("Dinas Sosial", "Nomor HP Anda")
     await asn.say("0812 3456 7890", "Periksa data Anda")
-    summary = standin.messages_to(509)[-1]
-    assert "Rahmat Hidayat, SE" in summary["text"] and "198503172010011002" in summary["text"]
+    # The summary's first line goes alone (it removes the "share my contact" keyboard); the rest follows.
+    summary = (await asn.expect("198503172010011002"))["text"]
+    assert "Rahmat Hidayat, SE" in summary
     await asn.say("simpan", "menunggu persetujuan petugas")
     assert await scalar(app, select(Asn.status)) == "pending"

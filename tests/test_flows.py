@@ -94,12 +94,17 @@ async def test_roster_member_is_approved_at_once(app: App) -> None:
 
 
 async def test_a_second_chat_claiming_the_same_nip_is_refused_and_officers_told(app: App, inbox) -> None:
-    await register_asn(Person(app, "first"))
+    await approved_asn(app, inbox, "first")
     second = Person(app, "second")
     await agree_privacy(second)
     await second.press("Daftar sebagai ASN")
     await second.say(NIP_PNS)
-    assert any_text(second.last, "sudah terdaftar oleh akun lain")
+    await second.say("Rahmat Hidayat")
+    await second.press("Dinas Sosial")
+    await second.say("0813 5555 6666")
+    await second.press("✅")
+    assert any_text(second.last, "tidak dapat didaftarkan dari akun ini")
+    assert not any_text(second.last, "0812")  # nothing about who holds it
     assert "NIP" in second.last[-1].text  # asked again
     await deliver(app)
     assert any("mencoba mendaftar" in r.text for r in inbox.inbox["officer"])
@@ -145,6 +150,8 @@ async def test_the_whole_enrolment_consent_and_kpj(app: App, inbox: RecordingCha
     assert any_text(asn.last, "bukan oleh penjamin")
     worker_person = Person(app, "worker")
     await worker_person.say(f"/start {token}")
+    assert any_text(worker_person.last, "Bagikan nomor saya")  # their own number first
+    await worker_person.send(Contact("+62 813 1111 2222"))  # the number the ASN gave at enrolment
     assert any_text(worker_person.last, "Rahmat Hidayat") and any_text(worker_person.last, "1377********0003")
     await worker_person.press("Saya setuju")
     assert any_text(worker_person.last, "Persetujuan Anda sudah dicatat")
@@ -233,7 +240,7 @@ async def test_a_restart_continues_at_the_same_step(settings: Settings, clock: C
     first = App(settings, clock=clock)
     await first.prepare()
     async with first.sessions() as session, session.begin():
-        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat", opd="Dinas Sosial"))
+        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat Hidayat", opd="Dinas Sosial"))
     person = Person(first, "asn")
     await register_asn(person)
     await person.press("Daftarkan pekerja")
@@ -253,8 +260,8 @@ async def test_a_restart_continues_at_the_same_step(settings: Settings, clock: C
 
 async def test_a_nik_enrolled_by_another_asn_is_refused_without_naming_the_sponsor(app, inbox) -> None:
     async with app.sessions() as session, session.begin():
-        session.add_all([RosterEntry(nip=NIP_PNS, name="A", opd="X"),
-                         RosterEntry(nip="199001012015012003", name="B", opd="X")])
+        session.add_all([RosterEntry(nip=NIP_PNS, name="Rahmat Hidayat", opd="X"),
+                         RosterEntry(nip="199001012015012003", name="Siti Rahma", opd="X")])
     first, second = Person(app, "a"), Person(app, "b")
     await register_asn(first)
     await enrol(first)
@@ -280,7 +287,7 @@ async def test_pasaman_barat_has_no_upper_limit(db_url: str, tmp_path: Path, clo
     await app.prepare()
     app.add_channel(RecordingChannel())
     async with app.sessions() as session, session.begin():
-        session.add(RosterEntry(nip=NIP_PNS, name="A", opd="X"))
+        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat Hidayat", opd="X"))
     asn = Person(app, "asn")
     await register_asn(asn)
     for nik in ("1312011708750003", "1312014708750004"):
@@ -335,13 +342,20 @@ async def test_paper_consent_takes_a_real_photo_only(app: App, inbox: RecordingC
     assert any_text(asn.last, "terlalu besar")
     await asn.upload(inbox, JPEG, kind="photo")
     await asn.press("✅")
-    assert any_text(asn.last, "Formulir persetujuan")
+    assert any_text(asn.last, "dikirim ke petugas")
     async with app.sessions() as session:
         worker = (await session.execute(select(Worker))).scalar_one()
         stored = await session.get(StoredFile, worker.consent_file_id)
-    assert worker.consent_method == "paper" and stored is not None
+    assert (worker.consent_review, worker.consent_at) == ("paper", None) and stored is not None
     path = Path(app.settings.files_dir) / stored.path
     assert path.read_bytes() == JPEG and oct(path.stat().st_mode & 0o777) == "0o600"
+    await deliver(app)
+    notice = inbox.inbox["officer"][-1]  # the officer receives the file itself
+    assert notice.extra["attachment"] == str(path) and notice.extra["attachment_mime"] == "image/jpeg"
+    await Person(app, "officer").send(Choice(notice.options[0].id))
+    async with app.sessions() as session:
+        worker = (await session.execute(select(Worker))).scalar_one()
+    assert (worker.consent_method, worker.consent_review) == ("paper", None) and worker.consent_at is not None
 
 
 async def test_menu_in_the_middle_keeps_the_draft(app: App, inbox: RecordingChannel) -> None:

@@ -35,15 +35,16 @@ MAX_OPTION_ID_BYTES = 60  # callback_data is 64 bytes; the core adds the convers
 
 # Steps of the flows that are not forms (forms are checked against their own fields).
 PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"},
-               "officer": {"menu", "pending", "bpjs", "receipts", "lapsed", "claims"}, "worker_consent": {"agree"},
-               "claims": {"hub", "status"}, "claim_docs": {"list", "file"}}
+               "officer": {"menu", "pending", "bpjs", "receipts", "lapsed", "claims", "consent_review"},
+               "worker_consent": {"contact", "agree"}, "claims": {"hub", "status"}, "claim_docs": {"list", "file"}}
 
 COMMANDS = ("/start", "/menu", "/batal", "/bantuan", "/bahasa", "/petugas", "/start c_bogus", "/unknown",
             "batal", "menu", "/start@TuWaiBot", "/bahasa en", "/")
 FORGED = ("!asn.ok:1", "!asn.no:1", "!kpj:1", "!w.link:1", "!w.paper:1", "!nope:x", "!", "!kpj:", "!asn.ok:abc",
           "!pay:1", "!paid:1", "!later:1", "!rcpt.ok:1", "!rcpt.no:1", "!fix:1", "!fix:x",
           "!rcpt.view:1", "!klm.open:1", "!klm.docs:1", "!klm.fwd:1", "!klm.ask:1", "!klm.pay:1", "!klm.rej:1",
-          "!klm.open:abc")
+          "!klm.open:abc", "!cf.ok:1", "!cf.no:1", "!cf.view:1", "!nip.move:1", "!w.view:1", "!w.form:0",
+          "!nip.move:abc")
 # Option ids of the flows sent with the current token, whether or not the current prompt shows them.
 LOCAL_IDS = ("confirm", "edit", "cancel", "skip", "yes", "no", "nik", "all", "resume", "agree", "disagree",
              "language", "help", "asn_register", "enrol", "my_workers", "officer", "pending", "bpjs", "stats", "menu",
@@ -58,7 +59,7 @@ FIXED_ROSTER = ("199001012015012003", "198712252012121001")  # seeded once per t
 # Options the biased walk prefers: they move a conversation forward.
 PROGRESS = {"agree", "resume", "confirm", "yes", "today", "skip", "asn_register", "enrol", "officer", "bpjs",
             "my_workers", "pending", "done"}
-PROGRESS_PREFIXES = ("!kpj:", "!w.paper:", "!asn.ok:", "!w.link:", "!pay:", "m:")
+PROGRESS_PREFIXES = ("!kpj:", "!w.paper:", "!asn.ok:", "!w.link:", "!pay:", "m:", "!cf.ok:")
 
 
 # -- identities: fresh for every example --------------------------------------------------------------------------
@@ -156,7 +157,7 @@ class Harness:
 
     async def _seed(self, *nips: str, officer: str | None = None) -> None:
         async with self.app.sessions() as session, session.begin():
-            session.add_all([RosterEntry(nip=nip, name="Roster", opd="Dinas Sosial") for nip in nips])
+            session.add_all([RosterEntry(nip=nip, name="Rahmat Hidayat", opd="Dinas Sosial") for nip in nips])
             if officer is not None:
                 session.add(Officer(channel="console", address=officer))
 
@@ -576,6 +577,9 @@ class Walker:
         if person.flow == "asn_register" and step == "nip":
             nips = world.roster_nips if r % 4 else world.other_nips  # mostly approved at once by the roster
             self.say(person, nips[r % len(nips)])
+            return
+        if person.flow == "worker_consent" and step == "contact":  # their own number (the first is the ASN's)
+            self.send(person, Contact(PHONES[r % len(PHONES)]))
             return
         if person.flow == "paper_consent" and step == "file":
             kind, content = ("photo", JPEG) if r % 2 else ("document", b"%PDF-1.4\n" + b"0" * 100)

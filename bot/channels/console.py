@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from handlers.display_names import clean_display_name
 from handlers.types import Choice, Contact, Event, File, Location, Reply, Text
 
 HELP = ("Terminal: type your answers; numbers choose options. /foto PATH or /berkas PATH sends a file, "
@@ -16,8 +17,8 @@ HELP = ("Terminal: type your answers; numbers choose options. /foto PATH or /ber
 
 def render(reply: Reply) -> str:
     lines = [reply.text]
-    if reply.extra.get("attachment"):  # a stored document shown to an officer in the terminal
-        lines.append(f"  📎 {reply.extra['attachment']}")
+    if reply.extra.get("attachment"):  # a file the bot sends (a form, a receipt): shown by its path
+        lines.insert(0, f"📎 {reply.extra['attachment']}")
     lines += [f"  {index}. {option.label}" for index, option in enumerate(reply.options, 1)]
     if reply.extra.get("attachment"):  # the terminal runs next to the files: the officer opens it there
         lines.append(f"  (berkas / file: {reply.extra['attachment']})")
@@ -42,7 +43,7 @@ def event_from_line(address: str, line: str) -> Event:
         payload = Location(-0.6263, 100.1178)
     else:
         payload = Text(line.rstrip("\n"))
-    return Event("console", address, uuid.uuid4().hex, payload, None)
+    return Event("console", address, uuid.uuid4().hex, payload, clean_display_name(address))
 
 
 class ConsoleChannel:

@@ -22,6 +22,7 @@ from aiogram.types import (
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.channels.base import RetryLater, Transient, Unreachable
+from handlers.display_names import clean_display_name
 from handlers.types import GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported, record_id
 
 logger = logging.getLogger(__name__)
@@ -37,11 +38,11 @@ def event_from_update(update: Update) -> Event | None:
     if update.callback_query is not None:
         query = update.callback_query
         return Event("telegram", str(query.from_user.id), f"u{update.update_id}", parse_callback(query.data or ""),
-                     query.from_user.first_name)
+                     clean_display_name(query.from_user.first_name))
     message = update.message
     if message is None or message.chat.type != "private":
         return None
-    name = message.from_user.first_name if message.from_user else None
+    name = clean_display_name(message.from_user.first_name) if message.from_user else None
     return Event("telegram", str(message.chat.id), f"u{update.update_id}", payload_of(message), name)
 
 
@@ -117,6 +118,7 @@ class TelegramChannel:
         self.polling_timeout = polling_timeout
         self.username: str | None = None
         self._keyboard_shown: set[str] = set()  # chats showing a reply keyboard, removed with the next message
+        self._head_sent: dict[str, str] = {}  # chat -> reply whose first line went out alone (see send)
         self._background: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.up = False
@@ -154,16 +156,29 @@ class TelegramChannel:
     # -- sending ------------------------------------------------------------------------------------------------------
     async def send(self, address: str, reply: Reply) -> None:
         """One send; Telegram's failures mapped to RetryLater, Transient and Unreachable."""
-        parts = chunks(reply.text or "…")
+        # A "share my contact" keyboard must not outlive its question (at the worker's phone step it would send the
+        # ASN's own number): a message with inline buttons cannot remove it, so its first line goes apart and does.
+        # If the rest then fails, the retry of the same reply sends only the rest.
+        head_sent = self._head_sent.get(address) == reply.text
+        text = reply.text.strip().split("\n", 1)[1] if head_sent else reply.text
+        parts = chunks(text or "…")
         markup = keyboard(reply)
         if markup is None and address in self._keyboard_shown:
             markup = ReplyKeyboardRemove()
+        removing = isinstance(markup, InlineKeyboardMarkup) and address in self._keyboard_shown
+        if removing and len(parts) == 1 and "\n" in parts[0].strip():
+            parts = list(parts[0].strip().split("\n", 1))
         try:
-            if reply.extra.get("attachment"):
+            if reply.extra.get("attachment") and not head_sent:
                 await self._send_file(int(address), reply.extra["attachment"], reply.extra.get("attachment_mime", ""))
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
-                await self.bot.send_message(chat_id=int(address), text=part, reply_markup=markup if last else None)
+                extra_markup = ReplyKeyboardRemove() if removing and index == 0 else None
+                await self.bot.send_message(chat_id=int(address), text=part,
+                                            reply_markup=markup if last else extra_markup)
+                if extra_markup is not None:
+                    self._keyboard_shown.discard(address)
+                    self._head_sent[address] = reply.text
         except TelegramRetryAfter as error:
             raise RetryLater(error.retry_after) from error
         except TelegramForbiddenError as error:
@@ -176,8 +191,9 @@ class TelegramChannel:
             raise Transient(str(error)) from error
         if isinstance(markup, ReplyKeyboardMarkup):
             self._keyboard_shown.add(address)
-        elif markup is not None or not reply.options:
+        elif isinstance(markup, ReplyKeyboardRemove):
             self._keyboard_shown.discard(address)
+        self._head_sent.pop(address, None)
         self.sent += 1
 
     async def _send_file(self, chat_id: int, path: str, mime: str) -> None:
