@@ -9,10 +9,12 @@ from sqlalchemy import select
 from bot.app import App
 from db.eligibility import age_in_years, age_problem
 from db.models import Asn, Worker
-from handlers.types import Choice
+from handlers.types import Choice, Contact
 from tests.conftest import Clock
 from tests.people import JPEG, NIK_MALE, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text
 from tests.test_flows import approved_asn, deliver
+
+WORKER_PHONE = "0813 1111 2222"
 
 
 async def test_a_name_in_capitals_keeps_its_degree(app: App) -> None:
@@ -178,7 +180,7 @@ async def test_consent_links_say_what_is_wrong_in_words_for_workers(app: App, in
     await asn.press("Nelayan")
     await asn.say("pariaman tengah")
     await asn.say("Taratak")
-    await asn.press("Lewati")
+    await asn.say(WORKER_PHONE)
     await asn.press("Tidak")
     await asn.press("✅")
     assert any_text(asn.last, "Langkah berikutnya: persetujuan Syafrizal sendiri")
@@ -191,9 +193,11 @@ async def test_consent_links_say_what_is_wrong_in_words_for_workers(app: App, in
     assert not any_text(stranger.last, "NIP")  # not the ASN's notice
     worker = Person(app, "worker")
     await worker.say(f"/start {token}")
+    await worker.send(Contact(WORKER_PHONE))  # their own number first (the identity issue)
     await worker.say("tidak setuju")
     assert any_text(worker.last, "persetujuan Anda tidak diberikan dan sudah kami catat")
     await worker.say(f"/start {token}")  # changed their mind: the same link still works
+    await worker.send(Contact(WORKER_PHONE))
     await worker.say("setuju")
     assert any_text(worker.last, "Persetujuan Anda sudah dicatat")
     await worker.say(f"/start {token}")
@@ -307,6 +311,7 @@ async def test_a_worker_who_declines_keeps_the_workers_notice_and_can_still_agre
     token = next(r.text for r in inbox.inbox["asn"] if "start=c_" in r.text).split("start=", 1)[1].split()[0]
     worker = Person(app, "worker")
     await worker.say(f"/start {token}")
+    await worker.send(Contact(WORKER_PHONE))  # their own number first (the identity issue)
     await worker.press("Tidak setuju")
     assert any_text(worker.last, "tidak diberikan dan sudah kami catat")
     await worker.say("halo")
@@ -324,6 +329,6 @@ async def enrol_worker_fully(asn: Person) -> None:
     await asn.press("Nelayan")
     await asn.say("pariaman tengah")
     await asn.say("Taratak")
-    await asn.press("Lewati")
+    await asn.say(WORKER_PHONE)
     await asn.press("Tidak")
     await asn.press("✅")

@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 
 from bot.app import App
 from handlers.choices import fold, match_options, typed_choice
-from handlers.types import Expect, Option, Reply
+from handlers.types import Contact, Expect, Option, Reply
 from tests.people import NIK_MALE, NIP_PNS, Person, RecordingChannel, any_text
 from tests.test_flows import approved_asn
 
@@ -148,6 +148,7 @@ async def test_every_prompt_met_on_a_whole_journey_is_typeable(app: App, inbox: 
     token = next(r.text for r in inbox.inbox["asn"] if "start=c_" in r.text).split("start=", 1)[1].split()[0]
     worker = Person(app, "worker")
     await worker.say(f"/start {token}")
+    await worker.send(Contact("+62 813 1111 2222"))  # their own number, the one given at enrolment
     await worker.press("Saya setuju")
     await deliver(app)
     officer = Person(app, "officer")
