@@ -301,6 +301,30 @@ async def test_a_webhook_call_with_a_file_is_answered_after_its_event_is_committ
     assert [d["attempt"] for d in standin.webhook_deliveries if d["update_id"] == photo] == [1]
     assert committed == 1
 
+
+async def test_a_full_window_behind_a_slow_download_is_confirmed_so_newcomers_are_still_answered(
+        db_url, tmp_path, standin, caplog) -> None:
+    app = App(telegram_settings(db_url, tmp_path, standin))
+    await app.start()
+    try:
+        slow = TgPerson(standin, 818)
+        await agree(slow)
+        before = len(standin.messages_to(818))
+        standin.download_delay = 60.0
+        standin.push_photo(818, JPEG)
+        await standin.wait_until(lambda: standin.calls["downloadFile"] >= 1)
+        crowd = [TgPerson(standin, 1000 + i) for i in range(100)]  # with the photo, more than one getUpdates batch
+        for person in crowd:
+            standin.push_text(person.id, "/start")
+        for person in crowd:
+            await person.expect(NOTICE, timeout=60)
+        await TgPerson(standin, 1100).say("/start", NOTICE)
+        answered_during_download = len(standin.messages_to(818)) - before
+    finally:
+        await app.stop()
+    assert answered_during_download == 0  # all of it while the photo was still downloading
+    assert "updates wait behind 1 still being handled" in caplog.text
+
 # -- 7. a long retry_after is honoured in full ---------------------------------------------------------------------
 
 async def test_a_retry_after_of_an_hour_moves_the_reply_to_the_outbox_due_in_an_hour(

@@ -294,7 +294,7 @@ class TelegramChannel:
             fresh = confirmations.fresh(updates)
             if fresh:
                 confirmations.running.update(await on_updates(fresh))
-            elif updates:  # only updates already handed over came back, because one before them is still running
+            elif last_id is not None:  # only updates already handed over came back: one before them still runs
                 await confirmations.pause(window_full=len(updates) >= BATCH_LIMIT)
             confirmations.seen(last_id)
 
