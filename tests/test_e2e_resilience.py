@@ -236,7 +236,6 @@ async def test_a_slow_download_does_not_delay_another_person(db_url, tmp_path, s
     assert during < baseline + 1.0, (during, baseline)
 
 
-
 async def test_kill_9_during_a_slow_download_then_the_photo_is_processed_after_restart(
         db_url, tmp_path, standin) -> None:
     port = free_port()
@@ -274,7 +273,7 @@ async def test_kill_9_during_a_slow_download_then_the_photo_is_processed_after_r
         log = stop(second)
     assert "could not be handled" not in log, log
     assert await count(settings, select(func.count()).select_from(StoredFile)) == 1
-    stored_path = await count(settings, select(StoredFile.path))
+    stored_path = await count(settings, select(StoredFile.path))  # the one row's value
     assert (tmp_path / "files" / stored_path).read_bytes() == JPEG
     assert sum(NOTICE in text for text in other.texts()) == 1  # the later update, fetched again, answered once
 
@@ -310,7 +309,7 @@ async def test_a_full_window_behind_a_slow_download_is_confirmed_so_newcomers_ar
         slow = TgPerson(standin, 818)
         await agree(slow)
         before = len(standin.messages_to(818))
-        standin.download_delay = 60.0
+        standin.download_delay = 25.0  # within aiogram's 30 s download timeout
         standin.push_photo(818, JPEG)
         await standin.wait_until(lambda: standin.calls["downloadFile"] >= 1)
         crowd = [TgPerson(standin, 1000 + i) for i in range(100)]  # with the photo, more than one getUpdates batch
@@ -324,6 +323,7 @@ async def test_a_full_window_behind_a_slow_download_is_confirmed_so_newcomers_ar
         await app.stop()
     assert answered_during_download == 0  # all of it while the photo was still downloading
     assert "updates wait behind 1 still being handled" in caplog.text
+
 
 # -- 7. a long retry_after is honoured in full ---------------------------------------------------------------------
 
