@@ -219,9 +219,13 @@ class App:
         self.deliverer.wake()  # the event may have queued notifications
         return replies
 
-    async def on_telegram_updates(self, updates: list[Update]) -> None:
-        """A batch from getUpdates: committed together (group commit), then the replies go out in the background."""
-        await asyncio.gather(*(self._telegram_update(update) for update in updates))
+    async def on_telegram_updates(self, updates: list[Update]) -> dict[int, asyncio.Task[None]]:
+        """A batch from getUpdates: committed together (group commit), then the replies go out in the background.
+
+        Returns the updates still being handled in the background (a download), by update id: the polling loop
+        confirms them to Telegram only once their task has ended."""
+        running = await asyncio.gather(*(self._telegram_update(update) for update in updates))
+        return {update.update_id: task for update, task in zip(updates, running) if task is not None}
 
     async def on_telegram_raw(self, data: dict[str, Any]) -> None:
         """A webhook call. Raises ValueError (answered 400) when the body is not a Telegram update."""
@@ -230,10 +234,13 @@ class App:
         assert self.telegram is not None
         update = Update.model_validate(data, context={"bot": self.telegram.bot})
         self.telegram.last_receive = time.time()
-        await self._telegram_update(update)
+        running = await self._telegram_update(update)
+        if running is not None:  # answered once the event is committed: Telegram sends it again after a crash
+            await asyncio.wait([running])  # not cancelled with this call
 
-    async def _telegram_update(self, update: Update) -> None:
-        """One update. Whatever it makes raise is logged once and skipped: no update can stop the bot."""
+    async def _telegram_update(self, update: Update) -> asyncio.Task[None] | None:
+        """One update; the task still handling it in the background (a download), if any. Whatever it makes raise is
+        logged once and skipped: no update can stop the bot."""
         from bot.channels.telegram import event_from_update
 
         telegram = self.telegram
@@ -243,7 +250,7 @@ class App:
             if update.callback_query is not None:
                 telegram.spawn(telegram.answer_callback(update))
             if event is None:
-                return
+                return None
             key = (event.channel, event.address)
             previous = self._chains.get(key)
             if isinstance(event.payload, File) or (previous is not None and not previous.done()):
@@ -251,10 +258,11 @@ class App:
                 task = telegram.spawn(self._after(previous, event))
                 self._chains[key] = task
                 task.add_done_callback(lambda done: self._chains.pop(key) if self._chains.get(key) is done else None)
-                return
+                return task
             await self._answer(event)
         except Exception:
             logger.exception("telegram update %s could not be handled; skipped", update.update_id)
+        return None
 
     async def _after(self, previous: asyncio.Task[None] | None, event: Event) -> None:
         if previous is not None:

@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.app import App
-from db.models import Chat, OutboxMessage, ProcessedEvent
+from db.models import Chat, OutboxMessage, ProcessedEvent, RosterEntry, StoredFile
 from tests.conftest import ROOT, Clock, _admin, free_port, make_settings
 from tests.standins.telegram import TelegramStandin
-from tests.telegram_people import TgPerson, agree
+from tests.telegram_people import NIP_PNS, TgPerson, agree, enrol, register
 from tests.test_e2e_reminders import bot_env
 from tests.test_e2e_telegram import start_bot, telegram_settings, wait_healthy
 
@@ -234,6 +234,95 @@ async def test_a_slow_download_does_not_delay_another_person(db_url, tmp_path, s
     finally:
         await app.stop()
     assert during < baseline + 1.0, (during, baseline)
+
+
+async def test_kill_9_during_a_slow_download_then_the_photo_is_processed_after_restart(
+        db_url, tmp_path, standin) -> None:
+    port = free_port()
+    env = bot_env(db_url, tmp_path, standin, port)
+    settings = telegram_settings(db_url, tmp_path, standin)
+    seeding = App(settings)
+    await seeding.prepare()
+    async with seeding.sessions() as session, session.begin():
+        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat", opd="Dinas Sosial"))
+    await seeding.engine.dispose()
+    asn, other = TgPerson(standin, 814, patience=30), TgPerson(standin, 815)
+    first = start_bot(env)
+    try:
+        await wait_healthy(port, first)
+        await register(asn)
+        await enrol(asn)
+        await asn.say("/menu", "Menu utama")
+        await asn.press("Pekerja saya", "menunggu persetujuan pekerja")
+        await asn.press("Formulir", "Kirim foto")
+        standin.download_delay = 30.0
+        standin.push_photo(814, JPEG)
+        await standin.wait_until(lambda: standin.calls["downloadFile"] >= 1)
+        await other.say("/start", NOTICE)  # answered during the download, its update after the photo's
+    finally:
+        stop(first, signal.SIGKILL)
+    assert not any("Simpan formulir ini" in text for text in asn.texts())
+    assert await count(settings, select(func.count()).select_from(StoredFile)) == 0
+    standin.download_delay = 0.0
+    second = start_bot(env)
+    try:
+        await wait_healthy(port, second)
+        await asn.expect("Simpan formulir ini")  # the photo came back from Telegram: it was never confirmed
+        await asn.press("Simpan", "Formulir persetujuan")
+    finally:
+        log = stop(second)
+    assert "could not be handled" not in log, log
+    assert await count(settings, select(func.count()).select_from(StoredFile)) == 1
+    stored_path = await count(settings, select(StoredFile.path))  # the one row's value
+    assert (tmp_path / "files" / stored_path).read_bytes() == JPEG
+    assert sum(NOTICE in text for text in other.texts()) == 1  # the later update, fetched again, answered once
+
+
+async def test_a_webhook_call_with_a_file_is_answered_after_its_event_is_committed(db_url, tmp_path, standin) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    app = App(telegram_settings(db_url, tmp_path, standin, server={"port": port}, telegram={"webhook_url": url}))
+    await app.start()
+    try:
+        slow, other = TgPerson(standin, 816), TgPerson(standin, 817)
+        await agree(slow)
+        standin.download_delay = 3.0
+        photo = standin.push_photo(816, JPEG)
+        await standin.wait_until(lambda: standin.calls["getFile"] >= 1)  # the download starts
+        await other.say("/start", NOTICE)  # another call is served meanwhile
+        assert photo not in {delivery["update_id"] for delivery in standin.webhook_deliveries}  # still held
+        await standin.wait_webhook_idle(timeout=30)
+        committed = await count(app, select(func.count()).select_from(ProcessedEvent)
+                                .where(ProcessedEvent.event_id == f"u{photo}"))
+        await slow.say("/menu", "Menu utama")
+    finally:
+        await app.stop()
+    assert [d["attempt"] for d in standin.webhook_deliveries if d["update_id"] == photo] == [1]
+    assert committed == 1
+
+
+async def test_a_full_window_behind_a_slow_download_is_confirmed_so_newcomers_are_still_answered(
+        db_url, tmp_path, standin, caplog) -> None:
+    app = App(telegram_settings(db_url, tmp_path, standin))
+    await app.start()
+    try:
+        slow = TgPerson(standin, 818)
+        await agree(slow)
+        before = len(standin.messages_to(818))
+        standin.download_delay = 25.0  # within aiogram's 30 s download timeout
+        standin.push_photo(818, JPEG)
+        await standin.wait_until(lambda: standin.calls["downloadFile"] >= 1)
+        crowd = [TgPerson(standin, 1000 + i) for i in range(100)]  # with the photo, more than one getUpdates batch
+        for person in crowd:
+            standin.push_text(person.id, "/start")
+        for person in crowd:
+            await person.expect(NOTICE, timeout=60)
+        await TgPerson(standin, 1100).say("/start", NOTICE)
+        answered_during_download = len(standin.messages_to(818)) - before
+    finally:
+        await app.stop()
+    assert answered_during_download == 0  # all of it while the photo was still downloading
+    assert "updates wait behind 1 still being handled" in caplog.text
 
 
 # -- 7. a long retry_after is honoured in full ---------------------------------------------------------------------

@@ -30,7 +30,11 @@ MAX_TEXT = 4096
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
 ALLOWED_UPDATES = ["message", "callback_query"]
 
+BATCH_LIMIT = 100  # updates getUpdates returns at most (its default limit)
+PAUSE = 0.25  # seconds between getUpdates while only updates already handed over come back
+
 EventSink = Callable[[Event], Awaitable[list[Reply] | None]]
+Running = dict[int, asyncio.Future[None]]  # updates still being handled in the background, by update id
 
 
 def event_from_update(update: Update) -> Event | None:
@@ -107,6 +111,46 @@ def chunks(text: str) -> list[str]:
         parts.append(text[:cut])
         text = text[cut:].lstrip("\n")
     return parts + [text]
+
+
+class Confirmations:
+    """What getUpdates' offset may confirm to Telegram: every update before the lowest one still being handled.
+
+    A file update is handled in a background task (its download may be slow); it is confirmed only once that task has
+    ended with its event committed, so a kill -9 during the download brings it back after the restart. Meanwhile the
+    updates after it come back with every getUpdates: those already handed over are skipped here (after a restart, the
+    database's de-duplication of processed events skips the ones that had committed)."""
+
+    def __init__(self) -> None:
+        self.last: int | None = None  # the highest update id handed over (or skipped as invalid)
+        self.running: Running = {}
+
+    def offset(self) -> int | None:
+        self.running = {update_id: task for update_id, task in self.running.items() if not task.done()}
+        if self.running:
+            return min(self.running)
+        return None if self.last is None else self.last + 1
+
+    def fresh(self, updates: list[Update]) -> list[Update]:
+        return [update for update in updates if self.last is None or update.update_id > self.last]
+
+    def seen(self, last_id: int | None) -> None:
+        if last_id is not None and (self.last is None or last_id > self.last):
+            self.last = last_id
+
+    async def pause(self, *, window_full: bool) -> None:
+        """Wait for a running update to end, at most PAUSE seconds: the loop must not spin on the same updates.
+
+        When a whole batch is updates already handed over, newer ones cannot be seen without confirming the running
+        ones: then they are confirmed (not kept across a kill -9) so that nobody else waits for a slow download."""
+        if not self.running:
+            return
+        if window_full:
+            logger.warning("getUpdates: %d updates wait behind %d still being handled; confirming those now",
+                           BATCH_LIMIT, len(self.running))
+            self.running.clear()
+        else:
+            await asyncio.wait(list(self.running.values()), timeout=PAUSE, return_when=asyncio.FIRST_COMPLETED)
 
 
 class TelegramChannel:
@@ -223,8 +267,9 @@ class TelegramChannel:
                 pass
 
     # -- receiving ----------------------------------------------------------------------------------------------------
-    async def poll(self, on_updates: Callable[[list[Update]], Awaitable[None]]) -> None:
-        """Long polling. The next getUpdates (which confirms the offset) waits until the batch is committed.
+    async def poll(self, on_updates: Callable[[list[Update]], Awaitable[Running]]) -> None:
+        """Long polling. The next getUpdates (which confirms the offset) waits until the batch is committed; an update
+        still handled in the background (`on_updates` returns their tasks by update id) is confirmed when its task ends.
 
         What the Bot API (or a proxy in front of it) answers wrongly is survived with one log line and a backoff:
         5xx, network errors, 409 Conflict (a second instance, or a webhook set), pages that are not JSON. An update
@@ -232,10 +277,10 @@ class TelegramChannel:
         self.polling, self.last_receive = True, self.last_receive or time.time()
         await self.bot.delete_webhook(drop_pending_updates=False)
         backoff = Backoff(BackoffConfig(min_delay=0.5, max_delay=10.0, factor=1.5, jitter=0.1))
-        offset: int | None = None
+        confirmations = Confirmations()
         while True:
             try:
-                updates = await self.bot.get_updates(offset=offset, timeout=self.polling_timeout,
+                updates = await self.bot.get_updates(offset=confirmations.offset(), timeout=self.polling_timeout,
                                                      allowed_updates=ALLOWED_UPDATES,
                                                      request_timeout=self.polling_timeout + 10)
                 last_id = updates[-1].update_id if updates else None
@@ -244,7 +289,7 @@ class TelegramChannel:
                 await asyncio.sleep(error.retry_after)
                 continue
             except ClientDecodeError as error:
-                salvaged = self._salvage(error.data)
+                salvaged = self._salvage(error.data, confirmations.last)
                 if salvaged is None:
                     logger.warning("getUpdates: the Bot API answered something that is not JSON (a proxy's error "
                                    "page?); retrying in %.1fs", backoff.next_delay)
@@ -262,14 +307,16 @@ class TelegramChannel:
                 continue
             backoff.reset()
             self.last_receive = time.time()
-            if last_id is not None:
-                offset = last_id + 1
-            if updates:
-                await on_updates(updates)
+            fresh = confirmations.fresh(updates)
+            if fresh:
+                confirmations.running.update(await on_updates(fresh))
+            elif last_id is not None:  # only updates already handed over came back: one before them still runs
+                await confirmations.pause(window_full=len(updates) >= BATCH_LIMIT)
+            confirmations.seen(last_id)
 
-    def _salvage(self, data: Any) -> tuple[list[Update], int | None] | None:
+    def _salvage(self, data: Any, known: int | None) -> tuple[list[Update], int | None] | None:
         """The valid updates of a batch in which some did not validate, and the highest id (skipped ones included);
-        None when the answer is not a batch of updates at all."""
+        None when the answer is not a batch of updates at all. Updates up to `known` were handed over already."""
         batch = data.get("result") if isinstance(data, dict) and data.get("ok") is True else None
         if not isinstance(batch, list):
             return None
@@ -280,6 +327,8 @@ class TelegramChannel:
             if not isinstance(update_id, int):
                 continue
             last_id = max(update_id, last_id if last_id is not None else update_id)
+            if known is not None and update_id <= known:
+                continue
             try:
                 updates.append(Update.model_validate(raw, context={"bot": self.bot}))
             except ValueError:  # pydantic's ValidationError
