@@ -16,7 +16,8 @@ def install(core: Core) -> Core:
                  consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj(),
                  payments.PaymentForm(), payments.RejectReceipt(), decisions.RejectAsn(),
                  membership.FixMembership(), ClaimReport(), claim_docs.ClaimDocs(), claim_docs.ClaimHub(),
-                 claim_officer.AskDocument(), claim_officer.RecordPayout(), claim_officer.RejectClaim()):
+                 claim_officer.AskDocument(), claim_officer.RecordPayout(), claim_officer.RejectClaim(),
+                 claim_officer.ClaimView()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)
