@@ -118,7 +118,7 @@ def _respect_negation(found: list[Option], typed: str) -> list[Option]:
     if len(found) < 2:
         return found
     negative = bool(set(typed.split()) & NEGATIONS)
-    same = [o for o in found if bool(_vocabulary(o) & NEGATIONS) == negative]
+    same = [o for o in found if bool(set(fold(o.label).split()) & NEGATIONS) == negative]
     return same or found
 
 

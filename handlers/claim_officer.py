@@ -93,14 +93,14 @@ class ClaimView:
 
     async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
         if isinstance(payload, Choice) and payload.option == BACK:
-            return back_to_claims(ctx)
+            back_to_claims(ctx)
+            return [await ctx.core.resume(ctx)]
         return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
 
 
-def back_to_claims(ctx: Ctx) -> list[Reply]:
-    """The officer's claims list (the officer menu's own screen), after an action or "back"."""
+def back_to_claims(ctx: Ctx) -> None:
+    """To the officer's claims list (the officer menu's own screen), after an action or "back"."""
     ctx.goto("officer", "claims")
-    return []
 
 
 async def after_action(ctx: Ctx, done: Reply) -> list[Reply]:
