@@ -69,7 +69,8 @@ def status_column(arrears: ColumnElement[int]) -> ColumnElement[str]:
     """The status word (see the module's docstring) for the same SELECT."""
     deceased = (select(Claim.id).where(Claim.worker_id == Worker.id, Claim.kind.in_(DEATH_KINDS),
                                        Claim.status.in_(DEATH_STANDS)).exists())
-    return case((deceased, "deceased"), (Sponsorship.id.is_(None), "no_sponsor"), (Sponsorship.lapsed_at.is_not(None), "lapsed"),
+    return case((deceased, "deceased"), (Sponsorship.id.is_(None), "no_sponsor"),
+                (Sponsorship.lapsed_at.is_not(None), "lapsed"),
                 (Worker.consent_at.is_(None), "awaiting_consent"), (Worker.status != "active", "awaiting_bpjs"),
                 (arrears > 0, "in_arrears"), else_="active")
 

@@ -55,7 +55,8 @@ async def estimate_for(ctx: Ctx, worker: Worker, kind: str, day: date) -> tuple[
     return cover, estimate(kind, day, cover=cover, bpjs_start=worker.bpjs_start, paid_months=paid_before)
 
 
-def estimate_lines(t: Translator, result: Estimate, reason: str | None = None, *, death: bool = True) -> list[str]:
+def estimate_lines(t: Translator, result: Estimate, reason: str | None = None, *,
+                   death: bool = True) -> list[str]:
     """The estimate as a family can read it: amounts stated as an estimate that BPJS decides. Medical care advice
     (BPJS Kesehatan) only for an injury that is not covered."""
     if not result.covered:
@@ -94,7 +95,8 @@ def status_text(t: Translator, claim: Claim, worker: Worker, *, full_name: bool 
     """Where a claim stands, for the reporter, the sponsor and officers (those two read the worker's full name).
     `documents_complete`: a draft whose required documents are all in, waiting to be sent."""
     params = {"reference": claim.reference or f"#{claim.id}", "kind": t(f"claims.kind_long_{claim.kind}"),
-              "worker": worker.name if full_name else initials(worker.name), "id": claim.id, "date": format_date(claim.event_date, t.language),
+              "worker": worker.name if full_name else initials(worker.name), "id": claim.id,
+              "date": format_date(claim.event_date, t.language),
               "amount": format_rupiah(claim.paid_amount or 0), "reason": claim.reason or "-",
               "docs": ", ".join(t(f"claims.doc_{d}") for d in claim.requested) or "-",
               "paid_on": format_date(claim.paid_on, t.language) if claim.paid_on else "-"}

@@ -14,8 +14,8 @@ from db import claims as claim_data
 from db.claim_rules import DEATHS, KINDS, report_deadline, reported_late
 from db.models import Claim, Worker
 from handlers.asn import parse_phone_or_contact
-from handlers.claim_common import (access, estimate_for, estimate_lines, initials, load, masked_worker, sponsorship_of,
-                                   status_text)
+from handlers.claim_common import (access, estimate_for, estimate_lines, initials, load, masked_worker,
+                                   sponsorship_of, status_text)
 from handlers.claim_parsers import parse_event_date
 from handlers.claim_worker import (NO, YES, parse_consent, parse_how, parse_nik_lookup, parse_pick, parse_search_desa,
                                    parse_search_name, prompt_consent, prompt_how, prompt_pick, prompt_search_name,

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app import App
+from bot.cli import build_parser
 from db import standing
 from db.models import Claim, ClaimDocument
 from db.months import Month
@@ -104,7 +105,8 @@ async def test_several_pages_of_a_document_and_a_wrong_photo_replaced(app: App, 
     assert any_text(family.last, "Diterima: Kartu Keluarga")
 
 
-async def test_a_deceased_worker_stays_in_sight_of_their_sponsor(app: App, inbox: RecordingChannel, clock) -> None:
+async def test_a_deceased_worker_stays_in_sight_of_their_sponsor(app: App, inbox: RecordingChannel, clock,
+                                                                  tmp_path) -> None:
     asn = await submitted_death(app, inbox, paid_through=Month(2026, 11))
     await deliver(app)
     asn_texts = [r.text for r in inbox.inbox[asn]]
@@ -117,6 +119,11 @@ async def test_a_deceased_worker_stays_in_sight_of_their_sponsor(app: App, inbox
     async with app.sessions() as session:
         counts = await standing.status_counts(session, today=clock.now.date(), rules=app.core.rules)
     assert counts["deceased"] == 1 and counts["no_sponsor"] == 0
+    out = tmp_path / "workers.csv"
+    args = build_parser().parse_args(["export", "workers", "--format", "csv", "--output", str(out)])
+    assert await args.func(app.settings, args) == 0
+    exported = out.read_text(encoding="utf-8-sig")
+    assert "meninggal dunia" in exported and "tanpa penjamin" not in exported
     await sponsor.say("/menu")
     await sponsor.press("Daftarkan pekerja")
     await sponsor.say(NIK_MALE)
