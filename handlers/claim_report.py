@@ -226,8 +226,9 @@ class ClaimReport(Form):
         lines = [ctx.t("claims.saved" if death else "claims.saved_injury"),
                  *estimate_lines(ctx.t, result, cover.reason, death=death)]
         if a["kind"] != "jkm" and result.covered:  # "report within 2 x 24 hours for free care" only when covered
-            late = reported_late(day, ctx.today)
-            lines.append(ctx.t("claims.report_late" if late else "claims.report_within",
+            late = "late" if reported_late(day, ctx.today) else "within"
+            # After a death, the same deadline without the words about treatment.
+            lines.append(ctx.t(f"claimfix.report_death_{late}" if death else f"claims.report_{late}",
                                deadline=format_date(report_deadline(day), ctx.t.language),
                                branch=ctx.program.claims.branch()))
         return [Reply("\n".join(lines)), *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]

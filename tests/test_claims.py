@@ -370,13 +370,12 @@ async def test_a_name_matching_several_workers_and_the_sponsor_picking_their_own
     await sponsor.say("Di laut")
     await sponsor.say("Perahu terbalik saat melaut.")
     await sponsor.press("Tidak")
-    await sponsor.say("Rahmat Hidayat")
-    await sponsor.press("Lainnya")
-    await sponsor.say("0812-3456-7890")
+    await sponsor.press("Penjamin (ASN)")  # their name and phone are known from their registration
     await sponsor.press("Tidak")
     await sponsor.press("✅")
     assert any_text(sponsor.last, "Rp70.000.000") and any_text(sponsor.last, "Beasiswa")
     assert any_text(sponsor.last, "paling lambat 23 November 2026")  # within 2 x 24 hours: report by then
+    assert not any_text(sponsor.last, "pengobatan")  # a death: nothing about treatment
 
 
 async def test_a_work_accident_death_brings_a_yearly_scholarship_reminder(app: App, inbox, clock) -> None:
