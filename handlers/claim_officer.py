@@ -87,11 +87,15 @@ class ClaimView:
         loaded = await load(ctx, ctx.answers.get("claim"))
         actions = ACTIONS.get(loaded[0].status, ()) if loaded else ()
         options = tuple(Option(f"{GLOBAL}klm.{action}:{loaded[0].id}", ctx.t(f"claims.action_{action}"))
-                        for action in actions if loaded)
+                        for action in actions if loaded is not None)
         text = ctx.t("claims.officer_what_next") if options else ctx.t("claimfix.nothing_to_do")
         return Reply(text, options + (Option(BACK, ctx.t("claimfix.back_to_claims")),), Expect.OPTION)
 
     async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        refusal = await refuse_non_officer(ctx, "claim_view", f"claim:{ctx.answers.get('claim')}")
+        if refusal:  # no longer an officer
+            ctx.goto(None)
+            return [refusal[0], await ctx.core.resume(ctx)]
         if isinstance(payload, Choice) and payload.option == BACK:
             back_to_claims(ctx)
             return [await ctx.core.resume(ctx)]
