@@ -435,7 +435,7 @@ async def officer_list(settings: Settings, args: argparse.Namespace) -> int:
 
 STATS_ROWS = ("asn_approved", "asn_pending", "asn_rejected", "workers_active", "workers_in_arrears",
               "arrears_months", "workers_lapsed", "workers_consent_review", "workers_awaiting_consent",
-              "workers_awaiting_bpjs", "workers_no_sponsor", "receipts_pending", "outbox_pending")
+              "workers_awaiting_bpjs", "workers_no_sponsor", "workers_deceased", "receipts_pending", "outbox_pending")
 
 
 async def stats(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Claim, ClaimDocument, ClaimEvent, ClaimLookup, Contribution, StoredFile
+from db.models import Claim, ClaimDocument, ClaimEvent, ClaimLookup, Contribution, Sponsorship, StoredFile, Worker
 from db.months import Month
 
 WITH_OFFICERS = ("review", "more_docs", "forwarded")  # submitted and not closed
+DEATH_KINDS = ("jkm", "jkk_death")
+# A death counts once its claim is submitted (the sponsorship ends then) and while it is not rejected.
+DEATH_STANDS = ("review", "more_docs", "forwarded", "paid")
 
 
 def reference_of(claim_id: int, year: int) -> str:
@@ -72,6 +75,22 @@ async def open_death_claim(session: AsyncSession, worker_id: int) -> Claim | Non
     query = select(Claim).where(Claim.worker_id == worker_id, Claim.kind.in_(("jkm", "jkk_death")),
                                 Claim.status != "rejected").limit(1)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def reported_death(session: AsyncSession, worker_id: int) -> Claim | None:
+    """The submitted, not rejected death claim of this worker: the worker is deceased."""
+    query = select(Claim).where(Claim.worker_id == worker_id, Claim.kind.in_(DEATH_KINDS),
+                                Claim.status.in_(DEATH_STANDS)).order_by(Claim.id).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def deceased_of_asn(session: AsyncSession, asn_id: int) -> list[tuple[Claim, Worker]]:
+    """(death claim, worker) for the workers this ASN sponsored who have died, oldest claim first."""
+    query = (select(Claim, Worker).join(Worker, Worker.id == Claim.worker_id)
+             .join(Sponsorship, Sponsorship.id == Claim.sponsorship_id)
+             .where(Sponsorship.asn_id == asn_id, Claim.kind.in_(DEATH_KINDS), Claim.status.in_(DEATH_STANDS))
+             .order_by(Claim.id))
+    return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
 
 async def for_officers(session: AsyncSession, limit: int = 20) -> Sequence[Claim]:

@@ -8,6 +8,7 @@ paid nor waiting for an officer to verify its receipt. The months counted run fr
 (`Worker.bpjs_start`) to the latest month whose due date has passed; a month without a ledger row counts as unpaid
 (the ledger may not have been planned that far back). Statuses, in this order of precedence:
 
+- `deceased`: the worker's death was reported in a submitted claim that is not rejected (the sponsorship ended);
 - `no_sponsor`: the worker has no open sponsorship;
 - `lapsed`: the sponsorship lapsed after three consecutive unpaid months (the planner marks it);
 - `consent_review`: the worker's consent (a paper form, or one from an unverified number) waits for an officer;
@@ -28,11 +29,13 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, extract, func, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.ledger import LedgerRules
-from db.models import Asn, Contribution, OutboxMessage, Receipt, Sponsorship, Worker
+from db.claims import DEATH_KINDS, DEATH_STANDS
+from db.models import Asn, Claim, Contribution, OutboxMessage, Receipt, Sponsorship, Worker
 from db.months import Month
 
 COVERED = ("paid", "paid_unverified")  # a receipt waiting for verification does not put a month in arrears
-STATUSES = ("active", "in_arrears", "lapsed", "consent_review", "awaiting_consent", "awaiting_bpjs", "no_sponsor")
+STATUSES = ("active", "in_arrears", "lapsed", "consent_review", "awaiting_consent", "awaiting_bpjs", "no_sponsor",
+            "deceased")
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,10 @@ def arrears_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
 
 def status_column(arrears: ColumnElement[int]) -> ColumnElement[str]:
     """The status word (see the module's docstring) for the same SELECT."""
-    return case((Sponsorship.id.is_(None), "no_sponsor"), (Sponsorship.lapsed_at.is_not(None), "lapsed"),
+    deceased = (select(Claim.id).where(Claim.worker_id == Worker.id, Claim.kind.in_(DEATH_KINDS),
+                                       Claim.status.in_(DEATH_STANDS)).exists())
+    return case((deceased, "deceased"), (Sponsorship.id.is_(None), "no_sponsor"),
+                (Sponsorship.lapsed_at.is_not(None), "lapsed"),
                 (Worker.consent_at.is_(None) & Worker.consent_review.is_not(None), "consent_review"),
                 (Worker.consent_at.is_(None), "awaiting_consent"), (Worker.status != "active", "awaiting_bpjs"),
                 (arrears > 0, "in_arrears"), else_="active")

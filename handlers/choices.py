@@ -66,7 +66,13 @@ def match_option(options: tuple[Option, ...], text: str) -> Option | None:
 
 
 def _whole_label(options: tuple[Option, ...], typed: str) -> list[Option]:
-    return [o for o in options if fold(o.label) == typed]
+    found = [o for o in options if fold(o.label) == typed]
+    return found or [o for o in options if o.words and typed in (fold(p) for p in o.words.split(","))]
+
+
+def _vocabulary(option: Option) -> set[str]:
+    """The words of an option's label and of its hidden words."""
+    return set(fold(f"{option.label} {option.words}").split())
 
 
 def _yes_no(options: tuple[Option, ...], typed: str) -> list[Option]:
@@ -85,7 +91,7 @@ def _words(options: tuple[Option, ...], typed: str) -> list[Option]:
     wanted = set(typed.split()) - STOP_WORDS
     if not wanted:
         return []
-    found = [o for o in options if wanted <= set(fold(o.label).split())]
+    found = [o for o in options if wanted <= _vocabulary(o)]
     return _respect_negation(found, typed)
 
 

@@ -27,12 +27,22 @@ async def after_death(ctx: Ctx, claim: Claim) -> list[Reply]:
 
     def months(t: Translator) -> str:
         return ", ".join(month_name(row.period, t.language) for row in prepaid) or "-"
+
+    def prepaid_line(t: Translator) -> str:  # said only when something was prepaid
+        return t("claimfix.prepaid", months=months(t), total=total) if prepaid else ""
     chat = await sponsor_chat(ctx, claim)
     if chat is not None:
         await ctx.notify_chat(chat, key=f"claim:{claim.id}:billing_stopped", text_key="claims.asn_after_death",
                               name=worker.name, last=lambda t: month_name(last, t.language),
-                              months=months, total=total)
+                              prepaid=prepaid_line)
     if prepaid:
         await ctx.notify_officers(key=f"claim:{claim.id}:refund", text_key="claims.officer_refund",
                                   reference=claim.reference or "", name=worker.name, months=months, total=total)
     return []
+
+
+async def deceased_lines(ctx: Ctx, asn_id: int) -> list[str]:
+    """For "Pekerja saya": the sponsor's workers who died, with their claim's reference and state."""
+    return [ctx.t("claimfix.deceased_line", name=worker.name, reference=claim.reference or f"#{claim.id}",
+                  state=ctx.t(f"claims.short_{claim.status}"))
+            for claim, worker in await claim_data.deceased_of_asn(ctx.session, asn_id)]

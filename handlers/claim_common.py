@@ -55,10 +55,13 @@ async def estimate_for(ctx: Ctx, worker: Worker, kind: str, day: date) -> tuple[
     return cover, estimate(kind, day, cover=cover, bpjs_start=worker.bpjs_start, paid_months=paid_before)
 
 
-def estimate_lines(t: Translator, result: Estimate, reason: str | None = None) -> list[str]:
-    """The estimate as a family can read it: amounts stated as an estimate that BPJS decides."""
+def estimate_lines(t: Translator, result: Estimate, reason: str | None = None, *,
+                   death: bool = True) -> list[str]:
+    """The estimate as a family can read it: amounts stated as an estimate that BPJS decides. Medical care advice
+    (BPJS Kesehatan) only for an injury that is not covered."""
     if not result.covered:
-        return [t(f"claims.not_covered_{reason or 'unpaid'}"), t("claims.still_possible")]
+        return [t(f"claims.not_covered_{reason or 'unpaid'}"), t("claims.still_possible_death" if death
+                                                                 else "claims.still_possible")]
     lines = [t("claims.estimate_title")]
     for part, amount in result.parts:
         lines.append(t(f"claims.part_{part}", amount=format_rupiah(amount)))
@@ -87,14 +90,18 @@ async def access(ctx: Ctx, claim: Claim) -> str | None:
     return None
 
 
-def status_text(t: Translator, claim: Claim, worker: Worker) -> str:
-    """Where a claim stands, for the reporter, the sponsor and officers."""
+def status_text(t: Translator, claim: Claim, worker: Worker, *, full_name: bool = False,
+                documents_complete: bool = False) -> str:
+    """Where a claim stands, for the reporter, the sponsor and officers (those two read the worker's full name).
+    `documents_complete`: a draft whose required documents are all in, waiting to be sent."""
     params = {"reference": claim.reference or f"#{claim.id}", "kind": t(f"claims.kind_long_{claim.kind}"),
-              "worker": initials(worker.name), "date": format_date(claim.event_date, t.language),
+              "worker": worker.name if full_name else initials(worker.name), "id": claim.id,
+              "date": format_date(claim.event_date, t.language),
               "amount": format_rupiah(claim.paid_amount or 0), "reason": claim.reason or "-",
               "docs": ", ".join(t(f"claims.doc_{d}") for d in claim.requested) or "-",
               "paid_on": format_date(claim.paid_on, t.language) if claim.paid_on else "-"}
-    return t("claims.status_head", **params) + "\n" + t(f"claims.state_{claim.status}", **params)
+    state = "ready" if claim.status == "documents" and documents_complete else claim.status
+    return t("claims.status_head", **params) + "\n" + t(f"claims.state_{state}", **params)
 
 
 async def tell(ctx: Ctx, claim: Claim, event: str, **params: object) -> None:
@@ -105,6 +112,9 @@ async def tell(ctx: Ctx, claim: Claim, event: str, **params: object) -> None:
 
     def text(t: Translator) -> str:
         return status_text(t, claim, worker)
+
+    def text_for_sponsor(t: Translator) -> str:  # the sponsor knows the worker by name
+        return status_text(t, claim, worker, full_name=True)
     reporter = await ctx.session.get(Chat, claim.reporter_chat_id)
     options = ((f"!klm.docs:{claim.id}", "claims.send_docs"),) if claim.status == "more_docs" else ()
     if reporter is not None:
@@ -112,7 +122,8 @@ async def tell(ctx: Ctx, claim: Claim, event: str, **params: object) -> None:
                               options=options, **params)
     sponsor = await sponsor_chat(ctx, claim)
     if sponsor is not None and sponsor.id != claim.reporter_chat_id:
-        await ctx.notify_chat(sponsor, key=f"{key}:asn", text_key="claims.update_for_asn", status=text, **params)
+        await ctx.notify_chat(sponsor, key=f"{key}:asn", text_key="claims.update_for_asn",
+                              status=text_for_sponsor, **params)
 
 
 async def sponsor_chat(ctx: Ctx, claim: Claim) -> Chat | None:

@@ -20,7 +20,7 @@ from handlers.core import Ctx
 from handlers.parsers import Invalid
 from handlers.types import Choice, Expect, File, Option, Payload, Reply, Text, record_id
 
-SUBMIT, LATER, NEW, STATUS, MENU = "submit", "later", "new", "status", "menu"
+SUBMIT, LATER, NEW, STATUS, MENU, REPLACE = "submit", "later", "new", "status", "menu", "replace"
 GATHERING = ("documents", "more_docs")
 
 
@@ -68,20 +68,20 @@ class ClaimDocs:
         if claim is None:
             ctx.goto(None)
             return await ctx.core.resume(ctx)
-        if ctx.chat.step == "file":
-            doc = ctx.t(f"claims.doc_{ctx.answers.get('doc')}")
-            return Reply(ctx.t("claims.ask_file", doc=doc, max_mb=ctx.core.max_file_bytes // (1024 * 1024)),
-                         (Option(LATER, ctx.t("claims.back_to_list")),), Expect.FILE)
-        required, optional = checklist(ctx, claim)
         have = await received(ctx, claim.id)
+        if ctx.chat.step == "file":
+            return self._file_prompt(ctx, have.get(ctx.answers.get("doc", ""), 0))
+        required, optional = checklist(ctx, claim)
         lines = [ctx.t("claims.checklist", kind=ctx.t(f"claims.kind_long_{claim.kind}"))]
         for doc in required + optional:
             mark = "❗" if doc in claim.requested else "✅" if doc in have else "⬜"
             extra = ctx.t("claims.optional") if doc in optional else ""
             note = f" — {claim.requested[doc]}" if doc in claim.requested and claim.requested[doc] else ""
-            lines.append(f"{mark} {ctx.t(f'claims.doc_{doc}')}{extra}{note}")
+            pages = ctx.t("claimfix.pages", count=have[doc]) if have.get(doc, 0) > 1 else ""
+            lines.append(f"{mark} {ctx.t(f'claims.doc_{doc}')}{pages}{extra}{note}")
         missing = _missing(required, have)
-        offer = [d for d in claim.requested] + (missing or [d for d in optional if d not in have])
+        # Every document stays choosable: a second page, or a replacement, can be sent at any time.
+        offer = [*claim.requested, *missing, *required, *optional]
         options = [Option(f"d:{doc}", ctx.t(f"claims.doc_{doc}")) for doc in dict.fromkeys(offer)]
         if claim.status == "documents" and not missing:
             lines.append(ctx.t("claims.ready"))
@@ -89,12 +89,36 @@ class ClaimDocs:
         options.append(Option(LATER, ctx.t("claims.later")))
         return Reply("\n".join(lines), tuple(options), Expect.OPTION)
 
+    def _file_prompt(self, ctx: Ctx, sent: int) -> Reply:
+        """Asking for one document's file; once some pages are in, more may follow, or they may be replaced."""
+        doc = ctx.t(f"claims.doc_{ctx.answers.get('doc')}")
+        text = ctx.t("claims.ask_file", doc=doc, max_mb=ctx.core.max_file_bytes // (1024 * 1024))
+        options = (Option(LATER, ctx.t("claims.back_to_list")),)
+        if sent:
+            text += "\n" + ctx.t("claimfix.more_pages")
+            options += (Option(REPLACE, ctx.t("claimfix.replace")),)
+        return Reply(text, options, Expect.FILE)
+
+    async def _replace(self, ctx: Ctx, claim: Claim) -> list[Reply]:
+        """Remove what was sent for the chosen document (files and rows), then ask for it again."""
+        doc = ctx.answers.get("doc", "")
+        for document, stored in await claim_data.documents(ctx.session, claim.id):
+            if document.doc == doc:
+                await ctx.session.delete(document)
+                await ctx.session.flush()
+                await self._forget(ctx, stored)
+        await queries.audit(ctx.session, actor=ctx.actor, action="claim_document_replaced",
+                            target=f"claim:{claim.id}", now=ctx.now, doc=doc)
+        return [Reply(ctx.t("claimfix.replaced", doc=ctx.t(f"claims.doc_{doc}"))), await self.prompt(ctx)]
+
     async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
         claim = await self._claim(ctx)
         if claim is None:
             ctx.goto(None)
             return [Reply(ctx.t("claims.not_found")), await ctx.core.resume(ctx)]
         choice = payload.option if isinstance(payload, Choice) else None
+        if choice == REPLACE and ctx.chat.step == "file":
+            return await self._replace(ctx, claim)
         if choice == LATER:
             if ctx.chat.step == "file":
                 ctx.chat.step = "list"
@@ -109,6 +133,9 @@ class ClaimDocs:
         if choice and choice.startswith("d:") and choice[2:] in {*required, *optional, *claim.requested}:
             ctx.chat.step, ctx.answers = "file", {**ctx.answers, "doc": choice[2:]}
             return [await self.prompt(ctx)]
+        if isinstance(payload, File) and ctx.answers.get("last") in {*required, *optional}:
+            ctx.answers = {**ctx.answers, "doc": ctx.answers["last"]}  # the next page of what was just sent
+            return await self._file(ctx, claim, payload)
         if isinstance(payload, File):
             return [Reply(ctx.t("claims.choose_doc_first")), await self.prompt(ctx)]
         return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
@@ -129,8 +156,9 @@ class ClaimDocs:
             return [Reply(ctx.t("claims.duplicate", doc=ctx.t(f"claims.doc_{earlier}"))), await self.prompt(ctx)]
         ctx.session.add(ClaimDocument(claim_id=claim.id, doc=doc, file_id=stored.id, received_at=ctx.now))
         claim.updated_at = ctx.now
-        ctx.chat.step, ctx.answers = "list", {"claim": claim.id}
-        received_reply = Reply(ctx.t("claims.file_received", doc=ctx.t(f"claims.doc_{doc}")))
+        ctx.chat.step, ctx.answers = "list", {"claim": claim.id, "last": doc}
+        received_reply = Reply(ctx.t("claims.file_received", doc=ctx.t(f"claims.doc_{doc}")) + "\n"
+                               + ctx.t("claimfix.next_page", doc=ctx.t(f"claims.doc_{doc}")))
         if doc in claim.requested and await self._requested_received(ctx, claim, doc):
             ctx.goto(None)
             return [received_reply, Reply(ctx.t("claims.requested_complete", reference=claim.reference or "")),
@@ -197,7 +225,8 @@ class ClaimHub:
         for claim in await claim_data.claims_of_reporter(ctx.session, ctx.chat.id):
             loaded = await load(ctx, claim.id)
             if loaded is not None:
-                lines.append(status_text(ctx.t, *loaded))
+                complete = not _missing(checklist(ctx, claim)[0], await received(ctx, claim.id))
+                lines.append(status_text(ctx.t, *loaded, documents_complete=complete))
             if claim.status in GATHERING:
                 options.append(Option(f"c:{claim.id}", ctx.t("claims.continue_n", id=claim.id)))
         options.append(Option(MENU, ctx.t("form.back_to_menu")))
@@ -227,10 +256,11 @@ async def show_status(ctx: Ctx, reference: str) -> list[Reply]:
     the reference exists (the refusal is audited)."""
     claim = await claim_data.by_reference(ctx.session, reference)
     loaded = await load(ctx, claim.id) if claim is not None else None
-    if loaded is None or await access(ctx, loaded[0]) is None:
+    who = await access(ctx, loaded[0]) if loaded is not None else None
+    if loaded is None or who is None:
         await _audit_refusal(ctx, reference)
         return [Reply(ctx.t("claims.reference_unknown"))]
-    return [Reply(status_text(ctx.t, *loaded))]
+    return [Reply(status_text(ctx.t, *loaded, full_name=who in ("asn", "officer")))]
 
 
 async def _audit_refusal(ctx: Ctx, reference: str) -> None:

@@ -19,6 +19,7 @@ from handlers.officer import refuse_non_officer
 from handlers.parsers import Invalid, parse_date
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
 
+BACK = "back"
 # Which officer actions each state allows.
 ACTIONS = {"review": ("ask", "fwd", "pay", "rej"), "more_docs": ("ask", "rej"), "forwarded": ("ask", "pay", "rej")}
 
@@ -52,7 +53,7 @@ async def open_action(ctx: Ctx, arg: str) -> list[Reply]:
     if loaded is None:
         return [Reply(ctx.t("officer.not_found")), await ctx.core.resume(ctx)]
     claim, worker = loaded
-    lines = [status_text(ctx.t, claim, worker),
+    lines = [status_text(ctx.t, claim, worker, full_name=True),
              ctx.t("claims.officer_detail", name=worker.name, nik=worker.nik, kpj=worker.kpj or "-",
                    place=claim.place, description=claim.description, reporter=claim.reporter_name,
                    relation=ctx.t(f"claims.rel_{claim.reporter_relation}"), phone=claim.reporter_phone,
@@ -69,9 +70,46 @@ async def open_action(ctx: Ctx, arg: str) -> list[Reply]:
         replies.append(Reply(f"📎 {ctx.t(f'claims.doc_{document.doc}')}", expect=Expect.NOTHING,
                              extra={"attachment": str(ctx.core.files_dir / stored.path),
                                     "attachment_mime": stored.mime_type}))
-    options = tuple(Option(f"{GLOBAL}klm.{action}:{claim.id}", ctx.t(f"claims.action_{action}"))
-                    for action in ACTIONS.get(claim.status, ()))
-    return [*replies, Reply(ctx.t("claims.officer_what_next"), options, Expect.OPTION if options else Expect.NOTHING)]
+    # The actions are a screen of their own, so a typed number, label or word chooses among them (not the list).
+    ctx.goto(ClaimView.name, "open", {"claim": claim.id})
+    return [*replies, await ClaimView().prompt(ctx)]
+
+
+class ClaimView:
+    """One claim open for an officer: its actions (as global buttons, also pressed from notifications) and back."""
+
+    name = "claim_view"
+
+    async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
+        return await open_action(ctx, arg or "")
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        loaded = await load(ctx, ctx.answers.get("claim"))
+        actions = ACTIONS.get(loaded[0].status, ()) if loaded else ()
+        options = tuple(Option(f"{GLOBAL}klm.{action}:{loaded[0].id}", ctx.t(f"claims.action_{action}"))
+                        for action in actions if loaded is not None)
+        text = ctx.t("claims.officer_what_next") if options else ctx.t("claimfix.nothing_to_do")
+        return Reply(text, options + (Option(BACK, ctx.t("claimfix.back_to_claims")),), Expect.OPTION)
+
+    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        refusal = await refuse_non_officer(ctx, "claim_view", f"claim:{ctx.answers.get('claim')}")
+        if refusal:  # no longer an officer
+            ctx.goto(None)
+            return [refusal[0], await ctx.core.resume(ctx)]
+        if isinstance(payload, Choice) and payload.option == BACK:
+            back_to_claims(ctx)
+            return [await ctx.core.resume(ctx)]
+        return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
+
+
+def back_to_claims(ctx: Ctx) -> None:
+    """To the officer's claims list (the officer menu's own screen), after an action or "back"."""
+    ctx.goto("officer", "claims")
+
+
+async def after_action(ctx: Ctx, done: Reply) -> list[Reply]:
+    back_to_claims(ctx)
+    return [done, await ctx.core.resume(ctx)]
 
 
 async def forward_action(ctx: Ctx, arg: str) -> list[Reply]:
@@ -86,7 +124,7 @@ async def forward_action(ctx: Ctx, arg: str) -> list[Reply]:
     await queries.audit(ctx.session, actor=ctx.actor, action="claim_forwarded", target=f"claim:{claim.id}",
                         now=ctx.now)
     await tell(ctx, claim, "forwarded")
-    return [Reply(ctx.t("claims.done", reference=claim.reference)), await ctx.core.resume(ctx)]
+    return await after_action(ctx, Reply(ctx.t("claims.done", reference=claim.reference)))
 
 
 def form_action(flow: str):  # type: ignore[no-untyped-def]
@@ -123,12 +161,11 @@ class ClaimDecision(Form):
             return [Reply(ctx.t(reason or "officer.not_found")), await ctx.core.resume(ctx)]
         claim = loaded[0]
         status, note = await self.apply(ctx, claim)
-        ctx.goto(None)
         await claim_data.change_status(ctx.session, claim, status, actor=ctx.actor, now=ctx.now, note=note)
         await queries.audit(ctx.session, actor=ctx.actor, action=f"claim_{status}", target=f"claim:{claim.id}",
                             now=ctx.now, note=note)
         await tell(ctx, claim, status)
-        return [Reply(ctx.t("claims.done", reference=claim.reference)), await ctx.core.resume(ctx)]
+        return await after_action(ctx, Reply(ctx.t("claims.done", reference=claim.reference)))
 
 
 def doc_options(ctx: Ctx) -> tuple[Option, ...]:

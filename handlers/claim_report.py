@@ -7,14 +7,15 @@ claim (documents still to come), shows the estimate and opens the document check
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from db import claims as claim_data
 from db.claim_rules import DEATHS, KINDS, report_deadline, reported_late
 from db.models import Claim, Worker
 from handlers.asn import parse_phone_or_contact
-from handlers.claim_common import estimate_for, estimate_lines, initials, masked_worker, sponsorship_of
+from handlers.claim_common import (access, estimate_for, estimate_lines, initials, load, masked_worker,
+                                   sponsorship_of, status_text)
 from handlers.claim_parsers import parse_event_date
 from handlers.claim_worker import (NO, YES, parse_consent, parse_how, parse_nik_lookup, parse_pick, parse_search_desa,
                                    parse_search_name, prompt_consent, prompt_how, prompt_pick, prompt_search_name,
@@ -26,6 +27,8 @@ from handlers.parsers import Invalid, mask_phone, parse_name
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
 RELATIONS = ("spouse", "child", "parent", "grandparent", "sibling", "in_law", "self", "other")  # DOMAIN.md §3.3
+SPONSOR = "sponsor"  # the worker's own sponsoring ASN reports (offered only to them)
+IS_SPONSOR = "_is_sponsor"
 
 
 def yes_no(ctx: Ctx) -> tuple[Option, ...]:
@@ -46,7 +49,7 @@ def _show_yes_no(ctx: Ctx, value: Any) -> str:
 # -- what happened -------------------------------------------------------------------------------------------------
 
 def kind_options(ctx: Ctx) -> tuple[Option, ...]:
-    return tuple(Option(kind, ctx.t(f"claims.kind_{kind}")) for kind in KINDS)
+    return tuple(Option(kind, ctx.t(f"claims.kind_{kind}"), ctx.t(f"claimfix.kind_words_{kind}")) for kind in KINDS)
 
 
 async def parse_kind(ctx: Ctx, payload: Payload) -> str:
@@ -64,7 +67,13 @@ def earliest_date(ctx: Ctx, worker: Worker) -> date:
 
 
 async def parse_when(ctx: Ctx, payload: Payload) -> str:
-    day = parse_event_date(expect_text(payload), today=ctx.today)
+    try:
+        day = parse_event_date(expect_text(payload), today=ctx.today)
+    except Invalid as error:
+        if error.key != "date.future":
+            raise
+        example = (ctx.today - timedelta(days=1)).strftime("%d-%m-%Y")  # an example that fits: yesterday
+        raise Invalid("claimfix.date_future", example=example) from None
     worker = await the_worker(ctx)
     if day < earliest_date(ctx, worker):
         raise Invalid("claims.before_enrolment", date=format_date(earliest_date(ctx, worker), ctx.t.language))
@@ -88,6 +97,8 @@ def _accident(answers: dict[str, Any]) -> bool:
 
 def relation_options(ctx: Ctx) -> tuple[Option, ...]:
     relations = RELATIONS if ctx.answers.get("kind") == "jkk_injury" else tuple(r for r in RELATIONS if r != "self")
+    if ctx.answers.get(IS_SPONSOR):
+        relations = (SPONSOR, *relations)
     return tuple(Option(f"rel:{r}", ctx.t(f"claims.rel_{r}")) for r in relations)
 
 
@@ -151,20 +162,48 @@ class ClaimReport(Form):
               parse_relation, "claims.field_relation", lambda ctx, v: ctx.t(f"claims.rel_{v}")),
         Field("phone", prompt_text("claims.ask_phone", expect=Expect.CONTACT, contact_label="worker.share_contact"),
               parse_phone_or_contact, "claims.field_phone", lambda ctx, v: mask_phone(v)),
-        Field("heir", prompt_heir, parse_yes_no, "claims.field_heir", _show_yes_no),
+        # Heirs matter for a death only: the injured worker claims for themself.
+        Field("heir", prompt_heir, parse_yes_no, "claims.field_heir", _show_yes_no,
+              when=lambda a: a.get("kind") in DEATHS),
     )
+
+    async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, Any]:
+        """An approved ASN reporting: their name and phone from their registration (changeable at the summary)."""
+        asn = await ctx.asn()
+        return {"reporter": asn.name, "phone": asn.phone} if asn is not None and asn.status == "approved" else {}
 
     async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
         if ctx.chat.step == "consent" and isinstance(payload, Choice) and payload.option == NO:
             ctx.goto(None)
             return [Reply(ctx.t("claims.declined")), await ctx.core.resume(ctx)]
+        if ctx.chat.step == "kind" and isinstance(payload, Choice) and payload.option in DEATHS:
+            existing = await claim_data.open_death_claim(ctx.session, worker_id(ctx.answers))
+            if existing is not None:
+                return await self._already_reported(ctx, existing)
         return await super().handle(ctx, payload)
+
+    async def _already_reported(self, ctx: Ctx, claim: Claim) -> list[Reply]:
+        """A second report of the same death: the existing claim's status to those who may see it, then the menu."""
+        lines = [ctx.t("claims.death_already_reported")]
+        who = await access(ctx, claim)
+        loaded = await load(ctx, claim.id)
+        if who is not None and loaded is not None:
+            lines += [ctx.t("claimfix.existing_claim"), status_text(ctx.t, *loaded, full_name=who != "reporter")]
+        ctx.goto(None)
+        return [Reply("\n".join(lines)), await ctx.core.resume(ctx)]
 
     async def _advance(self, ctx: Ctx, replies: list[Reply]) -> list[Reply]:
         if worker_id(ctx.answers):  # the summary names the worker masked, whoever they were found by
             worker = await ctx.session.get(Worker, worker_id(ctx.answers))
             ctx.answers["_worker_label"] = masked_worker(worker) if worker else ""
+            ctx.answers[IS_SPONSOR] = worker is not None and await self._sponsors(ctx, worker)
         return await super()._advance(ctx, replies)
+
+    @staticmethod
+    async def _sponsors(ctx: Ctx, worker: Worker) -> bool:
+        asn = await ctx.asn()
+        sponsorship = await sponsorship_of(ctx, worker)
+        return asn is not None and sponsorship is not None and sponsorship.asn_id == asn.id
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
         a = ctx.answers
@@ -177,15 +216,19 @@ class ClaimReport(Form):
         claim = Claim(worker_id=worker.id, sponsorship_id=sponsorship.id if sponsorship else None, kind=a["kind"],
                       event_date=day, place=a["place"], description=a["description"], traffic=a.get("traffic"),
                       police_report=a.get("police"), reporter_chat_id=ctx.chat.id, reporter_name=a["reporter"],
-                      reporter_relation=a["relation"], reporter_phone=a["phone"], reporter_is_heir=a["heir"],
+                      reporter_relation=a["relation"], reporter_phone=a["phone"],
+                      reporter_is_heir=bool(a.get("heir")),
                       reporter_consent_at=datetime.fromisoformat(a["consent"]), estimate=result.total,
                       scholarship=result.scholarship, status="documents", requested={},
                       created_at=ctx.now, updated_at=ctx.now)
         await claim_data.open_claim(ctx.session, claim, actor=ctx.actor, now=ctx.now)
-        lines = [ctx.t("claims.saved"), *estimate_lines(ctx.t, result, cover.reason)]
-        if a["kind"] != "jkm":
-            late = reported_late(day, ctx.today)
-            lines.append(ctx.t("claims.report_late" if late else "claims.report_within",
+        death = a["kind"] in DEATHS
+        lines = [ctx.t("claims.saved" if death else "claims.saved_injury"),
+                 *estimate_lines(ctx.t, result, cover.reason, death=death)]
+        if a["kind"] != "jkm" and result.covered:  # "report within 2 x 24 hours for free care" only when covered
+            late = "late" if reported_late(day, ctx.today) else "within"
+            # After a death, the same deadline without the words about treatment.
+            lines.append(ctx.t(f"claimfix.report_death_{late}" if death else f"claims.report_{late}",
                                deadline=format_date(report_deadline(day), ctx.t.language),
                                branch=ctx.program.claims.branch()))
         return [Reply("\n".join(lines)), *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]

@@ -116,7 +116,8 @@ async def prompt_pick(ctx: Ctx) -> Reply:
     options = []
     for number, worker in enumerate((w for w in workers if w is not None), 1):
         lines.append(f"{number}. {masked_worker(worker)}")
-        options.append(Option(f"p:{worker.id}", f"{number}. {initials(worker.name)[:12]} …{worker.nik[-4:]}"))
+        # Numbered by the list above; the console numbers options itself, so the label carries no number.
+        options.append(Option(f"p:{worker.id}", f"{initials(worker.name)[:12]} …{worker.nik[-4:]}"))
     options.append(Option(NONE, ctx.t("claims.none_of_them")))
     return Reply("\n".join(lines), tuple(options), Expect.OPTION)
 

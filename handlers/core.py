@@ -182,8 +182,8 @@ class Core:
             return [Reply(ctx.t("common.help", program=self.program.name)), await self.resume(ctx)]
         if not self._privacy_agreed(ctx.chat):
             replies = await self.flows["privacy"].begin(ctx)
-            if name == "officer":  # the notice first, then what was asked for
-                ctx.answers["_then"] = "officer"
+            if name in ("officer", "claim"):  # the notice first, then what was asked for
+                ctx.answers["_then"] = name if name == "officer" or not arg else f"{name} {arg}"
             return replies
         if name == "officer":
             return await self.flows["officer"].begin(ctx)

@@ -7,6 +7,7 @@ from db.models import Sponsorship, Worker
 from db.months import Month
 from db.rules import jkm_full_benefit_from
 from db.standing import Standing
+from handlers.claim_after import deceased_lines
 from handlers.core import Ctx
 from handlers.format import format_date, format_rupiah, month_name
 from handlers.parsers import mask_nik
@@ -56,7 +57,8 @@ class MyWorkers:
     async def prompt(self, ctx: Ctx) -> Reply:
         asn = await ctx.asn()
         pairs = await queries.sponsorships_of_asn(ctx.session, asn.id) if asn else []
-        lines = [ctx.t("my_workers.title")] if pairs else [ctx.t("my_workers.none")]
+        deceased = await deceased_lines(ctx, asn.id) if asn else []
+        lines = [ctx.t("my_workers.title")] if pairs or deceased else [ctx.t("my_workers.none")]
         options: list[Option] = []
         states = await standing.standings(ctx.session, [worker.id for _, worker in pairs], today=ctx.today,
                                           rules=ctx.core.rules)
@@ -78,6 +80,7 @@ class MyWorkers:
                 first = worker.name.split()[0][:10]
                 options.append(Option(f"{GLOBAL}w.link:{worker.id}", ctx.t("my_workers.new_link", name=first)))
                 options.append(Option(f"{GLOBAL}w.paper:{worker.id}", ctx.t("my_workers.paper", name=first)))
+        lines += deceased  # a worker who died stays in sight, with their claim
         options.append(Option(MENU, ctx.t("form.back_to_menu")))
         return Reply("\n".join(lines), tuple(options), Expect.OPTION)
 

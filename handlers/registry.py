@@ -18,7 +18,7 @@ def install(core: Core) -> Core:
                  payments.PaymentForm(), payments.RejectReceipt(), decisions.RejectAsn(),
                  membership.FixMembership(), consent_review.RejectConsent(), ClaimReport(), claim_docs.ClaimDocs(),
                  claim_docs.ClaimHub(), claim_officer.AskDocument(), claim_officer.RecordPayout(),
-                 claim_officer.RejectClaim()):
+                 claim_officer.RejectClaim(), claim_officer.ClaimView()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)

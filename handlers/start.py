@@ -29,10 +29,12 @@ class PrivacyFlow:
         if choice == AGREE:
             ctx.chat.privacy_version = ctx.program.privacy_notice_version
             ctx.chat.privacy_agreed_at = ctx.now
-            then = ctx.answers.get("_then")  # /petugas typed before the notice: the officer menu now
+            then = ctx.answers.get("_then") or ""  # /petugas or /klaim typed before the notice: that now
             ctx.goto(None)
             if then == "officer":
                 return [Reply(ctx.t("privacy.thanks")), *await ctx.core.flows["officer"].begin(ctx)]
+            if then.split(" ")[0] == "claim":
+                return [Reply(ctx.t("privacy.thanks")), *await ctx.core.commands["claim"](ctx, then[6:])]
             return [Reply(ctx.t("privacy.thanks")), await ctx.core.flows["menu"].prompt(ctx)]
         if choice == DISAGREE:
             return [Reply(ctx.t("privacy.declined"))]

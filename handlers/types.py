@@ -74,6 +74,8 @@ class Expect(str, Enum):
 class Option:
     id: str
     label: str
+    # More words that choose this option when typed, not shown (a short button label's full phrase).
+    words: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from db import claims as claim_data
 from db import queries
 from db.eligibility import age_in_years, age_problem
 from db.models import Sponsorship, Worker
@@ -26,9 +27,18 @@ RELATIONS = ("spouse", "child", "parent", "sibling", "other")
 
 # -- NIK and birth date ----------------------------------------------------------------------------------------------
 
+async def _sponsored_by_me(ctx: Ctx, sponsorship_id: int | None) -> bool:
+    asn = await ctx.asn()
+    sponsorship = await ctx.session.get(Sponsorship, sponsorship_id) if sponsorship_id else None
+    return asn is not None and sponsorship is not None and sponsorship.asn_id == asn.id
+
+
 async def parse_worker_nik(ctx: Ctx, payload: Payload) -> str:
     nik = parse_nik(expect_text(payload), today=ctx.today)
     existing = await queries.worker_by_nik(ctx.session, nik.value)
+    death = await claim_data.reported_death(ctx.session, existing.id) if existing is not None else None
+    if death is not None and await _sponsored_by_me(ctx, death.sponsorship_id):  # not "another sponsor"
+        raise Invalid("claimfix.nik_deceased", reference=death.reference or f"#{death.id}")
     if existing is not None:
         sponsor = await queries.sponsor_of_worker(ctx.session, existing.id)
         asn = await ctx.asn()

@@ -49,7 +49,7 @@ async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kema
     await person.press("Setuju")
     await person.press("Dengan NIK")
     await person.say(nik)
-    await person.press("1.")
+    await person.press("S. R.")
     await person.press("Meninggal, bkn kerja")
     await person.say(when)
     await person.say("Di rumah")
@@ -119,7 +119,8 @@ async def test_an_unpaid_month_means_not_covered_said_kindly(app: App, inbox, cl
     await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 9))
     family = Person(app, "family")
     await report_death(family, when="20-11-2026")
-    assert any_text(family.last, "tidak terlindungi") and any_text(family.last, "BPJS Kesehatan")
+    assert any_text(family.last, "tidak terlindungi") and any_text(family.last, "kami teruskan ke petugas")
+    assert not any_text(family.last, "BPJS Kesehatan")  # no medical-care advice after a death
     assert not any_text(family.last, "Rp42.000.000")
 
 
@@ -201,7 +202,7 @@ async def test_bad_files_and_a_second_report_of_the_same_death(app: App, inbox: 
     await neighbour.press("Setuju")
     await neighbour.press("Dengan NIK")
     await neighbour.say(NIK_MALE)
-    await neighbour.press("1.")
+    await neighbour.press("S. R.")
     await neighbour.press("Meninggal, bkn kerja")
     assert any_text(neighbour.last, "sudah dilaporkan")
 
@@ -215,7 +216,7 @@ async def test_dates_in_the_future_or_before_enrolment_are_asked_again(app: App,
     await family.press("Setuju")
     await family.press("Dengan NIK")
     await family.say("1377 0117 0875 0003")  # a NIK with spaces
-    await family.press("1.")
+    await family.press("S. R.")
     await family.press("Kecelakaan kerja")
     await family.say("besok")
     assert any_text(family.last, "belum terjadi")
@@ -231,10 +232,10 @@ async def test_dates_in_the_future_or_before_enrolment_are_asked_again(app: App,
     assert "Saya sendiri" in [o.label for o in family.prompt().options]  # the injured worker may report
     await family.press("Istri / suami")
     await family.say("0812-9876-5432")
-    assert any_text(family.last, "Y., Istri / suami") or any_text(family.last, "Y. (Istri / suami)")
-    await family.press("Ya")
+    assert any_text(family.last, "Periksa laporan") and not any_text(family.last, "ahli waris")  # not a death
     await family.press("✅")
     assert any_text(family.last, "tanpa batas biaya") and any_text(family.last, "Segera laporkan hari ini")
+    assert any_text(family.last, "lekas pulih") and not any_text(family.last, "berduka")  # an injury
     assert any_text(family.last, "Cabang Padang Pariaman")
     assert "Laporan polisi" in [o.label for o in family.prompt().options]
     assert any_text(family.last, "⬜ Laporan polisi\n")  # required, not "(bila ada)"
@@ -356,7 +357,7 @@ async def test_a_name_matching_several_workers_and_the_sponsor_picking_their_own
     await family.say("Syafrizal")
     await family.say("taratak")
     assert any_text(family.last, "1. S. R., Taratak") and any_text(family.last, "2. S. Y., Taratak")
-    await family.press("2.")
+    await family.press("S. Y.")
     assert any_text(family.last, "Apa yang terjadi")
     sponsor = Person(app, second_asn)
     await sponsor.say("/klaim")
@@ -369,13 +370,12 @@ async def test_a_name_matching_several_workers_and_the_sponsor_picking_their_own
     await sponsor.say("Di laut")
     await sponsor.say("Perahu terbalik saat melaut.")
     await sponsor.press("Tidak")
-    await sponsor.say("Rahmat Hidayat")
-    await sponsor.press("Lainnya")
-    await sponsor.say("0812-3456-7890")
+    await sponsor.press("Penjamin (ASN)")  # their name and phone are known from their registration
     await sponsor.press("Tidak")
     await sponsor.press("✅")
     assert any_text(sponsor.last, "Rp70.000.000") and any_text(sponsor.last, "Beasiswa")
     assert any_text(sponsor.last, "paling lambat 23 November 2026")  # within 2 x 24 hours: report by then
+    assert not any_text(sponsor.last, "pengobatan")  # a death: nothing about treatment
 
 
 async def test_a_work_accident_death_brings_a_yearly_scholarship_reminder(app: App, inbox, clock) -> None:
@@ -427,7 +427,7 @@ async def test_the_worker_can_be_changed_at_the_summary(app: App, inbox, clock) 
     await family.press("Setuju")
     await family.press("Dengan NIK")
     await family.say(NIK_MALE)
-    await family.press("1.")
+    await family.press("S. R.")
     await family.press("Meninggal, bkn kerja")
     for answer in ("kemarin", "Di rumah", "Sakit.", "Yusnidar"):
         await family.say(answer)
@@ -439,7 +439,7 @@ async def test_the_worker_can_be_changed_at_the_summary(app: App, inbox, clock) 
     await family.press("Pekerja")
     await family.press("Dengan NIK")
     await family.say(NIK_FEMALE)
-    await family.press("1.")
+    await family.press("S. Y.")
     await family.press("Meninggal, bkn kerja")
     await family.say("kemarin")
     assert any_text(family.last, "Pekerja: S. Y., Taratak, NIK 1377********0011")

@@ -52,7 +52,7 @@ async def report(family: TgPerson, standin: TelegramStandin) -> None:
     await family.press("Setuju", "Cari dengan NIK")
     await family.press("Dengan NIK", "Ketik NIK")
     await family.say(NIK_MALE, "Pekerja yang cocok")
-    await family.press("1.", "Apa yang terjadi")
+    await family.press("S. R. …0003", "Apa yang terjadi")
     await family.press("Meninggal, bkn kerja", "Kapan")
     await family.say("kemarin", "Di mana")
     await family.say("Di rumah", "Ceritakan")

@@ -36,7 +36,8 @@ MAX_OPTION_ID_BYTES = 60  # callback_data is 64 bytes; the core adds the convers
 # Steps of the flows that are not forms (forms are checked against their own fields).
 PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"},
                "officer": {"menu", "pending", "bpjs", "receipts", "lapsed", "claims", "consent_review"},
-               "worker_consent": {"contact", "agree"}, "claims": {"hub", "status"}, "claim_docs": {"list", "file"}}
+               "worker_consent": {"contact", "agree"}, "claims": {"hub", "status"}, "claim_docs": {"list", "file"},
+               "claim_view": {"open"}}
 
 COMMANDS = ("/start", "/menu", "/batal", "/bantuan", "/bahasa", "/petugas", "/start c_bogus", "/unknown",
             "batal", "menu", "/start@TuWaiBot", "/bahasa en", "/")
