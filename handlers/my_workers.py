@@ -37,7 +37,7 @@ async def contribution_lines(ctx: Ctx, sponsorship: Sponsorship, worker: Worker,
     following = unpaid[0] if unpaid else (max(months) + 1)
     amount = rows[following].amount if following in rows else rules.amount(following, worker.occupation,
                                                                               sponsorship.funding)
-    due = rows[following].due_date if following in rows else rules.due(following)
+    due = rows[following].due_date if following in rows else rules.due_for(following, worker)
     lines.append(ctx.t("my_workers.next_due", month=month_name(following, language), amount=format_rupiah(amount),
                        due=format_date(due, language)))
     # The same figures as /tunggakan, tuwai stats and the exports (db/standing.py)

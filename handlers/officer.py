@@ -229,6 +229,7 @@ class RecordKpj(Form):
         assert worker is not None  # refuse() looked it up
         worker.kpj, worker.bpjs_start = answers["kpj"], date.fromisoformat(answers["start"])
         worker.status = "active"
+        worker.first_due = ctx.core.rules.first_due(ctx.today)
         await queries.audit(ctx.session, actor=ctx.actor, action="kpj_recorded", target=f"worker:{worker.id}",
                             now=ctx.now, kpj=worker.kpj, start=answers["start"])
         full = format_date(jkm_full_benefit_from(worker.bpjs_start, ctx.program.jkm_full_after_months),

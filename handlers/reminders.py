@@ -92,7 +92,9 @@ class Planner:
         created = 0
         for month in max(Month.of(earliest), current - 24).until(current):
             amount = self._amount_case(month)
-            rows = (select(Sponsorship.id, literal(month.first_day()), amount, literal(self.rules.due(month)),
+            regular = self.rules.due(month)  # never before the membership's first due date (db.rules)
+            due = case((Worker.first_due > regular, Worker.first_due), else_=literal(regular))
+            rows = (select(Sponsorship.id, literal(month.first_day()), amount, due,
                            literal("due"), literal(now))
                     .join(Worker, Worker.id == Sponsorship.worker_id)
                     .where(Sponsorship.ended_at.is_(None), Sponsorship.lapsed_at.is_(None),

@@ -1,0 +1,55 @@
+"""Fixes from the fresh-eyed trial (reports/trial1.md), each through the path a person takes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.app import App
+from db import standing
+from db.models import Contribution, Worker
+from db.months import Month
+from tests.conftest import Clock
+from tests.people import Person, any_text
+from tests.test_contributions import at, rows, tick
+from tests.test_officer_journeys import worker_ready_for_kpj
+
+
+async def record_kpj(app: App, start: str) -> Person:
+    officer = Person(app, "officer")
+    await officer.say("/petugas")
+    await officer.press("Menunggu BPJS")
+    await officer.press("Catat KPJ #1")
+    await officer.say("2301 2345 678")
+    await officer.say(start)
+    await officer.press("✅")
+    assert any_text(officer.last, "tersimpan; pekerja aktif")
+    return officer
+
+
+async def test_a_new_worker_is_protected_until_the_first_due_date_after_activation(app, inbox, clock: Clock) -> None:
+    """Trial item 4: BPJS start 1 Nov, KPJ recorded 22 Nov: November (regularly due 16 Nov) is due 15 Dec."""
+    asn = await worker_ready_for_kpj(app, inbox)
+    officer = await record_kpj(app, "01-11-2026")
+    async with app.sessions() as session:
+        worker = (await session.execute(select(Worker))).scalar_one()
+        assert worker.first_due == date(2026, 12, 15)
+        state = (await standing.standings(session, [worker.id], today=date(2026, 11, 22), rules=app.core.rules))
+        assert state[worker.id] == standing.Standing("active", 0)
+    await asn.say("/menu")
+    await asn.press("Pekerja saya")
+    assert any_text(asn.last, "November 2026, Rp8.400, jatuh tempo 15 Desember 2026")
+    assert any_text(asn.last, "terlindungi ✅") and not any_text(asn.last, "TIDAK terlindungi")
+    await officer.say("/tunggakan")
+    assert not any_text(officer.last, "1 bulan")
+    # The ledger: both months due 15 Dec; the ASN is reminded a week before, and nobody is late until then.
+    await tick(app, clock, at(date(2026, 12, 8)))
+    ledger = {row.period: row.due_date for row in await rows(app, Contribution)}
+    assert ledger == {Month(2026, 11): date(2026, 12, 15), Month(2026, 12): date(2026, 12, 15)}
+    assert "15 Desember 2026" in inbox.inbox["asn"][-1].text
+    async with app.sessions() as session:
+        assert (await standing.figures(session, today=date(2026, 12, 15), rules=app.core.rules))[
+            "workers_active"] == 1
+        late = await standing.standings(session, [worker.id], today=date(2026, 12, 16), rules=app.core.rules)
+        assert late[worker.id] == standing.Standing("in_arrears", 2)
