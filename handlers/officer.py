@@ -94,7 +94,7 @@ async def count_pending(ctx: Ctx) -> int:
 
 
 async def count_awaiting_bpjs(ctx: Ctx) -> int:
-    return len(await queries.workers_awaiting_bpjs(ctx.session))
+    return await queries.count_awaiting_bpjs(ctx.session)
 
 
 async def pending_list(ctx: Ctx) -> Reply:

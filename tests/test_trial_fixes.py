@@ -11,8 +11,10 @@ from db import standing
 from db.models import Contribution, Worker
 from db.months import Month
 from tests.conftest import Clock
-from tests.people import Person, any_text
+from handlers.types import Choice
+from tests.people import JPEG, Person, any_text
 from tests.test_contributions import at, rows, tick
+from tests.test_flows import approved_asn, enrol
 from tests.test_officer_journeys import worker_ready_for_kpj
 
 
@@ -53,3 +55,24 @@ async def test_a_new_worker_is_protected_until_the_first_due_date_after_activati
             "workers_active"] == 1
         late = await standing.standings(session, [worker.id], today=date(2026, 12, 16), rules=app.core.rules)
         assert late[worker.id] == standing.Standing("in_arrears", 2)
+
+
+async def test_menunggu_bpjs_counts_only_workers_an_officer_can_register(app, inbox) -> None:
+    """Trial item 7: a worker still waiting for their own consent is not in "Menunggu BPJS", as in Statistik."""
+    asn = await approved_asn(app, inbox)
+    await enrol(asn)
+    officer = Person(app, "officer")
+    await officer.say("/petugas")
+    assert "Menunggu BPJS (0)" in [o.label for o in officer.last[-1].options]
+    await officer.press("Statistik")
+    assert any_text(officer.last, "menunggu BPJS: 0")
+    await officer.say("/menu")
+    async with app.sessions() as session:
+        worker = (await session.execute(select(Worker))).scalar_one()
+    await asn.send(Choice(f"!w.paper:{worker.id}"))
+    await asn.upload(inbox, JPEG)
+    await asn.press("✅")
+    await officer.say("/petugas")
+    assert "Menunggu BPJS (1)" in [o.label for o in officer.last[-1].options]
+    await officer.press("Statistik")
+    assert any_text(officer.last, "menunggu BPJS: 1")
