@@ -8,14 +8,14 @@ from sqlalchemy import select
 
 from bot.app import App
 from db import standing
-from db.models import Contribution, Worker
+from db.models import Contribution, Receipt, Worker
 from db.months import Month
 from tests.conftest import Clock
 from handlers.types import Choice
-from tests.people import JPEG, Person, any_text
+from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
 from tests.test_contributions import at, rows, tick
 from tests.test_flows import approved_asn, enrol
-from tests.test_officer_journeys import worker_ready_for_kpj
+from tests.test_officer_journeys import a_receipt_waiting, worker_ready_for_kpj
 
 
 async def record_kpj(app: App, start: str) -> Person:
@@ -76,3 +76,66 @@ async def test_menunggu_bpjs_counts_only_workers_an_officer_can_register(app, in
     assert "Menunggu BPJS (1)" in [o.label for o in officer.last[-1].options]
     await officer.press("Statistik")
     assert any_text(officer.last, "menunggu BPJS: 1")
+
+
+async def start_worker_form(asn: Person) -> None:
+    await asn.say("/menu")
+    await asn.press("Daftarkan pekerja")
+    await asn.say(NIK_MALE)
+    await asn.say("Syafrizal")
+    await asn.press("Benar")
+    await asn.press("Nelayan")
+
+
+async def test_ya_takes_the_one_suggested_kecamatan_and_a_clear_word_needs_no_question(app, inbox) -> None:
+    """Trial item 8."""
+    asn = await approved_asn(app, inbox)
+    await start_worker_form(asn)
+    await asn.say("pariaman tengh")
+    assert "Maksud Anda" in asn.last[-1].text
+    await asn.say("ya")
+    assert "Pariaman Tengah" in asn.last[-1].text and "Desa" in asn.last[-1].text  # the desa question
+    await asn.say("/menu")
+    await start_worker_form(asn)
+    await asn.say("utara")  # one kecamatan only has that word
+    assert "Maksud Anda" not in asn.last[-1].text and "Pariaman Utara" in asn.last[-1].text
+    await asn.say("/menu")
+    await start_worker_form(asn)
+    await asn.say("pariaman")  # four kecamatan: still asked
+    assert "Maksud Anda" in asn.last[-1].text
+
+
+async def test_ya_and_ok_save_a_summary_and_tidak_cancels_it(app, inbox) -> None:
+    """Trial item 11: yes words choose "Simpan", no words "Batal", on a form's summary and on a confirmation."""
+    asn = await approved_asn(app, inbox)
+    await start_worker_form(asn)
+    await asn.say("pariaman tengah")
+    await asn.say("Taratak")
+    await asn.press("Lewati")
+    await asn.press("Tidak")
+    assert "Simpan" in [o.label for o in asn.last[-1].options][0]
+    await asn.say("tidak")
+    assert any_text(asn.last, "Dibatalkan")
+    await start_worker_form(asn)
+    await asn.say("pariaman tengah")
+    await asn.say("Taratak")
+    await asn.press("Lewati")
+    await asn.press("Tidak")
+    await asn.say("oke")
+    async with app.sessions() as session:
+        assert (await session.execute(select(Worker.name))).scalar_one() == "Syafrizal"
+
+
+async def test_ya_confirms_rejecting_a_receipt(app, inbox, clock) -> None:
+    """Trial item 11: "Tolak bukti bayar ini dengan alasan berikut?" answered `ya`."""
+    await a_receipt_waiting(app, inbox, clock)
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await officer.say("/petugas")
+    await officer.press("Bukti bayar")
+    await officer.press("Tolak #1")
+    await officer.press("Foto tidak terbaca")
+    assert "Tolak bukti bayar ini" in officer.last[-1].text
+    await officer.say("ya")
+    assert any_text(officer.last, "ditolak; ASN diberi tahu alasannya")
+    assert {row.status for row in await rows(app, Receipt)} == {"rejected"}
