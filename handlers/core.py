@@ -157,7 +157,7 @@ class Core:
                 elif len(found) > 1:  # only those: numbered 1, 2, ... and remembered for a typed number
                     ctx.answers[NARROWED] = [option.id for option in found]
                     return [Reply(ctx.t("choices.which"), tuple(found), Expect.OPTION)]
-                elif prompt.expect == Expect.OPTION:
+                elif prompt.expect == Expect.OPTION and not getattr(flow, "takes_typed", lambda _: False)(ctx):
                     return [Reply(ctx.t("common.choose_option")), prompt]
         return await flow.handle(ctx, payload)
 

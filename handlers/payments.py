@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from db import ledger, queries, standing
 from db.models import Asn, Chat, Contribution, Receipt, Sponsorship, StoredFile, Worker
-from db.months import Month
+from db.months import Month, month_number
 from handlers.core import Ctx
 from handlers.format import format_date, format_rupiah, month_name, short_month
 from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
@@ -101,14 +101,24 @@ async def parse_months(ctx: Ctx, payload: Payload) -> list[str]:
         except ValueError:  # a forged button
             raise Invalid("common.choose_option") from None
     else:
-        try:
-            month = Month.parse(expect_text(payload))
-        except ValueError:
-            raise Invalid("payment.month_invalid") from None
+        month = await _typed_month(ctx, expect_text(payload), sponsorship, worker)
     if month.key() not in selected:
         await check_month(ctx, month, sponsorship, worker)
     ctx.answers["_selected"] = sorted(selected ^ {month.key()})
     raise Stay
+
+
+async def _typed_month(ctx: Ctx, text: str, sponsorship: Sponsorship, worker: Worker) -> Month:
+    """"Nov 2026", or a month alone ("nov", "november", "11") when just one such month is listed."""
+    try:
+        return Month.parse(text)
+    except ValueError:
+        pass
+    number = month_number(text)
+    listed = [m for m in await payable_months(ctx, sponsorship, worker) if m.month == number]
+    if len(listed) == 1:
+        return listed[0]
+    raise Invalid("payment.month_invalid")
 
 
 async def prompt_receipt(ctx: Ctx) -> Reply:
