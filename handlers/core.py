@@ -179,7 +179,10 @@ class Core:
         if name == "language":
             return await self.switch_language(ctx, arg)
         if name == "help":
-            return [Reply(ctx.t("common.help", program=self.program.name)), await self.resume(ctx)]
+            text = ctx.t("common.help", program=self.program.name)
+            if await ctx.is_officer():  # the officers' own commands
+                text += "\n" + ctx.t("trial.help_officer")
+            return [Reply(text), await self.resume(ctx)]
         if not self._privacy_agreed(ctx.chat):
             replies = await self.flows["privacy"].begin(ctx)
             if name == "officer":  # the notice first, then what was asked for

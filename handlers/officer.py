@@ -14,6 +14,7 @@ from handlers.format import format_date
 from handlers.forms import Field, Form, expect_text
 from handlers.my_workers import worker_status
 from handlers.parsers import Invalid, parse_kpj
+from handlers.other import OTHER_OPD
 from handlers.start_dates import TODAY, allowed_starts, checked_start
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
 
@@ -103,7 +104,8 @@ async def pending_list(ctx: Ctx) -> Reply:
         return Reply(ctx.t("officer.no_pending"))
     lines, options = [ctx.t("officer.pending_title")], []
     for asn in asns:
-        lines.append(ctx.t("officer.asn_line", id=asn.id, name=asn.name, nip=asn.nip, opd=asn.opd, phone=asn.phone))
+        opd = ctx.t("trial.opd_other", other=asn.opd_other) if asn.opd == OTHER_OPD and asn.opd_other else asn.opd
+        lines.append(ctx.t("officer.asn_line", id=asn.id, name=asn.name, nip=asn.nip, opd=opd, phone=asn.phone))
         options += [Option(f"{GLOBAL}asn.ok:{asn.id}", ctx.t("officer.approve_n", id=asn.id)),
                     Option(f"{GLOBAL}asn.no:{asn.id}", ctx.t("officer.reject_n", id=asn.id))]
     return Reply("\n".join(lines), tuple(options), Expect.OPTION)

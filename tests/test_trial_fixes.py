@@ -189,3 +189,25 @@ async def test_the_start_date_range_names_the_day_it_is_counted_from(app, inbox,
     await officer.say("2301 2345 678")
     await officer.say("01-01-2026")
     assert any_text(officer.last, "antara 22 Oktober 2026 (31 hari sebelum pendaftaran pekerja, 22 November 2026)")
+
+
+async def test_the_pending_asn_list_shows_the_typed_opd_and_help_lists_the_commands(app, inbox) -> None:
+    """Trial items 23 and 24."""
+    person = Person(app, "newasn")
+    await agree_privacy(person)
+    await person.say("/bantuan")
+    assert any_text(person.last, "/klaim") and not any_text(person.last, "/petugas")
+    await person.say("daftar")
+    await person.say("199001012015031002")
+    await person.say("Rina Marlina")
+    await person.say("lainnya")
+    await person.say("Dinas Pariwisata")
+    await person.say("0812-3456-7000")
+    await person.press("✅")
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await officer.say("/bantuan")
+    assert any_text(officer.last, "/petugas") and any_text(officer.last, "/tunggakan")
+    await officer.say("/petugas")
+    await officer.press("ASN menunggu")
+    assert "Dinas Pariwisata (Lainnya)" in officer.last[-1].text
