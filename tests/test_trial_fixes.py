@@ -14,7 +14,7 @@ from tests.conftest import Clock
 from handlers.types import Choice
 from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
 from tests.test_contributions import at, rows, tick
-from tests.test_flows import approved_asn, enrol
+from tests.test_flows import approved_asn, deliver, enrol
 from tests.test_officer_journeys import a_receipt_waiting, worker_ready_for_kpj
 
 
@@ -211,3 +211,19 @@ async def test_the_pending_asn_list_shows_the_typed_opd_and_help_lists_the_comma
     await officer.say("/petugas")
     await officer.press("ASN menunggu")
     assert "Dinas Pariwisata (Lainnya)" in officer.last[-1].text
+
+
+async def test_a_stranger_opening_a_used_consent_link_is_not_told_your_consent(app, inbox) -> None:
+    """Trial item 15."""
+    asn = await approved_asn(app, inbox)
+    await enrol(asn)
+    await deliver(app)
+    token = next(r.text for r in inbox.inbox["asn"] if "start=c_" in r.text).split("start=", 1)[1].split()[0]
+    worker = Person(app, "worker")
+    await worker.say(f"/start {token}")
+    await worker.press("Saya setuju")
+    await worker.say(f"/start {token}")
+    assert any_text(worker.last, "Persetujuan Anda sudah tercatat sebelumnya")  # the worker, again
+    stranger = Person(app, "stranger")
+    await stranger.say(f"/start {token}")
+    assert not any_text(stranger.last, "Persetujuan Anda") and any_text(stranger.last, "sudah dipakai")
