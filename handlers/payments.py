@@ -85,7 +85,21 @@ async def prompt_months(ctx: Ctx) -> Reply:
                for m in await payable_months(ctx, sponsorship, worker)]
     total = sum(rules.amount(m, worker.occupation, sponsorship.funding) for m in selected)
     text = ctx.t("payment.ask_months", name=worker.name, count=len(selected), total=format_rupiah(total))
+    skipped = await overdue_skipped(ctx, sponsorship, worker, selected)
+    if skipped:  # a later month chosen while an earlier one is overdue: cover needs every month
+        text += "\n\n" + ctx.t("trial.overdue_skipped", months=", ".join(month_name(m, ctx.t.language)
+                                                                          for m in skipped), name=worker.name)
     return Reply(text, tuple(options) + (Option(DONE, ctx.t("payment.done")),))
+
+
+async def overdue_skipped(ctx: Ctx, sponsorship: Sponsorship, worker: Worker, selected: set[Month]) -> list[Month]:
+    """Unpaid months past their due date, earlier than a month selected, and not selected themselves."""
+    if not selected:
+        return []
+    rows = await statuses(ctx, sponsorship.id)
+    latest = max(selected)
+    return [m for m in await payable_months(ctx, sponsorship, worker) if m < latest and m not in selected
+            and (rows[m].due_date if m in rows else ctx.core.rules.due_for(m, worker)) < ctx.today]
 
 
 async def parse_months(ctx: Ctx, payload: Payload) -> list[str]:

@@ -13,7 +13,7 @@ from db.months import Month
 from tests.conftest import Clock
 from handlers.types import Choice
 from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
-from tests.test_contributions import at, rows, tick
+from tests.test_contributions import at, rows, seed, tick
 from tests.test_flows import approved_asn, deliver, enrol
 from tests.test_officer_journeys import a_receipt_waiting, worker_ready_for_kpj
 
@@ -227,3 +227,17 @@ async def test_a_stranger_opening_a_used_consent_link_is_not_told_your_consent(a
     stranger = Person(app, "stranger")
     await stranger.say(f"/start {token}")
     assert not any_text(stranger.last, "Persetujuan Anda") and any_text(stranger.last, "sudah dipakai")
+
+
+async def test_paying_a_later_month_while_an_earlier_is_overdue_warns_gently(app, inbox, clock: Clock) -> None:
+    """Trial item 17: November overdue (due 16 Nov), December chosen on 20 Nov."""
+    await seed(app, start=date(2026, 11, 1))
+    clock.now = at(date(2026, 11, 20))
+    asn = Person(app, "100000")
+    await asn.say("/menu")
+    await asn.press("Pekerja saya")
+    await asn.press("Bayar")
+    await asn.say("des")
+    assert any_text(asn.last, "November 2026 sudah lewat jatuh tempo dan belum dibayar")
+    await asn.say("nov")
+    assert not any_text(asn.last, "lewat jatuh tempo")
