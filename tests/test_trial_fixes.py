@@ -43,13 +43,14 @@ async def test_a_new_worker_is_protected_until_the_first_due_date_after_activati
     await asn.press("Pekerja saya")
     assert any_text(asn.last, "November 2026, Rp8.400, jatuh tempo 15 Desember 2026")
     assert any_text(asn.last, "terlindungi ✅") and not any_text(asn.last, "TIDAK terlindungi")
+    assert any_text(asn.last, "Cara bayar: Bayar lewat aplikasi JMO")  # trial item 18, from config.toml
     await officer.say("/tunggakan")
     assert not any_text(officer.last, "1 bulan")
     # The ledger: both months due 15 Dec; the ASN is reminded a week before, and nobody is late until then.
     await tick(app, clock, at(date(2026, 12, 8)))
     ledger = {row.period: row.due_date for row in await rows(app, Contribution)}
     assert ledger == {Month(2026, 11): date(2026, 12, 15), Month(2026, 12): date(2026, 12, 15)}
-    assert "15 Desember 2026" in inbox.inbox["asn"][-1].text
+    assert "15 Desember 2026" in inbox.inbox["asn"][-1].text and "Cara bayar" in inbox.inbox["asn"][-1].text
     async with app.sessions() as session:
         assert (await standing.figures(session, today=date(2026, 12, 15), rules=app.core.rules))[
             "workers_active"] == 1
