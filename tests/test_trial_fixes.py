@@ -242,3 +242,15 @@ async def test_paying_a_later_month_while_an_earlier_is_overdue_warns_gently(app
     assert any_text(asn.last, "November 2026 sudah lewat jatuh tempo dan belum dibayar")
     await asn.say("nov")
     assert not any_text(asn.last, "lewat jatuh tempo")
+
+
+async def test_the_first_notice_is_general_and_the_asn_part_comes_with_registration(app) -> None:
+    """Trial item 13 (first half): family, strangers and officers are not told "your NIP and OPD"."""
+    person = Person(app, "family")
+    await person.say("halo")
+    notice = person.last[-1].text
+    assert "Pemberitahuan privasi" in notice and "NIP" not in notice and "OPD" not in notice
+    assert "Keluarga yang melaporkan musibah" in notice
+    await person.press("Saya setuju")
+    await person.press("Daftar sebagai ASN")
+    assert any_text(person.last, "Yang dicatat: NIP (atau NI PPPK), nama, OPD dan nomor HP Anda")
