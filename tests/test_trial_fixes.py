@@ -7,12 +7,15 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app import App
+from bot.cli import main
 from db import standing
-from db.models import Contribution, Receipt, Worker
+from db.models import Contribution, Receipt, RosterEntry, Worker
 from db.months import Month
 from tests.conftest import Clock
 from handlers.types import Choice
 from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
+from tests.test_cli import config  # noqa: F401 (a fixture)
+from tests.test_cli import rows as cli_rows
 from tests.test_contributions import at, rows, seed, tick
 from tests.test_flows import approved_asn, deliver, enrol
 from tests.test_officer_journeys import a_receipt_waiting, worker_ready_for_kpj
@@ -254,3 +257,15 @@ async def test_the_first_notice_is_general_and_the_asn_part_comes_with_registrat
     await person.press("Saya setuju")
     await person.press("Daftar sebagai ASN")
     assert any_text(person.last, "Yang dicatat: NIP (atau NI PPPK), nama, OPD dan nomor HP Anda")
+
+
+def test_a_roster_row_with_an_invalid_optional_phone_is_imported_without_it(config, db_url, tmp_path, capsys) -> None:
+    """Trial item 25: `08123` does not reject the whole row; the report says the phone was left out."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("NIP;Nama;OPD;No HP\n198503172010011002;Rahmat Hidayat;Dinsos;08123\n"
+                      "199001012015012003;Siti Rahma;Dinkes;0812-3456-7000\n")
+    assert main(["--config", str(config), "import", "roster", str(roster)]) == 0
+    out = " ".join(capsys.readouterr().err.split())
+    assert "2 row(s) imported" in out and "0 refused" in out
+    assert "line 2: Imported without the phone number: «08123»" in out
+    assert {r.nip for r in cli_rows(db_url, RosterEntry)} == {"198503172010011002", "199001012015012003"}
