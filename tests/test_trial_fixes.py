@@ -269,3 +269,27 @@ def test_a_roster_row_with_an_invalid_optional_phone_is_imported_without_it(conf
     assert "2 row(s) imported" in out and "0 refused" in out
     assert "line 2: Imported without the phone number: «08123»" in out
     assert {r.nip for r in cli_rows(db_url, RosterEntry)} == {"198503172010011002", "199001012015012003"}
+
+
+async def test_a_reactivated_membership_owes_nothing_before_its_new_first_due_date(app, inbox, clock: Clock) -> None:
+    """Trial item 4, for a lapsed sponsorship reactivated on 20 Nov from that day: November is due 15 Dec."""
+    await seed(app, start=date(2026, 8, 1))
+    for day in (date(2026, 9, 16), date(2026, 10, 8), date(2026, 10, 16)):
+        await tick(app, clock, at(day))
+    clock.now = at(date(2026, 11, 20))
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await officer.say("/petugas")
+    await officer.press("Kepesertaan berakhir (1)")
+    await officer.press("Aktifkan #1")
+    await officer.say("1234 5678 901")
+    await officer.press("Hari ini")
+    await officer.press("✅")
+    assert any_text(officer.last, "aktif lagi")
+    await tick(app, clock, at(date(2026, 11, 21)))
+    november = [row for row in await rows(app, Contribution) if row.period == Month(2026, 11)]
+    assert [row.due_date for row in november] == [date(2026, 12, 15)]
+    async with app.sessions() as session:
+        worker = (await session.execute(select(Worker))).scalar_one()
+        state = await standing.standings(session, [worker.id], today=date(2026, 11, 21), rules=app.core.rules)
+    assert state[worker.id] == standing.Standing("active", 0)
