@@ -128,7 +128,8 @@ LAPSE_AFTER = 3  # consecutive unpaid months (DOMAIN.md 1.2: BPJS PROBIS, "more 
 
 def cover_status(*, paid: Container[Month], months: Sequence[Month], due_dates: dict[Month, date],
                  today: date) -> tuple[bool, int]:
-    """(protected today, consecutive unpaid months past due). Any unpaid month past its due date = not protected."""
+    """(protected today, consecutive unpaid months past due). Any unpaid month past its due date = not protected.
+    `due_dates` are the membership's own (`effective_due_date`: never before its first due date)."""
     past_due = [m for m in months if due_dates[m] < today]
     unpaid = [m for m in past_due if m not in paid]
     # The streak ends with the latest month past its due date: if that month is paid, there is no current streak.
