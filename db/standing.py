@@ -8,7 +8,8 @@ paid nor waiting for an officer to verify its receipt. The months counted run fr
 (`Worker.bpjs_start`) to the latest month whose due date has passed; a month without a ledger row counts as unpaid
 (the ledger may not have been planned that far back). No month is in arrears before the membership's first due date
 (`Worker.first_due`, set when the KPJ is recorded: `db.rules.first_due_date`, DOMAIN.md 1.2 and 1.3): until then the
-months from the BPJS start date are all still payable; once it has passed they count like any other. Statuses, in this order of precedence:
+months from the BPJS start date are all still payable; once it has passed they count like any other.
+Statuses, in this order of precedence:
 
 - `no_sponsor`: the worker has no open sponsorship;
 - `lapsed`: the sponsorship lapsed after three consecutive unpaid months (the planner marks it);

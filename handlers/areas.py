@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.wilayah import Area, normalize_query, load_wilayah, normalize_name
+from db.wilayah import Area, load_wilayah, normalize_name, normalize_query
 from handlers.choices import YES_WORDS, fold
 from handlers.context import Ctx
 from handlers.forms import expect_text

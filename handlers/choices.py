@@ -1,8 +1,8 @@
 """Options chosen by typing, for text channels (the terminal, WhatsApp) and for people who type on Telegram too.
 
 A typed answer chooses an option by its number, by its whole label or by a word of it (case, accents, emoji and
-punctuation ignored), by a yes/no word on a yes/no question (on a summary: yes saves, no cancels), or by a small typo (rapidfuzz). When several options
-match, the caller shows just those.
+punctuation ignored), by a yes/no word on a yes/no question (on a summary: yes saves, no cancels), or by a small
+typo (rapidfuzz). When several options match, the caller shows just those.
 """
 
 from __future__ import annotations
