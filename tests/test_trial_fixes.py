@@ -53,7 +53,9 @@ async def test_a_new_worker_is_protected_until_the_first_due_date_after_activati
     await tick(app, clock, at(date(2026, 12, 8)))
     ledger = {row.period: row.due_date for row in await rows(app, Contribution)}
     assert ledger == {Month(2026, 11): date(2026, 12, 15), Month(2026, 12): date(2026, 12, 15)}
-    assert "15 Desember 2026" in inbox.inbox["asn"][-1].text and "Cara bayar" in inbox.inbox["asn"][-1].text
+    reminder = inbox.inbox["asn"][-1].text
+    assert "bulan Desember 2026" in reminder and "15 Desember 2026" in reminder and "Cara bayar" in reminder
+    assert "Bulan November 2026 juga jatuh tempo 15 Desember 2026" in reminder  # both months, before they fall due
     async with app.sessions() as session:
         assert (await standing.figures(session, today=date(2026, 12, 15), rules=app.core.rules))[
             "workers_active"] == 1
