@@ -16,6 +16,7 @@ from handlers.types import Choice
 from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
 from tests.test_cli import config  # noqa: F401 (a fixture)
 from tests.test_cli import rows as cli_rows
+from tests.test_claims import report_death, seed_worker
 from tests.test_contributions import at, rows, seed, tick
 from tests.test_flows import approved_asn, deliver, enrol
 from tests.test_officer_journeys import a_receipt_waiting, worker_ready_for_kpj
@@ -295,3 +296,15 @@ async def test_a_reactivated_membership_owes_nothing_before_its_new_first_due_da
         worker = (await session.execute(select(Worker))).scalar_one()
         state = await standing.standings(session, [worker.id], today=date(2026, 11, 21), rules=app.core.rules)
     assert state[worker.id] == standing.Standing("active", 0)
+
+
+async def test_a_claim_for_a_new_worker_is_covered_before_the_first_due_date(app, inbox, clock: Clock) -> None:
+    """Trial item 4, the claims' cover check: BPJS start 1 Nov, KPJ recorded 22 Nov (first due 15 Dec), nothing paid
+    yet, a death on 21 Nov: covered (the early-death JKM), not refused for November's regular due date."""
+    await seed_worker(app, start=date(2026, 11, 1), paid_through=None)
+    async with app.sessions() as session, session.begin():
+        worker = (await session.execute(select(Worker))).scalar_one()
+        worker.first_due = app.core.rules.first_due(date(2026, 11, 22))
+    family = Person(app, "family")
+    await report_death(family, when="kemarin")
+    assert any_text(family.last, "Rp10.000.000") and not any_text(family.last, "tidak terlindungi")
