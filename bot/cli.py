@@ -270,6 +270,7 @@ async def import_roster(settings: Settings, args: argparse.Namespace) -> int:
         console.print(f"  already registered: line(s) {', '.join(map(str, report.registered[:50]))}",
                       soft_wrap=True, highlight=False)
     _print_refusals(app, report.refused)
+    _print_refusals(app, report.notes)  # imported, without an invalid optional value
     if any(key == "roster.opd_unknown" for _, key, _ in report.refused):
         console.print(f"  The configured OPDs ([program] opds): {', '.join(settings.program.opds)}", soft_wrap=True,
                       highlight=False, markup=False)

@@ -42,10 +42,13 @@ class RosterReport:
     new: int = 0  # NIPs not on the roster before
     updated: int = 0  # NIPs already on the roster, name/OPD/phone refreshed
     registered: list[int] = field(default_factory=list)  # lines of ASNs already registered: not imported
+    notes: list[Refusal] = field(default_factory=list)  # rows imported without an optional value (line, key, params)
 
 
-def check_row(fields: dict[str, Any], *, today: date, opds: Sequence[str]) -> dict[str, str]:
-    """One roster entry from a row's fields (COLUMNS' field names -> cell values); raises Invalid with the reason."""
+def check_row(fields: dict[str, Any], *, today: date, opds: Sequence[str],
+              notes: list[tuple[str, dict[str, object]]] | None = None) -> dict[str, str]:
+    """One roster entry from a row's fields (COLUMNS' field names -> cell values); raises Invalid with the reason.
+    An invalid optional phone does not refuse the row: it is left out, and (catalogue key, params) added to `notes`."""
     if lost_digits(fields["nip"], 18) or isinstance(fields["nip"], (int, float)):
         raise Invalid("roster.nip_as_number")  # an 18-digit number never survives Excel whole
     entry = {"nip": parse_nip(cell_text(fields["nip"]).lstrip("'"), today=today).value,
@@ -58,7 +61,11 @@ def check_row(fields: dict[str, Any], *, today: date, opds: Sequence[str]) -> di
         raise Invalid("roster.opd_unknown", opd=opd[:60])
     phone = cell_text(fields.get("phone")).lstrip("'")
     if phone:
-        entry["phone"] = parse_phone(phone)
+        try:
+            entry["phone"] = parse_phone(phone)
+        except Invalid:
+            if notes is not None:
+                notes.append(("trial.roster_phone_dropped", {"phone": phone[:30]}))
     return entry
 
 
@@ -68,11 +75,13 @@ def read_roster(path: Path, *, today: date, opds: Sequence[str]) -> RosterReport
     report = RosterReport([], list(table.refused))
     lines: dict[str, int] = {}
     for row in table.rows:
+        notes: list[tuple[str, dict[str, object]]] = []
         try:
-            entry = check_row(row.fields, today=today, opds=opds)
+            entry = check_row(row.fields, today=today, opds=opds, notes=notes)
         except Invalid as error:
             report.refused.append((row.line, error.key, error.params))
             continue
+        report.notes += [(row.line, key, params) for key, params in notes]
         if entry["nip"] in lines:
             report.refused.append((row.line, "roster.nip_duplicate", {"line": lines[entry["nip"]]}))
             continue

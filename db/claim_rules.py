@@ -54,6 +54,9 @@ def cover_on(day: date, *, bpjs_start: date | None, ended_on: date | None, lapse
     that day, and every month from the first one through the month of `day` is paid, except that a month not yet past
     its due date (the 15th or the next working day) still counts: a death on 10 May with May unpaid is covered,
     because May could still be paid. `paid` holds the months paid (verified or awaiting verification).
+    `due_date` is the membership's own due date of a month (`db.ledger.LedgerRules.due_for`): never before its first
+    due date after the KPJ was recorded (`db.rules.first_due_date`), so a worker is covered from the first day even
+    when the BPJS start date lies in a month whose regular due date had passed.
     """
     if bpjs_start is None or day < bpjs_start:
         return Cover(False, "not_yet_member")

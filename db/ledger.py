@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Contribution, Sponsorship, Worker
 from db.months import Month
 from db.queries import _insert
-from db.rules import TariffSchedule, due_date
+from db.rules import FIRST_DUE_GRACE_DAYS, TariffSchedule, due_date, effective_due_date, first_due_date
 
 
 @functools.cache
@@ -29,6 +29,7 @@ class LedgerRules:
     transport_occupations: frozenset[str]
     due_day: int = 15
     holidays: Container[date] = frozenset()
+    first_due_grace_days: int = FIRST_DUE_GRACE_DAYS
 
     def sector(self, occupation: str) -> str:
         return "transport" if occupation in self.transport_occupations else "other"
@@ -37,7 +38,16 @@ class LedgerRules:
         return self.schedule.amount(month, sector=self.sector(occupation), funding=funding)
 
     def due(self, month: Month) -> date:
+        """The regular due date of `month` (the 15th or the next working day)."""
         return due_date(month, self.holidays, self.due_day)
+
+    def first_due(self, active_since: date) -> date:
+        """The first due date of a membership that became active on `active_since` (db.rules.first_due_date)."""
+        return first_due_date(active_since, self.holidays, self.due_day, self.first_due_grace_days)
+
+    def due_for(self, month: Month, worker: Worker) -> date:
+        """When `month` is due for this worker: never before the worker's first due date (db.rules)."""
+        return effective_due_date(month, self.holidays, self.due_day, first_due=worker.first_due)
 
 
 def first_month(worker: Worker) -> Month | None:
@@ -49,7 +59,8 @@ async def ensure_months(session: AsyncSession, *, sponsorship: Sponsorship, work
                         rules: LedgerRules) -> None:
     """Create the ledger rows that do not exist yet (planning twice creates nothing twice)."""
     rows = [{"sponsorship_id": sponsorship.id, "period": month, "status": "due",
-             "amount": rules.amount(month, worker.occupation, sponsorship.funding), "due_date": rules.due(month)}
+             "amount": rules.amount(month, worker.occupation, sponsorship.funding),
+             "due_date": rules.due_for(month, worker)}
             for month in months]
     if rows:
         statement = _insert(session, Contribution).on_conflict_do_nothing(

@@ -147,6 +147,9 @@ class Worker(Base):
     # enrolment, shown to officers.
     birth_date_differs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     occupation_other: Mapped[str | None] = mapped_column(String(80))  # what "Lainnya" is
+    # The first due date of the membership, set when the KPJ is recorded (db.rules.first_due_date): no month is due
+    # before it. NULL for memberships recorded before this rule: their months keep their regular due dates.
+    first_due: Mapped[date | None] = mapped_column(Date)
 
 
 class Sponsorship(Base):

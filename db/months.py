@@ -78,6 +78,14 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
+def month_number(text: str) -> int | None:
+    """The month a name or number alone stands for ("nov", "November", "11", "nopember") -> 11; None otherwise."""
+    cleaned = text.strip().lower().rstrip(".")
+    if cleaned.isdigit():
+        return int(cleaned) if 1 <= int(cleaned) <= 12 else None
+    return _MONTH_NAMES.get(cleaned)
+
+
 class MonthType(TypeDecorator[Month]):
     """A Month in the database: the first day of the month, so it sorts and compares in SQL too."""
 

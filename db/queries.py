@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, tuple_, update
+from sqlalchemy import Table, and_, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -184,11 +184,21 @@ async def pending_asns(session: AsyncSession, limit: int = 20) -> Sequence[Asn]:
     return (await session.execute(query)).scalars().all()
 
 
+def _ready_for_bpjs() -> Any:
+    """Workers an officer can register with BPJS: consent given, no KPJ yet, an open sponsorship (the same workers
+    as the `awaiting_bpjs` status of db.standing)."""
+    sponsored = select(Sponsorship.id).where(Sponsorship.worker_id == Worker.id, Sponsorship.ended_at.is_(None))
+    return and_(Worker.status == "awaiting_bpjs", Worker.consent_at.is_not(None), sponsored.exists())
+
+
 async def workers_awaiting_bpjs(session: AsyncSession, limit: int = 20) -> Sequence[Worker]:
-    # Those ready for BPJS (consent given) first: old workers still without consent never hide them.
-    query = (select(Worker).where(Worker.status == "awaiting_bpjs")
-             .order_by(Worker.consent_at.is_(None), Worker.id).limit(limit))
+    """The first `limit` workers ready for BPJS (see `_ready_for_bpjs`), oldest first."""
+    query = select(Worker).where(_ready_for_bpjs()).order_by(Worker.id).limit(limit)
     return (await session.execute(query)).scalars().all()
+
+
+async def count_awaiting_bpjs(session: AsyncSession) -> int:
+    return (await session.execute(select(func.count()).select_from(Worker).where(_ready_for_bpjs()))).scalar_one()
 
 
 async def upsert_roster(session: AsyncSession, rows: Sequence[dict[str, str]], now: datetime) -> None:

@@ -72,6 +72,33 @@ def due_date(month: Month, holidays: Container[date], due_day: int = 15) -> date
     return day
 
 
+FIRST_DUE_GRACE_DAYS = 7  # the first reminder comes a week before a due date (config.toml reminder_days)
+
+
+def first_due_date(active_since: date, holidays: Container[date], due_day: int = 15,
+                   grace_days: int = FIRST_DUE_GRACE_DAYS) -> date:
+    """The first regular due date (see `due_date`) on or after `active_since` + `grace_days`.
+
+    `active_since` is the day the sponsorship became active (the officer recorded the KPJ). DOMAIN.md 1.3: a donor's
+    worker is a member from the day the registration is accepted, and the BPJS start date may lie before it; DOMAIN.md
+    1.2: a BPU month is due on the 15th of the month itself. A month that fell due before the worker was active (or
+    within the grace after it) could never have been paid in time, and the ASN could not have been reminded of it
+    (reminders start `grace_days` before a due date), so it falls due with the next due point instead.
+    """
+    floor = active_since + timedelta(days=grace_days)
+    month = Month.of(floor)
+    due = due_date(month, holidays, due_day)
+    return due if due >= floor else due_date(month + 1, holidays, due_day)
+
+
+def effective_due_date(month: Month, holidays: Container[date], due_day: int = 15, *,
+                       first_due: date | None = None) -> date:
+    """When `month` is due for one membership: its regular due date, never before the membership's first due date
+    (`first_due_date`); None for `first_due` (memberships recorded before the rule) means the regular date."""
+    due = due_date(month, holidays, due_day)
+    return max(due, first_due) if first_due is not None else due
+
+
 def latest_reminder(due: date, today: date, offsets: Sequence[int]) -> int | None:
     """The reminder (days relative to the due date) that is current today, or None.
 
@@ -101,7 +128,8 @@ LAPSE_AFTER = 3  # consecutive unpaid months (DOMAIN.md 1.2: BPJS PROBIS, "more 
 
 def cover_status(*, paid: Container[Month], months: Sequence[Month], due_dates: dict[Month, date],
                  today: date) -> tuple[bool, int]:
-    """(protected today, consecutive unpaid months past due). Any unpaid month past its due date = not protected."""
+    """(protected today, consecutive unpaid months past due). Any unpaid month past its due date = not protected.
+    `due_dates` are the membership's own (`effective_due_date`: never before its first due date)."""
     past_due = [m for m in months if due_dates[m] < today]
     unpaid = [m for m in past_due if m not in paid]
     # The streak ends with the latest month past its due date: if that month is paid, there is no current streak.

@@ -6,7 +6,10 @@ the functions below, so the same worker shows the same arrears and the same stat
 The definition (DOMAIN.md 1.2): a contribution month is in arrears when its due date has passed and it is neither
 paid nor waiting for an officer to verify its receipt. The months counted run from the month BPJS membership started
 (`Worker.bpjs_start`) to the latest month whose due date has passed; a month without a ledger row counts as unpaid
-(the ledger may not have been planned that far back). Statuses, in this order of precedence:
+(the ledger may not have been planned that far back). No month is in arrears before the membership's first due date
+(`Worker.first_due`, set when the KPJ is recorded: `db.rules.first_due_date`, DOMAIN.md 1.2 and 1.3): until then the
+months from the BPJS start date are all still payable; once it has passed they count like any other.
+Statuses, in this order of precedence:
 
 - `deceased`: the worker's death was reported in a submitted claim that is not rejected (the sponsorship ended);
 - `no_sponsor`: the worker has no open sponsorship;
@@ -63,7 +66,11 @@ def arrears_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
                       Contribution.period <= last, _month_index(Contribution.period) >= start)
                .scalar_subquery())
     owed = last.index - start + 1 - covered
+    # `last` is past due for this membership only when its regular due date is on or after the first due date (due
+    # dates are increasing, and the first due date is itself a regular due date).
+    not_yet_due = and_(Worker.first_due.is_not(None), Worker.first_due > rules.due(last))
     return case((Sponsorship.id.is_(None), 0), (Worker.bpjs_start.is_(None), 0), (Worker.status != "active", 0),
+                (not_yet_due, 0),
                 (owed > 0, owed), else_=0)
 
 

@@ -56,7 +56,8 @@ def normalize_name(text: str) -> str:
     return " ".join(words)
 
 
-def _normalize_query(text: str) -> str:
+def normalize_query(text: str) -> str:
+    """What a person typed, normalised like a name, without a leading "kecamatan", "desa" and the like."""
     words = normalize_name(text).split()
     if len(words) > 1 and words[0] in _AREA_PREFIXES:
         words = words[1:]
@@ -127,7 +128,7 @@ class Wilayah:
         """
         if limit < 1 or len(text) > MAX_QUERY_CHARS:
             return []
-        query = _normalize_query(text)
+        query = normalize_query(text)
         if not query:
             return []
         names = [normalize_name(a.name) for a in candidates]

@@ -1,5 +1,6 @@
 """Kecamatan and desa of the worker, chosen or typed; near matches suggested best first, never taken silently.
 
+A name whose words belong to one area only ("utara") is taken at once; `ya` to a single suggestion takes it.
 A village typed under the wrong kecamatan ("Karan Aur" under Pariaman Utara) is found in the kecamatan it belongs
 to, and the person is offered to switch, rather than shown look-alikes.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.wilayah import Area, load_wilayah
+from db.wilayah import Area, load_wilayah, normalize_name, normalize_query
+from handlers.choices import YES_WORDS, fold
 from handlers.context import Ctx
 from handlers.forms import expect_text
 from handlers.parsers import Invalid
@@ -56,14 +58,19 @@ def _parent_name(code: str) -> str:
 def area_parser(field: str):  # type: ignore[no-untyped-def]
     async def parse(ctx: Ctx, payload: Payload) -> str:
         areas = _areas(ctx, field)
-        ctx.answers.pop(f"_suggest_{field}", None)
+        suggested = ctx.answers.pop(f"_suggest_{field}", None) or []
         elsewhere = ctx.answers.pop("_elsewhere", None)
         if isinstance(payload, Choice):
             return _chosen(ctx, payload.option, areas, elsewhere)
         typed = expect_text(payload)
+        if fold(typed) in YES_WORDS and len(suggested) + bool(elsewhere) == 1:  # "ya" to the one suggestion
+            return _chosen(ctx, f"{MOVE}{elsewhere}" if elsewhere else suggested[0], areas, elsewhere)
         matches = load_wilayah().match(areas, typed, min_score=SUGGEST_SCORE)
         if len(matches) == 1 and matches[0][1] >= 100:
             return matches[0][0].code
+        clear = _only_holder(areas, typed)
+        if clear is not None:
+            return clear.code
         if field == "desa" and not (matches and matches[0][1] >= 100):
             ctx.answers["_elsewhere"] = _elsewhere(ctx, typed)
         if not matches and not ctx.answers.get("_elsewhere"):
@@ -75,6 +82,13 @@ def area_parser(field: str):  # type: ignore[no-untyped-def]
             raise Invalid("journey.area.not_here", kecamatan=show_area(ctx, ctx.answers["kecamatan"]))
         raise Invalid("area.not_exact")
     return parse
+
+
+def _only_holder(areas: list[Area], typed: str) -> Area | None:
+    """The one area whose name holds every word typed ("utara" for Pariaman Utara), or None: a clear answer."""
+    words = set(normalize_query(typed).split())
+    holders = [a for a in areas if words and words <= set(normalize_name(a.name).split())]
+    return holders[0] if len(holders) == 1 else None
 
 
 def _chosen(ctx: Ctx, option: str, areas: list[Area], elsewhere: str | None) -> str:

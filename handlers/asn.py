@@ -13,9 +13,10 @@ from handlers.core import Ctx
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
 from handlers.identity import account, comparison, roster_verifies
 from handlers.officer_views import audit_notice
+from handlers.opds import match_opd
 from handlers.other import OTHER_OPD, parse_other
 from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
-from handlers.types import Contact, Expect, Option, Payload, Reply, record_id
+from handlers.types import Contact, Expect, Option, Payload, Reply, Text, record_id
 
 
 async def parse_asn_nip(ctx: Ctx, payload: Payload) -> str:
@@ -31,6 +32,12 @@ def opd_options(ctx: Ctx) -> tuple[Option, ...]:
 
 
 async def parse_opd(ctx: Ctx, payload: Payload) -> str:
+    """A button, or a name typed as offices write it ("dinkes", "Dinas Kesehatan Kota"), as in the roster import."""
+    if isinstance(payload, Text):  # typed, and no option's label matched
+        found = match_opd(payload.text, ctx.program.opds)
+        if found is None:
+            raise Invalid("common.choose_option")
+        return found
     choice = expect_choice(payload)
     index = record_id(choice[3:]) if choice.startswith("opd") else None
     if index is None or not 0 <= index < len(ctx.program.opds):
@@ -70,7 +77,7 @@ class AsnRegistration(Form):
         Field("nip", prompt_text("asn.ask_nip"), parse_asn_nip, "asn.field_nip", _plain),
         Field("name", prompt_text("asn.ask_name"), _name, "asn.field_name", _plain),
         Field("opd", prompt_text("asn.ask_opd", options=opd_options, expect=Expect.OPTION), parse_opd,
-              "asn.field_opd", _plain, resets=("opd_other",)),
+              "asn.field_opd", _plain, resets=("opd_other",), typed=True),
         Field("opd_other", prompt_text("journey.other.ask_opd"), parse_other, "journey.other.field_opd", _plain,
               when=lambda answers: answers.get("opd") == OTHER_OPD),
         Field("phone", prompt_text("asn.ask_phone", expect=Expect.CONTACT, contact_label="asn.share_contact"),

@@ -1,8 +1,8 @@
 """Options chosen by typing, for text channels (the terminal, WhatsApp) and for people who type on Telegram too.
 
 A typed answer chooses an option by its number, by its whole label or by a word of it (case, accents, emoji and
-punctuation ignored), by a yes/no word on a yes/no question, or by a small typo (rapidfuzz). When several options
-match, the caller shows just those.
+punctuation ignored), by a yes/no word on a yes/no question (on a summary: yes saves, no cancels), or by a small
+typo (rapidfuzz). When several options match, the caller shows just those.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ YES_WORDS = frozenset({"ya", "iya", "y", "yes", "benar", "betul", "ok", "oke", "
 NO_WORDS = frozenset({"tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "bukan", "not", "dont", "don"})
 YES_IDS = frozenset({"yes", "agree"})
 NO_IDS = frozenset({"no", "disagree"})
+# On a summary or a confirmation without yes/no options ("Simpan / Ubah / Batal"), "ya" saves and "tidak" cancels.
+CONFIRM_IDS = frozenset({"confirm"})
+CANCEL_IDS = frozenset({"cancel"})
 # Words that make a label negative ("Tidak setuju"): typing "setuju" alone means the positive option.
 NEGATIONS = frozenset({"tidak", "bukan", "no", "not", "dont", "don", "t"})
 # Words too common to choose an option by themselves ("Saya setuju" is not chosen by "saya").
@@ -77,13 +80,19 @@ def _vocabulary(option: Option) -> set[str]:
 
 def _yes_no(options: tuple[Option, ...], typed: str) -> list[Option]:
     if typed in YES_WORDS:
-        wanted, words = YES_IDS, YES_WORDS
-    elif typed in NO_WORDS:
-        wanted, words = NO_IDS, NO_WORDS
+        wanted, words, fallback = YES_IDS, YES_WORDS, CONFIRM_IDS
+    elif typed in NO_WORDS or typed == "batal":
+        wanted, words, fallback = NO_IDS, NO_WORDS, CANCEL_IDS
     else:
         return []
     # By id ("yes", "agree"), or by a label that is, or starts with, such a word ("Ya, tanggal KTP").
-    return [o for o in options if o.id in wanted or fold(o.label).split()[:1] in ([w] for w in words)][:1]
+    found = [o for o in options if o.id in wanted or fold(o.label).split()[:1] in ([w] for w in words)]
+    if found:
+        return found[:1]
+    # Else the confirming or cancelling option of a summary, when no option speaks of yes or no at all.
+    if any(o.id in YES_IDS | NO_IDS for o in options):
+        return []
+    return [o for o in options if o.id in fallback][:1]
 
 
 def _words(options: tuple[Option, ...], typed: str) -> list[Option]:

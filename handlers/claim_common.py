@@ -47,7 +47,8 @@ async def estimate_for(ctx: Ctx, worker: Worker, kind: str, day: date) -> tuple[
     if sponsorship is not None:
         rows = await ledger.ledger(ctx.session, sponsorship.id)
         paid = {row.period for row in rows if row.status in PAID}
-    cover = cover_on(day, bpjs_start=worker.bpjs_start, paid=paid, due_date=ctx.core.rules.due,
+    cover = cover_on(day, bpjs_start=worker.bpjs_start, paid=paid,
+                     due_date=lambda month: ctx.core.rules.due_for(month, worker),
                      ended_on=ctx.local(sponsorship.ended_at).date() if sponsorship and sponsorship.ended_at else None,
                      lapsed_on=ctx.local(sponsorship.lapsed_at).date() if sponsorship and sponsorship.lapsed_at
                      else None)

@@ -129,7 +129,9 @@ def _link_refusal(ctx: Ctx, token: ConsentToken | None, worker: Worker | None) -
     if token is None or worker is None:
         return "journey.consent.link_unknown"
     if worker.consent_at is not None or token.used_at is not None:
-        return "journey.consent.already_given"
+        # Only the chat that gave the consent hears "your consent": anyone else opening the link learns nothing.
+        own = worker.consent_method == "link" and worker.consent_chat_id == ctx.chat.id
+        return "journey.consent.already_given" if own else "trial.consent_link_used"
     return "consent.link_invalid" if token.expires_at <= ctx.now else None
 
 

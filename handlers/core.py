@@ -157,7 +157,7 @@ class Core:
                 elif len(found) > 1:  # only those: numbered 1, 2, ... and remembered for a typed number
                     ctx.answers[NARROWED] = [option.id for option in found]
                     return [Reply(ctx.t("choices.which"), tuple(found), Expect.OPTION)]
-                elif prompt.expect == Expect.OPTION:
+                elif prompt.expect == Expect.OPTION and not getattr(flow, "takes_typed", lambda _: False)(ctx):
                     return [Reply(ctx.t("common.choose_option")), prompt]
         return await flow.handle(ctx, payload)
 
@@ -179,7 +179,10 @@ class Core:
         if name == "language":
             return await self.switch_language(ctx, arg)
         if name == "help":
-            return [Reply(ctx.t("common.help", program=self.program.name)), await self.resume(ctx)]
+            text = ctx.t("common.help", program=self.program.name)
+            if await ctx.is_officer():  # the officers' own commands
+                text += "\n" + ctx.t("trial.help_officer")
+            return [Reply(text), await self.resume(ctx)]
         if not self._privacy_agreed(ctx.chat):
             replies = await self.flows["privacy"].begin(ctx)
             if name in ("officer", "claim"):  # the notice first, then what was asked for

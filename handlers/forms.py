@@ -45,6 +45,7 @@ class Field:
     when: Callable[[dict[str, Any]], bool] = lambda answers: True
     resets: tuple[str, ...] = ()  # fields asked again when this one changes
     editable: bool = True
+    typed: bool = False  # a typed answer matching no option goes to `parse` (e.g. an OPD's abbreviation)
 
 
 class Form(abc.ABC):
@@ -83,6 +84,10 @@ class Form(abc.ABC):
         following = self._next_field(ctx.answers)
         ctx.chat.step = following.name if following else SUMMARY
         return replies + [await self.prompt(ctx)]
+
+    def takes_typed(self, ctx: Ctx) -> bool:
+        """Whether the current step parses typed text that matches none of its options (`Field.typed`)."""
+        return any(f.typed and f.name == ctx.chat.step for f in self.fields)
 
     async def prompt(self, ctx: Ctx) -> Reply:
         step = ctx.chat.step

@@ -126,6 +126,8 @@ class FixMembership(Form):
         before = {"kpj": worker.kpj, "start": worker.bpjs_start.isoformat() if worker.bpjs_start else None}
         worker.kpj, worker.bpjs_start = answers["kpj"], date.fromisoformat(answers["start"])
         reactivated = sponsorship is not None and sponsorship.lapsed_at is not None
+        if reactivated:  # a membership started again: nothing is due before its new first due date (db.rules)
+            worker.first_due = ctx.core.rules.first_due(ctx.today)
         if sponsorship is not None:
             sponsorship.lapsed_at = None
             # Unpaid months before the (new) start were never owed.

@@ -38,9 +38,10 @@ async def contribution_lines(ctx: Ctx, sponsorship: Sponsorship, worker: Worker,
     following = unpaid[0] if unpaid else (max(months) + 1)
     amount = rows[following].amount if following in rows else rules.amount(following, worker.occupation,
                                                                               sponsorship.funding)
-    due = rows[following].due_date if following in rows else rules.due(following)
+    due = rows[following].due_date if following in rows else rules.due_for(following, worker)
     lines.append(ctx.t("my_workers.next_due", month=month_name(following, language), amount=format_rupiah(amount),
                        due=format_date(due, language)))
+    lines.append(ctx.t("trial.how_to_pay", instructions=ctx.program.contributions.instructions(language)))
     # The same figures as /tunggakan, tuwai stats and the exports (db/standing.py)
     lines.append(ctx.t("my_workers.protected" if state.status == "active" else "my_workers.not_protected",
                        months=state.arrears))

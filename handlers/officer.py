@@ -16,6 +16,7 @@ from handlers.identity import comparison
 from handlers.my_workers import worker_status
 from handlers.officer_views import audit_view
 from handlers.parsers import Invalid, parse_kpj
+from handlers.other import OTHER_OPD
 from handlers.start_dates import TODAY, allowed_starts, checked_start
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
 
@@ -96,7 +97,7 @@ async def count_pending(ctx: Ctx) -> int:
 
 
 async def count_awaiting_bpjs(ctx: Ctx) -> int:
-    return len(await queries.workers_awaiting_bpjs(ctx.session))
+    return await queries.count_awaiting_bpjs(ctx.session)
 
 
 async def pending_list(ctx: Ctx) -> Reply:
@@ -107,8 +108,9 @@ async def pending_list(ctx: Ctx) -> Reply:
     for asn in asns:
         # Typed values beside the roster's, so the officer sees what did not match.
         entry = await queries.roster_entry(ctx.session, asn.nip)
+        opd = ctx.t("trial.opd_other", other=asn.opd_other) if asn.opd == OTHER_OPD and asn.opd_other else asn.opd
         lines.append(ctx.t("identity.pending_line", id=asn.id, nip=asn.nip, comparison=comparison(
-            ctx.t, name=asn.name, opd=asn.opd, phone=asn.phone, entry=entry)))
+            ctx.t, name=asn.name, opd=opd, phone=asn.phone, entry=entry)))
         await audit_view(ctx, f"asn:{asn.id}", ["nip", "phone"])
         options += [Option(f"{GLOBAL}asn.ok:{asn.id}", ctx.t("officer.approve_n", id=asn.id)),
                     Option(f"{GLOBAL}asn.no:{asn.id}", ctx.t("officer.reject_n", id=asn.id))]
@@ -239,6 +241,7 @@ class RecordKpj(Form):
         assert worker is not None  # refuse() looked it up
         worker.kpj, worker.bpjs_start = answers["kpj"], date.fromisoformat(answers["start"])
         worker.status = "active"
+        worker.first_due = ctx.core.rules.first_due(ctx.today)
         await queries.audit(ctx.session, actor=ctx.actor, action="kpj_recorded", target=f"worker:{worker.id}",
                             now=ctx.now, kpj=worker.kpj, start=answers["start"])
         full = format_date(jkm_full_benefit_from(worker.bpjs_start, ctx.program.jkm_full_after_months),

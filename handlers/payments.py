@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from db import ledger, queries, standing
 from db.models import Asn, Chat, Contribution, Receipt, Sponsorship, StoredFile, Worker
-from db.months import Month
+from db.months import Month, month_number
 from handlers.core import Ctx
 from handlers.format import format_date, format_rupiah, month_name, short_month
 from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
@@ -86,7 +86,21 @@ async def prompt_months(ctx: Ctx) -> Reply:
                for m in await payable_months(ctx, sponsorship, worker)]
     total = sum(rules.amount(m, worker.occupation, sponsorship.funding) for m in selected)
     text = ctx.t("payment.ask_months", name=worker.name, count=len(selected), total=format_rupiah(total))
+    skipped = await overdue_skipped(ctx, sponsorship, worker, selected)
+    if skipped:  # a later month chosen while an earlier one is overdue: cover needs every month
+        text += "\n\n" + ctx.t("trial.overdue_skipped", months=", ".join(month_name(m, ctx.t.language)
+                                                                          for m in skipped), name=worker.name)
     return Reply(text, tuple(options) + (Option(DONE, ctx.t("payment.done")),))
+
+
+async def overdue_skipped(ctx: Ctx, sponsorship: Sponsorship, worker: Worker, selected: set[Month]) -> list[Month]:
+    """Unpaid months past their due date, earlier than a month selected, and not selected themselves."""
+    if not selected:
+        return []
+    rows = await statuses(ctx, sponsorship.id)
+    latest = max(selected)
+    return [m for m in await payable_months(ctx, sponsorship, worker) if m < latest and m not in selected
+            and (rows[m].due_date if m in rows else ctx.core.rules.due_for(m, worker)) < ctx.today]
 
 
 async def parse_months(ctx: Ctx, payload: Payload) -> list[str]:
@@ -102,14 +116,24 @@ async def parse_months(ctx: Ctx, payload: Payload) -> list[str]:
         except ValueError:  # a forged button
             raise Invalid("common.choose_option") from None
     else:
-        try:
-            month = Month.parse(expect_text(payload))
-        except ValueError:
-            raise Invalid("payment.month_invalid") from None
+        month = await _typed_month(ctx, expect_text(payload), sponsorship, worker)
     if month.key() not in selected:
         await check_month(ctx, month, sponsorship, worker)
     ctx.answers["_selected"] = sorted(selected ^ {month.key()})
     raise Stay
+
+
+async def _typed_month(ctx: Ctx, text: str, sponsorship: Sponsorship, worker: Worker) -> Month:
+    """"Nov 2026", or a month alone ("nov", "november", "11") when just one such month is listed."""
+    try:
+        return Month.parse(text)
+    except ValueError:
+        pass
+    number = month_number(text)
+    listed = [m for m in await payable_months(ctx, sponsorship, worker) if m.month == number]
+    if len(listed) == 1:
+        return listed[0]
+    raise Invalid("payment.month_invalid")
 
 
 async def prompt_receipt(ctx: Ctx) -> Reply:

@@ -8,6 +8,7 @@ plan nothing twice (every outbox row has a unique key: reminder:<sponsorship>:<m
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -92,7 +93,9 @@ class Planner:
         created = 0
         for month in max(Month.of(earliest), current - 24).until(current):
             amount = self._amount_case(month)
-            rows = (select(Sponsorship.id, literal(month.first_day()), amount, literal(self.rules.due(month)),
+            regular = self.rules.due(month)  # never before the membership's first due date (db.rules)
+            due = case((Worker.first_due > regular, Worker.first_due), else_=literal(regular))
+            rows = (select(Sponsorship.id, literal(month.first_day()), amount, due,
                            literal("due"), literal(now))
                     .join(Worker, Worker.id == Sponsorship.worker_id)
                     .where(Sponsorship.ended_at.is_(None), Sponsorship.lapsed_at.is_(None),
@@ -133,7 +136,7 @@ class Planner:
         current = Month.of(today)
         latest_past_due = current if self.rules.due(current) < today else current - 1
         pending: list[dict[str, Any]] = []
-        candidates: list[tuple[str, Any, int, int, int]] = []
+        candidates: list[tuple[str, Any, int, int, int, list[Month]]] = []
         group: list[Any] = []
         translators: dict[str, Translator] = {}
 
@@ -150,8 +153,10 @@ class Planner:
             if current_points:
                 row, offset = current_points[-1]
                 others = len([m for m in past_due if m != row.period])
+                # A new membership's first months share one due date (db.rules.first_due_date): name them all.
+                along = [r.period for r in group if r.period != row.period and r.due_date == row.due_date >= today]
                 candidates.append((f"reminder:{row.sponsorship_id}:{row.period.key()}:{offset}", row, offset, streak,
-                                   others))
+                                   others, along))
             group.clear()
 
         for row in await session.execute(query):
@@ -161,13 +166,14 @@ class Planner:
         flush_group()
         # Only reminders not queued before are written out: planning again every heartbeat costs one lookup.
         known = await queries.existing_keys(session, [key for key, *_ in candidates])
-        for key, row, offset, streak, others in candidates:
+        for key, row, offset, streak, others, along in candidates:
             if key in known:
                 continue
             language = row.language if row.language in ("id", "en") else "id"
             t = translators.setdefault(language, Translator(self.core.catalog, language))
             pending.append(queries.outbox_row(key=key, channel=row.channel, address=row.address, now=now,
-                                              payload=self._reminder(t, row, offset, streak, others), quiet=True))
+                                              payload=self._reminder(t, row, offset, streak, others, along),
+                                              quiet=True))
             if len(pending) >= CHUNK:
                 await queries.enqueue_many(session, pending)
                 report.reminders += len(pending)
@@ -175,12 +181,16 @@ class Planner:
         await queries.enqueue_many(session, pending)
         report.reminders += len(pending)
 
-    def _reminder(self, t: Translator, row: Any, offset: int, streak: int, unpaid: int) -> dict[str, Any]:
+    def _reminder(self, t: Translator, row: Any, offset: int, streak: int, unpaid: int,
+                  along: Sequence[Month] = ()) -> dict[str, Any]:
         """The reminder's text: the month, amount, due date; earlier unpaid months; the lapse warning; how to pay."""
         language = t.language
         params = {"name": row.name, "month": month_name(row.period, language), "amount": format_rupiah(row.amount),
                   "due": format_date(row.due_date, language), "days": abs(offset)}
         lines = [t("reminder.before" if offset < 0 else "reminder.after", **params)]
+        if along:
+            lines.append(t("trial.reminder_along", months=", ".join(month_name(m, language) for m in along),
+                           due=params["due"]))
         if unpaid:
             lines.append(t("reminder.arrears", count=unpaid))
         if streak >= LAPSE_AFTER - 1:  # one more unpaid month ends the membership: say so before it happens

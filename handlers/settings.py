@@ -36,6 +36,7 @@ class ContributionSettings(BaseModel):
     funding: str = "personal"  # who pays: personal (an ASN's own money) | apbd | apbn
     due_day: int = 15
     reminder_days: list[int] = Field(default_factory=lambda: [-7, -3, -1, 1, 7])
+    first_due_grace_days: int = 7  # a new membership's first month is due no sooner than this after activation
     send_from: time = time(8, 0)
     send_until: time = time(20, 0)
     digest_at: time = time(7, 0)
@@ -75,4 +76,5 @@ class ProgramSettings(BaseModel):
 
     def ledger_rules(self) -> LedgerRules:
         return LedgerRules(self.contributions.schedule(), frozenset(self.transport_occupations),
-                           self.contributions.due_day, indonesian_holidays())
+                           self.contributions.due_day, indonesian_holidays(),
+                           self.contributions.first_due_grace_days)

@@ -12,36 +12,56 @@ from db.models import Sponsorship, Worker
 from handlers.context import Ctx
 from handlers.format import format_date
 from handlers.forms import expect_text
+from handlers.claim_parsers import parse_event_date
 from handlers.parsers import Invalid, parse_date
 from handlers.types import Choice, Payload
 
 TODAY = "today"
 
 
+def _since(ctx: Ctx, worker: Worker, sponsorship: Sponsorship | None) -> tuple[date, str]:
+    """(the day the range is counted from, what happened that day): the enrolment, or the lapse when reactivating."""
+    since, basis = ctx.local(worker.created_at).date(), "enrolled"
+    if sponsorship is not None and sponsorship.lapsed_at is not None:
+        lapsed = ctx.local(sponsorship.lapsed_at).date()
+        if lapsed > since:
+            since, basis = lapsed, "lapsed"
+    return since, basis
+
+
 def allowed_starts(ctx: Ctx, worker: Worker, sponsorship: Sponsorship | None = None) -> tuple[date, date]:
     """(earliest, latest) start dates: from the enrolment, or the lapse when reactivating, minus
     `[program] bpjs_start_tolerance_days`, through today (programme time zone)."""
-    since = ctx.local(worker.created_at).date()
-    if sponsorship is not None and sponsorship.lapsed_at is not None:
-        since = max(since, ctx.local(sponsorship.lapsed_at).date())
+    since, _ = _since(ctx, worker, sponsorship)
     return since - timedelta(days=ctx.program.bpjs_start_tolerance_days), ctx.today
 
 
 def checked_start(ctx: Ctx, payload: Payload, worker: Worker, sponsorship: Sponsorship | None = None) -> date:
-    """The start date typed (or "today" chosen); Invalid with the allowed range when it is outside it."""
+    """The start date typed as people write dates (`05-11-2026`, `5 nov`, `kemarin`, like a claim's date) or
+    "today" chosen; Invalid with the allowed range (and the day it is counted from) when it is outside it."""
     first, last = allowed_starts(ctx, worker, sponsorship)
+    since, basis = _since(ctx, worker, sponsorship)
     params = {"first": format_date(first, ctx.t.language), "last": format_date(last, ctx.t.language),
-              "example": last.strftime("%d-%m-%Y")}
+              "example": last.strftime("%d-%m-%Y"), "since": format_date(since, ctx.t.language),
+              "days": ctx.program.bpjs_start_tolerance_days, "basis": ctx.t(f"journey.start.basis_{basis}")}
     if isinstance(payload, Choice) and payload.option == TODAY:
         when = ctx.today
     else:
-        try:
-            # A far "today", so that a future date is refused below with the allowed range, not as a birth date.
-            when = parse_date(expect_text(payload), today=ctx.today + timedelta(days=3650))
-        except Invalid as error:
-            if error.key.startswith("input."):  # a photo, a sticker...: said as it is
-                raise
-            raise Invalid("journey.start.invalid", **params) from None
+        when = _typed_start(ctx, expect_text(payload), params)
     if not first <= when <= last:
         raise Invalid("journey.start.range", date=format_date(when, ctx.t.language), **params)
     return when
+
+
+def _typed_start(ctx: Ctx, text: str, params: dict[str, object]) -> date:
+    try:
+        return parse_event_date(text, today=ctx.today)
+    except Invalid as error:
+        if error.key.startswith("input."):  # a photo, a sticker...: said as it is
+            raise
+        if error.key == "date.future":  # refused below with the allowed range, not as a birth date
+            try:
+                return parse_date(text, today=ctx.today + timedelta(days=3650))
+            except Invalid:
+                pass
+        raise Invalid("journey.start.invalid", **params) from None

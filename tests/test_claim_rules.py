@@ -9,7 +9,7 @@ import pytest
 from db.claim_rules import (JKK_DEATH, JKK_INJURY, JKM, Cover, cover_on, estimate, full_jkm_from, refundable_months,
                             report_deadline, reported_late, scholarship_eligible)
 from db.months import Month
-from db.rules import due_date
+from db.rules import due_date, effective_due_date, first_due_date
 
 COVERED = Cover(True, "covered")
 
@@ -55,6 +55,25 @@ def test_an_ended_or_lapsed_sponsorship_is_not_covered() -> None:
     assert cover(date(2026, 6, 2), date(2026, 1, 5), paid, ended=date(2026, 6, 1)).reason == "sponsorship_ended"
     assert cover(date(2026, 6, 2), date(2026, 1, 5), paid, lapsed=date(2026, 5, 20)).reason == "lapsed"
     assert cover(date(2026, 6, 1), date(2026, 1, 5), paid, ended=date(2026, 6, 1)).covered  # the same day
+
+
+def test_a_month_due_before_the_kpj_was_recorded_does_not_uncover_a_new_worker() -> None:
+    """BPJS start 1 Nov 2026, KPJ recorded 30 Nov: Nov (regularly due 16 Nov) is due with Dec on 15 Dec."""
+    first = first_due_date(date(2026, 11, 30), frozenset())
+    assert first == date(2026, 12, 15)
+
+    def own_due(month: Month) -> date:
+        return effective_due_date(month, frozenset(), first_due=first)
+
+    def on(day: date, paid: set[Month]) -> Cover:
+        return cover_on(day, bpjs_start=date(2026, 11, 1), ended_on=None, lapsed_on=None, paid=paid, due_date=own_due)
+
+    assert on(date(2026, 11, 30), set()).covered  # the day the KPJ was recorded
+    assert on(date(2026, 12, 15), set()).covered  # the first due date itself
+    assert on(date(2026, 12, 16), set()) == Cover(False, "unpaid")
+    assert on(date(2026, 12, 16), {Month(2026, 12)}) == Cover(False, "unpaid")  # Nov still owed
+    assert on(date(2026, 12, 16), {Month(2026, 11), Month(2026, 12)}).covered
+    assert not cover(date(2026, 11, 30), date(2026, 11, 1), set()).covered  # the regular due dates alone would not
 
 
 # -- JKM: the 3-month rule from the BPJS start date ----------------------------------------------------------------

@@ -157,7 +157,7 @@ async def test_the_whole_enrolment_consent_and_kpj(app: App, inbox: RecordingCha
     assert any_text(worker_person.last, "Persetujuan Anda sudah dicatat")
     again = Person(app, "someone-else")
     await again.say(f"/start {token}")  # one-time link
-    assert any_text(again.last, "sudah tercatat sebelumnya")  # a used link says so (issue 8 point 10)
+    assert any_text(again.last, "sudah dipakai")  # a used link says so, without "your consent" (trial item 15)
 
     await deliver(app)
     assert "sudah memberikan persetujuan" in inbox.inbox["asn"][-1].text

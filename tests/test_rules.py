@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from bot.config import load_settings
 from db.ledger import LedgerRules, indonesian_holidays
 from db.months import Month, MonthType
-from db.rules import (LAPSE_AFTER, PP_50_2025, TariffSchedule, add_months, cover_status, due_date, is_working_day,
-                      jkm_full_benefit_from, latest_reminder, unpaid_streak)
+from db.rules import (LAPSE_AFTER, PP_50_2025, TariffSchedule, add_months, cover_status, due_date,
+                      effective_due_date, first_due_date, is_working_day, jkm_full_benefit_from, latest_reminder,
+                      unpaid_streak)
 from handlers.settings import ContributionSettings, ProgramSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -475,3 +476,55 @@ def test_month_type_none() -> None:
     column = MonthType()
     assert column.process_bind_param(None, None) is None
     assert column.process_result_value(None, None) is None
+
+
+# -- a new membership's first due date (DOMAIN.md 1.2, 1.3) ------------------------------------------------------------
+
+@pytest.mark.parametrize(("active_since", "expected"), [
+    (date(2026, 11, 1), date(2026, 11, 16)),  # Nov is due Mon 16 Nov, more than a week after activation
+    (date(2026, 11, 9), date(2026, 11, 16)),  # exactly the grace (7 days) before Nov's due date: still Nov's
+    (date(2026, 11, 10), date(2026, 12, 15)),  # one day less than the grace: the next due point, Tue 15 Dec
+    (date(2026, 11, 30), date(2026, 12, 15)),  # activated after Nov fell due: Nov falls due with Dec
+    (date(2026, 12, 9), date(2027, 1, 15)),  # across the year boundary (15 Dec - 7 = 8 Dec)
+    (date(2026, 8, 10), date(2026, 8, 18)),  # Aug is due Tue 18 Aug (weekend + Independence Day): 17 Aug is in time
+    (date(2026, 8, 12), date(2026, 9, 15)),
+])
+def test_first_due_date(active_since: date, expected: date) -> None:
+    assert first_due_date(active_since, indonesian_holidays()) == expected
+
+
+def test_first_due_date_grace_is_a_setting() -> None:
+    assert first_due_date(date(2026, 11, 16), indonesian_holidays(), grace_days=0) == date(2026, 11, 16)
+    assert first_due_date(date(2026, 11, 17), indonesian_holidays(), grace_days=0) == date(2026, 12, 15)
+
+
+@given(st.dates(date(2025, 1, 1), date(2028, 12, 1)), st.integers(0, 20))
+def test_first_due_date_is_the_next_due_point_after_the_grace(active_since: date, grace: int) -> None:
+    holidays = indonesian_holidays()
+    first = first_due_date(active_since, holidays, grace_days=grace)
+    assert first >= active_since + timedelta(days=grace)
+    month = Month.of(first)
+    assert first == due_date(month, holidays)  # a regular due date
+    assert due_date(month - 1, holidays) < active_since + timedelta(days=grace)  # and the first one in reach
+
+
+def test_no_month_is_due_before_the_first_due_date() -> None:
+    holidays = indonesian_holidays()
+    first = date(2026, 12, 15)
+    assert effective_due_date(Month(2026, 10), holidays, first_due=first) == first
+    assert effective_due_date(Month(2026, 11), holidays, first_due=first) == first
+    assert effective_due_date(Month(2026, 12), holidays, first_due=first) == first
+    assert effective_due_date(Month(2027, 1), holidays, first_due=first) == date(2027, 1, 15)
+    assert effective_due_date(Month(2026, 11), holidays) == date(2026, 11, 16)  # recorded before the rule
+
+
+def test_a_worker_activated_after_a_month_fell_due_is_protected_until_the_first_due_date() -> None:
+    """BPJS start 1 Nov, KPJ recorded 30 Nov: Nov and Dec are both due 15 Dec."""
+    holidays = indonesian_holidays()
+    first = first_due_date(date(2026, 11, 30), holidays)
+    months = [Month(2026, 11), Month(2026, 12)]
+    due_dates = {m: effective_due_date(m, holidays, first_due=first) for m in months}
+    assert cover_status(paid=set(), months=months, due_dates=due_dates, today=date(2026, 11, 30)) == (True, 0)
+    assert cover_status(paid=set(), months=months, due_dates=due_dates, today=date(2026, 12, 15)) == (True, 0)
+    assert cover_status(paid=set(), months=months, due_dates=due_dates, today=date(2026, 12, 16)) == (False, 2)
+    assert cover_status(paid=set(months), months=months, due_dates=due_dates, today=date(2026, 12, 16)) == (True, 0)
