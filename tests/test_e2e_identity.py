@@ -222,14 +222,23 @@ async def test_an_officer_opening_a_workers_details_is_audited(app, standin) -> 
     asn = await approved_asn(standin, 613)
     await asn.say("/menu", "Menu utama")
     await enrol(asn)
+    worker = TgPerson(standin, 615)  # consents from a number that cannot be checked: an officer confirms it
+    await worker.say(f"/start {await consent_link(asn)}", "Bagikan nomor saya")
+    standin.push_contact(worker.id, "6281377776666")
+    await worker.expect("Apakah Anda setuju?")
+    await worker.press("Saya setuju", "petugas")
+    await officer.say("/petugas", "Menu petugas")
+    await officer.press("Cek persetujuan", "untuk diperiksa")
+    await officer.press("Terima #1", "diterima")
+    confirming = {v.id for v in await rows(app, select(AuditEntry).where(AuditEntry.action == "view"))}
     await officer.say("/petugas", "Menu petugas")
     await officer.press("Menunggu BPJS", "Pekerja menunggu")
     details = await officer.press("Detail #1", NIK_MALE)
     assert "Syafrizal" in details["text"]
-    views = await rows(app, select(AuditEntry).where(AuditEntry.action == "view"))
+    views = [v for v in await rows(app, select(AuditEntry).where(AuditEntry.action == "view")) if v.id not in confirming]
     assert {(v.actor, v.target) for v in views} == {(f"telegram:{OFFICER}", "worker:1")}
     # The list (shown before and again after the details) and the details screen, each a row of its own.
-    assert sorted(v.details["fields"] for v in views) == [["nik"], ["nik"], ["nik", "birth_date"]]
+    assert sorted(v.details["fields"] for v in views) == [["nik"], ["nik"], ["nik", "birth_date", "consent_phone"]]
 
 
 @pytest.mark.parametrize("first_name", ["\u202eRahmat Hidayat (NIP 1985)", "\u200bRahmat\u2066 Hidayat\u2069",

@@ -244,7 +244,7 @@ async def test_kill_9_during_a_slow_download_then_the_photo_is_processed_after_r
     seeding = App(settings)
     await seeding.prepare()
     async with seeding.sessions() as session, session.begin():
-        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat", opd="Dinas Sosial"))
+        session.add(RosterEntry(nip=NIP_PNS, name="Rahmat Hidayat", opd="Dinas Sosial"))
     await seeding.engine.dispose()
     asn, other = TgPerson(standin, 814, patience=30), TgPerson(standin, 815)
     first = start_bot(env)

@@ -110,6 +110,7 @@ async def consent_on_paper(app: App, asn: Person, worker_id: int) -> None:
     await asn.send(Choice(f"!w.paper:{worker_id}"))
     await asn.upload(channel, JPEG)
     await asn.press("✅")
+    await Person(app, "officer").send(Choice(f"!cf.ok:{worker_id}"))  # counts once an officer accepts it
 
 
 async def test_a_child_or_someone_too_old_is_refused_with_the_limits(app: App, inbox: RecordingChannel,

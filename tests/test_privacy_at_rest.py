@@ -17,7 +17,8 @@ from bot.app import App
 from bot.cli import main
 from db.models import AuditEntry, RosterEntry
 from tests.conftest import ROOT, Clock, make_settings
-from tests.people import NIK_MALE, Person, RecordingChannel
+from handlers.types import Choice
+from tests.people import JPEG, NIK_MALE, Person, RecordingChannel
 from tests.test_cli import rows
 from tests.test_flows import approved_asn, deliver, enrol
 
@@ -108,7 +109,11 @@ async def test_tuwai_audit_lists_and_exports_filtered(app: App, inbox: Recording
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     asn = await approved_asn(app, inbox)
     await enrol(asn)
+    await asn.send(Choice("!w.paper:1"))  # consent on paper, accepted: the worker is in "Menunggu BPJS"
+    await asn.upload(inbox, JPEG)
+    await asn.press("✅")
     officer = Person(app, "officer")
+    await officer.send(Choice("!cf.ok:1"))
     await officer.say("/petugas")
     await officer.press("Menunggu BPJS")
     await officer.press("Detail #1")
@@ -122,7 +127,8 @@ async def test_tuwai_audit_lists_and_exports_filtered(app: App, inbox: Recording
 
     assert await run("list", "--officer", "console:officer", "--person", NIK_MALE, "--action", "view") == 0
     out = capsys.readouterr().out
-    assert out.count("worker:1") == 3 and "asn_approve" not in out
+    # one view row per screen that showed worker 1 to the officer (with the paper form accepted: four)
+    assert out.count("worker:1") == 4 and "asn_approve" not in out
     assert await run("list", "--since", "2030-01-01") == 0
     assert "worker:1" not in capsys.readouterr().out
     assert await run("list", "--person", "9999") == 1

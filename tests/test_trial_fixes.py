@@ -12,7 +12,7 @@ from db import standing
 from db.models import Contribution, Receipt, RosterEntry, Worker
 from db.months import Month
 from tests.conftest import Clock
-from handlers.types import Choice
+from handlers.types import Contact, Choice
 from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
 from tests.test_cli import config  # noqa: F401 (a fixture)
 from tests.test_cli import rows as cli_rows
@@ -79,6 +79,7 @@ async def test_menunggu_bpjs_counts_only_workers_an_officer_can_register(app, in
     await asn.send(Choice(f"!w.paper:{worker.id}"))
     await asn.upload(inbox, JPEG)
     await asn.press("✅")
+    await officer.send(Choice(f"!cf.ok:{worker.id}"))  # a paper form counts once an officer accepts it
     await officer.say("/petugas")
     assert "Menunggu BPJS (1)" in [o.label for o in officer.last[-1].options]
     await officer.press("Statistik")
@@ -228,7 +229,9 @@ async def test_a_stranger_opening_a_used_consent_link_is_not_told_your_consent(a
     token = next(r.text for r in inbox.inbox["asn"] if "start=c_" in r.text).split("start=", 1)[1].split()[0]
     worker = Person(app, "worker")
     await worker.say(f"/start {token}")
+    await worker.send(Contact("+62 813 7777 6666"))  # their own number (none on file: an officer confirms)
     await worker.press("Saya setuju")
+    await Person(app, "officer").send(Choice("!cf.ok:1"))
     await worker.say(f"/start {token}")
     assert any_text(worker.last, "Persetujuan Anda sudah tercatat sebelumnya")  # the worker, again
     stranger = Person(app, "stranger")
