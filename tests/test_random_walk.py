@@ -644,6 +644,9 @@ def walk(harness: Harness, data: st.DataObject, *, steps: int, smart: int, roles
             biased = data.draw(st.integers(0, 9), label="bias") < smart
             step = ("smart", data.draw(st.integers(0, 99), label="r")) if biased else data.draw(CHAOS_STEP, "step")
             walker.step(person, step)
+        # Every walk ends with someone's last event delivered again (a client's retry): it must be processed once.
+        again = data.draw(st.sampled_from(roles), label="again")
+        walker.step(world.person(harness.run(harness.lead(world)) if again == "lead" else again), ("twice",))
     finally:
         harness.end_world(world)
     return world
