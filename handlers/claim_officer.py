@@ -4,6 +4,7 @@ Every action is checked against the officer list on every request and written to
 
 from __future__ import annotations
 
+import abc
 from datetime import date
 from typing import Any
 
@@ -149,9 +150,9 @@ class ClaimDecision(Form):
     async def initial(self, ctx: Ctx, arg: str | None) -> dict[str, Any]:
         return {"claim": record_id(arg) or 0}
 
+    @abc.abstractmethod
     async def apply(self, ctx: Ctx, claim: Claim) -> tuple[str, str | None]:
         """Store the decision; returns (new status, history note)."""
-        raise NotImplementedError
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
         reason = await self.refuse(ctx, str(ctx.answers["claim"]))
