@@ -20,7 +20,7 @@ from handlers.officer_views import audit_notice, audit_view
 from handlers.decisions import reason_parser
 from handlers.types import GLOBAL, Expect, Option, Reply, record_id
 
-TODO = "consent_review"
+REVIEW_STEP = "consent_review"
 PAPER, UNVERIFIED = "paper", "unverified"
 LIST_LIMIT = 10
 

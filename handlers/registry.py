@@ -48,7 +48,7 @@ def install(core: Core) -> Core:
     core.add_action("klm.rej", claim_officer.form_action("claim_reject"))
     core.add_todo(Todo(officer.PENDING, "officer.pending_asns", officer.count_pending, officer.pending_list))
     core.add_todo(Todo(officer.BPJS, "officer.awaiting_bpjs", officer.count_awaiting_bpjs, officer.bpjs_list))
-    core.add_todo(Todo(consent_review.TODO, "identity.todo_consent", consent_review.count_waiting,
+    core.add_todo(Todo(consent_review.REVIEW_STEP, "identity.todo_consent", consent_review.count_waiting,
                        consent_review.waiting_list))
     core.add_todo(Todo(officer_todos.RECEIPTS, "journey.todo.receipts", officer_todos.count_receipts,
                        officer_todos.receipts_list))
