@@ -24,7 +24,7 @@ from bot.health import Health, Limits
 from bot.outbox import Deliverer, RateLimiter
 from bot.replies import DirectReplies
 from bot.supervisor import Supervisor
-from bot.web import build_web_app
+from bot.web import WhatsAppWebhook, build_web_app
 from db import queries
 from db.engine import create_engine, ping, session_factory, upgrade
 from db.models import ProcessedEvent
@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI c
     from aiogram.types import Update
 
     from bot.channels.telegram import TelegramChannel
+    from bot.channels.whatsapp import WhatsAppChannel
+    from bot.channels.whatsapp_inbox import Inbox
 
 logger = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent / "locales"
@@ -58,6 +60,8 @@ class App:
         self.catalog = Catalog(LOCALES)
         self.channels: dict[str, Channel] = {}
         self.telegram: TelegramChannel | None = None
+        self.whatsapp: WhatsAppChannel | None = None
+        self.whatsapp_inbox: Inbox | None = None
         self.core = install(Core(
             sessions=self.sessions, catalog=self.catalog, program=settings.program, services=self,
             officers=settings.officers.addresses(), clock=self.clock, files_dir=settings.files_dir,
@@ -69,7 +73,9 @@ class App:
             self.sessions, self.channels, max_attempts=out.max_attempts, lease_seconds=out.lease_seconds,
             poll_seconds=out.poll_seconds, clock=self.clock, sending_hours=self.planner.in_sending_hours,
             on_unreachable=self.tell_officers_unreachable,
-            limiters={"telegram": RateLimiter(out.telegram_per_second, out.telegram_per_chat_per_second)})
+            limiters={"telegram": RateLimiter(out.telegram_per_second, out.telegram_per_chat_per_second),
+                      # the number's overall throughput is the channel's own gate (replies share it)
+                      "whatsapp": RateLimiter(0, settings.whatsapp.per_person_per_second)})
         self.direct = DirectReplies(self.deliverer, self.clock)
         self.supervisor = Supervisor(max_failures=settings.supervisor.max_failures,
                                      max_delay=settings.supervisor.max_backoff_seconds)
@@ -86,6 +92,9 @@ class App:
     # -- Services lent to the conversation core ---------------------------------------------------------------------
     async def fetch_file(self, channel: str, ref: str, max_bytes: int) -> bytes:
         return await self.channels[channel].fetch_file(ref, max_bytes)
+
+    def has_channel(self, channel: str) -> bool:
+        return channel in self.channels
 
     def deep_link(self, channel: str, payload: str) -> str | None:
         target = self.channels.get(channel)
@@ -111,6 +120,8 @@ class App:
                                             polling_timeout=self.settings.telegram.polling_timeout)
             await self._connect_telegram(self.telegram)
             self.add_channel(self.telegram)
+        if self.settings.whatsapp.configured:
+            self._start_whatsapp()
         self.start_delivery()
         if serve_web:
             await self._serve_web()
@@ -141,6 +152,19 @@ class App:
             reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
             raise StartupError(f"Could not reach the Telegram Bot API at {base} ({reason}).") from None
 
+    def _start_whatsapp(self) -> None:
+        from bot.channels.whatsapp import WhatsAppChannel
+        from bot.channels.whatsapp_inbox import Inbox
+
+        self.whatsapp = WhatsAppChannel(self.settings.whatsapp, sessions=self.sessions, clock=self.clock,
+                                        program=self.settings.program.name)
+        self.add_channel(self.whatsapp)
+        self.whatsapp_inbox = Inbox(sessions=self.sessions, channel=self.whatsapp, handle=self._answer,
+                                    on_unreachable=self.tell_officers_unreachable,
+                                    clock=self.clock, max_file_bytes=self.core.max_file_bytes,
+                                    max_attempts=self.settings.outbox.max_attempts)
+        self.supervisor.spawn("whatsapp-inbox", self.whatsapp_inbox.run_forever)
+
     def start_delivery(self) -> None:
         """Outbox delivery and its lease renewal (supervised tasks), and the scheduler's heartbeat."""
         self.supervisor.spawn("outbox", self.deliverer.run_forever)
@@ -162,8 +186,14 @@ class App:
     async def _serve_web(self) -> None:
         secret = self.settings.telegram.webhook_secret.get_secret_value()
         self.webhook_secret = secret or (secrets.token_urlsafe(32) if self.settings.telegram.webhook_url else None)
+        whatsapp = None
+        if self.whatsapp_inbox is not None:
+            settings = self.settings.whatsapp
+            whatsapp = WhatsAppWebhook(verify_token=settings.verify_token.get_secret_value(),
+                                       app_secret=settings.app_secret.get_secret_value(),
+                                       on_items=self.whatsapp_inbox.receive, clock=self.clock)
         web_app = build_web_app(telegram_secret=self.webhook_secret, on_telegram_update=self.on_telegram_raw,
-                                health=self.healthcheck.check, metrics=self.metrics)
+                                health=self.healthcheck.check, metrics=self.metrics, whatsapp=whatsapp)
         self.runner = web.AppRunner(web_app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.server.host, self.settings.server.port)
@@ -301,4 +331,8 @@ class App:
         }
         if self.telegram is not None:
             figures["replies_sent_total"] = self.telegram.sent
+        if self.whatsapp is not None and self.whatsapp_inbox is not None:
+            figures["whatsapp_sent_total"] = self.whatsapp.sent
+            figures["whatsapp_templates_sent_total"] = self.whatsapp.templates_sent
+            figures["whatsapp_webhook_duplicates_total"] = self.whatsapp_inbox.counters["duplicates"]
         return figures

@@ -150,9 +150,10 @@ PAYMENT_NOTES = {
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.telegram.token.get_secret_value():
-        console.print("No channel is configured (set TUWAI_TELEGRAM__TOKEN). To try the bot without a token, "
-                      "run: tuwai chat")
+    telegram, whatsapp = bool(settings.telegram.token.get_secret_value()), settings.whatsapp.configured
+    if not telegram and not whatsapp:
+        console.print("No channel is configured (set TUWAI_TELEGRAM__TOKEN, or TUWAI_WHATSAPP__ACCESS_TOKEN and "
+                      "[whatsapp].phone_number_id). To try the bot without a token, run: tuwai chat")
         return 1
     app = App(settings)
     try:
@@ -160,9 +161,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     except StartupError as error:
         await app.stop()
         raise UserError(str(error)) from None
-    console.print(f"TuWai is running: Telegram {'webhook' if settings.telegram.webhook_url else 'long polling'}, "
-                  f"web server on http://{settings.server.host}:{settings.server.port} (/healthz, /metrics). "
-                  "Ctrl-C stops.")
+    channels = [f"Telegram {'webhook' if settings.telegram.webhook_url else 'long polling'}"] if telegram else []
+    channels += ["WhatsApp webhook at /whatsapp/webhook"] if whatsapp else []
+    console.print(f"TuWai is running: {', '.join(channels)}, web server on "
+                  f"http://{settings.server.host}:{settings.server.port} (/healthz, /metrics). Ctrl-C stops.")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -31,6 +31,39 @@ class TelegramSettings(BaseModel):
     polling_timeout: int = 25
 
 
+class WhatsAppTemplate(BaseModel):
+    """One approved message template (category UTILITY), used for messages outside the 24-hour window.
+
+    `params` name the body's {{1}}, {{2}}, ... in order: "program" (the programme's name) or "text" (the message,
+    on one line). `body` and `buttons` per language are the text submitted for approval (README lists them)."""
+
+    name: str
+    category: str = "UTILITY"
+    params: list[str] = Field(default_factory=lambda: ["program", "text"])
+    body: dict[str, str] = Field(default_factory=dict)
+    buttons: dict[str, list[str]] = Field(default_factory=dict)
+    # True: the one button shows the message again, with all its own choices (the window is open once they tap).
+    opens: bool = False
+
+
+class WhatsAppSettings(BaseModel):
+    phone_number_id: str = ""
+    access_token: SecretStr = SecretStr("")
+    app_secret: SecretStr = SecretStr("")
+    verify_token: SecretStr = SecretStr("")
+    graph_base: str = "https://graph.facebook.com"
+    api_version: str = "v23.0"
+    business_number: str = ""
+    per_second: float = 80.0
+    per_person_per_second: float = 1.0
+    daily_limit: int = 1000
+    templates: dict[str, WhatsAppTemplate] = Field(default_factory=dict)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.phone_number_id and self.access_token.get_secret_value())
+
+
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
@@ -77,6 +110,7 @@ class LoggingSettings(BaseModel):
 class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
     server: ServerSettings = ServerSettings()
     outbox: OutboxSettings = OutboxSettings()
     scheduler: SchedulerSettings = SchedulerSettings()

@@ -13,7 +13,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -39,6 +39,7 @@ class Outcome:
     next_attempt_at: datetime | None = None
     error: str | None = None
     retry_after: bool = False
+    external_id: str | None = None  # the channel's id of the sent message (WhatsApp's wamid), for its statuses
 
 
 class Deliverer:
@@ -202,6 +203,10 @@ class Deliverer:
 
     async def _deliver(self, rows: list[OutboxMessage]) -> None:
         try:
+            for name in {row.channel for row in rows}:  # a channel may look up what it needs for a batch at once
+                prepare = getattr(self.channels[name], "prepare", None)
+                if prepare is not None:
+                    await prepare([row.address for row in rows if row.channel == name])
             outcomes = await asyncio.gather(*(self._send(row) for row in rows))
             await self._record(outcomes, rows)
         except Exception:  # the rows stay "sending" and are taken again after the lease: nothing is lost
@@ -234,7 +239,7 @@ class Deliverer:
         until = started + self.lease.total_seconds() * HOLD
         for row in claimed:
             self._held[row.id] = until
-        return [OutboxMessage(id=r.id, channel=r.channel, address=r.address, payload=r.payload,
+        return [OutboxMessage(id=r.id, key=r.key, channel=r.channel, address=r.address, payload=r.payload,
                               attempts=r.attempts) for r in claimed]
 
     async def _take(self, session: AsyncSession, due: Any, mine: Any, room: int, now: datetime) -> list[Any]:
@@ -245,8 +250,8 @@ class Deliverer:
                 select(OutboxMessage.id).where(due, mine).order_by(OutboxMessage.id).limit(room)
                 .with_for_update(skip_locked=True).scalar_subquery()), due)
             .values(status="sending", claimed_at=now, claimed_by=self.owner, attempts=OutboxMessage.attempts + 1)
-            .returning(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.address, OutboxMessage.payload,
-                       OutboxMessage.attempts)
+            .returning(OutboxMessage.id, OutboxMessage.key, OutboxMessage.channel, OutboxMessage.address,
+                       OutboxMessage.payload, OutboxMessage.attempts)
             .execution_options(synchronize_session=False)))
 
     async def _send(self, row: OutboxMessage) -> Outcome:
@@ -254,14 +259,17 @@ class Deliverer:
         limiter = self.limiters.get(row.channel)
         if limiter is not None:
             await limiter.acquire(row.address)
+        reply = reply_from_payload(row.payload)
         try:
             async with self._sending:
                 if not self.still_ours(row.id):  # the lease may have run out while waiting: another process may
                     return Outcome(row.id, "lost")  # have it now, so this one leaves it alone
-                await channel.send(row.address, reply_from_payload(row.payload))
+                # the row's key tells a channel what kind of message it is (WhatsApp picks its template by it)
+                sent = await channel.send(row.address, replace(reply, extra={**reply.extra,
+                                                                             "outbox_key": row.key or ""}))
         except RetryLater as error:
             self.counters["rate_limited"] += 1
-            if limiter is not None:
+            if limiter is not None and error.pause_chat:
                 limiter.pause(row.address, error.seconds)
             return Outcome(row.id, "pending", self.clock() + timedelta(seconds=error.seconds), "429",
                            retry_after=True)
@@ -274,7 +282,7 @@ class Deliverer:
             logger.exception("outbox message %s could not be sent", row.id)
             return self._backoff(row, type(error).__name__)
         self.counters["sent"] += 1
-        return Outcome(row.id, "sent")
+        return Outcome(row.id, "sent", external_id=sent if isinstance(sent, str) else None)
 
     def _backoff(self, row: OutboxMessage, error: str) -> Outcome:
         if row.attempts >= self.max_attempts:
@@ -295,6 +303,10 @@ class Deliverer:
                 if result.rowcount != len(sent):
                     logger.warning("outbox: %d message(s) were sent after this process lost their lease",
                                    len(sent) - result.rowcount)
+            for outcome in outcomes:
+                if outcome.external_id is not None:
+                    await session.execute(update(OutboxMessage).where(OutboxMessage.id == outcome.id)
+                                          .values(external_id=outcome.external_id, delivery=None))
             for outcome in outcomes:
                 if outcome.status in ("sent", "lost"):
                     continue

@@ -1,4 +1,4 @@
-"""One aiohttp server: the Telegram webhook, /healthz and /metrics (Prometheus text format)."""
+"""One aiohttp server: the Telegram and WhatsApp webhooks, /healthz and /metrics (Prometheus text format)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+
+from bot.channels.whatsapp_webhook import items_of, signature_ok
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -16,7 +19,8 @@ MAX_BODY = 1024 * 1024
 
 def build_web_app(*, telegram_secret: str | None, on_telegram_update: Callable[[dict[str, Any]], Awaitable[None]],
                   health: Callable[[], Awaitable[dict[str, Any]]],
-                  metrics: Callable[[], Awaitable[dict[str, float]]]) -> web.Application:
+                  metrics: Callable[[], Awaitable[dict[str, float]]],
+                  whatsapp: WhatsAppWebhook | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
 
     async def telegram_webhook(request: web.Request) -> web.Response:
@@ -54,6 +58,42 @@ def build_web_app(*, telegram_secret: str | None, on_telegram_update: Callable[[
                             headers={"X-Content-Type-Options": "nosniff"})
 
     app.router.add_post("/telegram/webhook", telegram_webhook)
+    if whatsapp is not None:
+        app.router.add_get("/whatsapp/webhook", whatsapp.verify)
+        app.router.add_post("/whatsapp/webhook", whatsapp.post)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
     return app
+
+
+class WhatsAppWebhook:
+    """The Cloud API webhook: GET verification with the verify token; POSTs signed with the app secret."""
+
+    def __init__(self, *, verify_token: str, app_secret: str,
+                 on_items: Callable[[list[dict[str, Any]]], Awaitable[None]],
+                 clock: Callable[[], datetime]) -> None:
+        self.verify_token, self.app_secret, self.on_items, self.clock = verify_token, app_secret, on_items, clock
+
+    async def verify(self, request: web.Request) -> web.Response:
+        query = request.query
+        given = query.getone("hub.verify_token", "")
+        if (query.getone("hub.mode", "") != "subscribe" or not self.verify_token
+                or not hmac.compare_digest(given.encode(), self.verify_token.encode())):
+            return web.Response(status=403, text="forbidden")
+        return web.Response(text=query.getone("hub.challenge", ""))
+
+    async def post(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if not signature_ok(body, request.headers.get("X-Hub-Signature-256"), self.app_secret):
+            logger.warning("whatsapp webhook call refused: bad or missing signature")
+            return web.Response(status=401, text="bad signature")
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return web.Response(status=400, text="invalid json")
+        try:
+            await self.on_items(items_of(data, self.clock()))
+        except Exception as error:  # the database is away, or the bot is stopping: Meta tries again later
+            logger.warning("whatsapp webhook call not stored (answered 500): %s", error)
+            return web.Response(status=500, text="try again")
+        return web.Response(text="ok")

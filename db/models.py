@@ -48,7 +48,7 @@ class Chat(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(140))  # WhatsApp's business-scoped user ids run to 131 characters
     language: Mapped[str] = mapped_column(String(2), default="id")
     display_name: Mapped[str | None] = mapped_column(String(80))
     privacy_version: Mapped[int | None] = mapped_column(Integer)  # notice version agreed to
@@ -68,7 +68,7 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(160), primary_key=True)  # WhatsApp's wamids are long
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -78,7 +78,7 @@ class Officer(Base):
     __tablename__ = "officers"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(140), primary_key=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -207,7 +207,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(140))
     payload: Mapped[dict[str, Any]] = mapped_column()
     # pending -> sending -> sent | failed | unreachable
     status: Mapped[str] = mapped_column(String(12), default="pending")
@@ -221,6 +221,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Reminders respect the quiet hours: held until morning, never sent at night.
     quiet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # WhatsApp: the wamid a send returned, and what the delivery statuses said (sent | delivered | read | failed).
+    external_id: Mapped[str | None] = mapped_column(String(160), index=True)
+    delivery: Mapped[str | None] = mapped_column(String(12))
 
 
 class Contribution(Base):
@@ -345,3 +348,41 @@ class ClaimLookup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+# -- WhatsApp (issue 11) -----------------------------------------------------------------------------------------------
+class WhatsAppInbox(Base):
+    """Every webhook item as it arrived (a message or a status), stored before the 200 answer: Meta's retries of
+    the same wamid are stored once and processed once."""
+
+    __tablename__ = "whatsapp_inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(160), unique=True)  # the wamid, or "status:<wamid>:<status>"
+    kind: Mapped[str] = mapped_column(String(8))  # message | status
+    address: Mapped[str] = mapped_column(String(140))  # business-scoped user id where given, else the phone number
+    phone: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(80))
+    item: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class WhatsAppContact(Base):
+    """One person on WhatsApp: their phone (when known), the 24-hour window, and when they were last reached outside
+    it (the daily messaging limit counts those people)."""
+
+    __tablename__ = "whatsapp_contacts"
+
+    address: Mapped[str] = mapped_column(String(140), primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    last_inbound_at: Mapped[datetime | None]
+    reached_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ChatLink(Base):
+    """A second chat of the same ASN (WhatsApp and Telegram): either works; `Asn.chat_id` is the one reminders use."""
+
+    __tablename__ = "chat_links"
+
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"), primary_key=True)
+    asn_id: Mapped[int] = mapped_column(ForeignKey("asns.id"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)

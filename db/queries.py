@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, select, tuple_, update
+from sqlalchemy import Table, and_, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
-    Asn, AuditEntry, Chat, ConsentToken, Officer, OutboxMessage, ProcessedEvent, RosterEntry, Sponsorship, Worker,
+    Asn, AuditEntry, Chat, ChatLink, ConsentToken, Officer, OutboxMessage, ProcessedEvent, RosterEntry, Sponsorship,
+    Worker,
 )
 
 
@@ -127,7 +128,10 @@ async def audit(session: AsyncSession, *, actor: str, action: str, target: str |
 
 
 async def asn_of_chat(session: AsyncSession, chat_id: int) -> Asn | None:
-    return (await session.execute(select(Asn).where(Asn.chat_id == chat_id))).scalar_one_or_none()
+    """The ASN of this chat: their own chat, or another channel's chat they linked to it."""
+    linked = select(ChatLink.asn_id).where(ChatLink.chat_id == chat_id).scalar_subquery()
+    return (await session.execute(select(Asn).where(or_(Asn.chat_id == chat_id, Asn.id == linked))
+                                  .limit(1))).scalar_one_or_none()
 
 
 async def asn_by_nip(session: AsyncSession, nip: str) -> Asn | None:

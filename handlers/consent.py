@@ -13,13 +13,13 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from db import queries
-from db.models import Chat, ConsentToken, Worker
+from db.models import Asn, Chat, ConsentToken, Worker
 from handlers import consent_review
 from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form
 from handlers.identity import same_phone
-from handlers.parsers import Invalid, mask_nik, parse_phone
+from handlers.parsers import Invalid, mask_nik, mask_phone, parse_phone
 from handlers.types import GLOBAL, Choice, Contact, Expect, File, Option, Payload, Reply, record_id
 
 AGREE, DISAGREE, CONTACT = "agree", "disagree", "contact"
@@ -38,13 +38,16 @@ class WorkerConsentFlow:
             ctx.goto(None)
             return await _refuse_link(ctx, refusal)
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id)
-        if sponsor is not None and sponsor.chat_id == ctx.chat.id:  # UU PDP: the ASN cannot consent for the worker
+        if sponsor is not None and await _is_sponsor(ctx, sponsor):  # UU PDP: the ASN cannot consent for the worker
             ctx.goto(None)
             return [Reply(ctx.t("consent.sponsor.refused")), await ctx.core.resume(ctx)]
         if worker.consent_review is not None:
             ctx.goto(None)
             return [Reply(ctx.t("identity.consent_in_review")), await ctx.core.resume(ctx)]
-        ctx.goto(self.name, CONTACT, {"token": token.token_hash, "worker": worker.id})
+        ctx.goto(self.name, CONTACT, {"token": token.token_hash, "worker": worker.id,
+                                      "by_phone": bool(ctx.event.phone)})
+        if ctx.event.phone:  # the channel vouches for the sender's number (WhatsApp): that is their own contact
+            return await self._contact(ctx, Contact(ctx.event.phone, own=True))
         return [await self.prompt(ctx)]
 
     async def prompt(self, ctx: Ctx) -> Reply:
@@ -71,9 +74,9 @@ class WorkerConsentFlow:
         token = await ctx.session.get(ConsentToken, ctx.answers["token"])
         worker = await ctx.session.get(Worker, ctx.answers["worker"])
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
-        phone, verified = ctx.answers.get("phone"), ctx.answers.get("verified")
+        phone, verified, by_phone = ctx.answers.get("phone"), ctx.answers.get("verified"), ctx.answers.get("by_phone")
         if (token is None or token.used_at is not None or token.expires_at <= ctx.now or worker is None
-                or sponsor is None or sponsor.chat_id == ctx.chat.id):
+                or sponsor is None or await _is_sponsor(ctx, sponsor)):
             ctx.goto(None)
             return await _refuse_link(ctx, _link_refusal(ctx, token, worker) or "consent.link_invalid")
         sponsor_chat = await ctx.session.get(Chat, sponsor.chat_id)
@@ -92,7 +95,8 @@ class WorkerConsentFlow:
             await ctx.notify_chat(sponsor_chat, key=f"consent_unverified:{worker.id}",
                                   text_key="identity.consent_unverified_for_asn", name=worker.name)
             return [Reply(ctx.t("identity.consent_thanks_unverified", name=worker.name))]
-        record_consent(ctx, worker, "link")
+        # On WhatsApp the answer comes from the worker's own number (the consent request is a template there).
+        record_consent(ctx, worker, "template" if by_phone else "link")
         await ctx.notify_chat(sponsor_chat, key=f"consent_given:{worker.id}", text_key="consent.given_for_asn",
                               name=worker.name)
         await notify_ready_for_bpjs(ctx, worker)
@@ -140,6 +144,12 @@ async def _refuse_link(ctx: Ctx, key: str) -> list[Reply]:
     if (ctx.chat.privacy_version or 0) < ctx.program.privacy_notice_version:
         return [Reply(ctx.t(key) + "\n\n" + ctx.t("journey.consent.for_workers"))]
     return [Reply(ctx.t(key)), await ctx.core.resume(ctx)]
+
+
+async def _is_sponsor(ctx: Ctx, sponsor: Asn) -> bool:
+    """Whether this chat is the sponsoring ASN's (their own chat or one they linked on another channel)."""
+    mine = await ctx.asn()
+    return sponsor.chat_id == ctx.chat.id or (mine is not None and mine.id == sponsor.id)
 
 
 def record_consent(ctx: Ctx, worker: Worker, method: str, file_id: int | None = None) -> None:
@@ -236,3 +246,17 @@ async def send_consent_link(ctx: Ctx, worker: Worker) -> None:
     link = ctx.deep_link(f"c_{token}") or f"/start c_{token}"
     await ctx.notify_chat(ctx.chat, key=f"consent_link:{worker.id}:{token[:8]}", text_key="consent.link_for_asn",
                           name=worker.name, link=link, days=ctx.program.consent_link_days)
+    if worker.phone and ctx.core.services.has_channel("whatsapp"):
+        await send_consent_request(ctx, worker, token)
+
+
+async def send_consent_request(ctx: Ctx, worker: Worker, token: str) -> None:
+    """The consent request straight to the worker's WhatsApp number: an approved template outside the 24-hour
+    window, whose button opens the notice (the answer must come from that number)."""
+    asn = await ctx.asn()
+    address = "".join(ch for ch in worker.phone or "" if ch.isdigit())
+    await ctx.notify(key=f"consent_request:{worker.id}:{token[:8]}", channel="whatsapp", address=address,
+                     text_key="wa.consent_request", options=((f"/start c_{token}", "wa.consent_read"),),
+                     name=worker.name, sponsor=asn.name if asn else "", program=ctx.program.name)
+    await ctx.notify_chat(ctx.chat, key=f"consent_request_sent:{worker.id}:{token[:8]}", text_key="wa.consent_sent",
+                          name=worker.name, phone=mask_phone(worker.phone or ""))

@@ -26,6 +26,8 @@ class Services(Protocol):
 
     def deep_link(self, channel: str, payload: str) -> str | None: ...
 
+    def has_channel(self, channel: str) -> bool: ...
+
 
 class Flow(Protocol):
     name: str
@@ -91,7 +93,12 @@ class Ctx:
         self._cache["asn"] = asn
 
     async def is_officer(self) -> bool:
-        return await self.core.is_officer(self.session, self.chat.channel, self.chat.address)
+        """Listed by this chat's address, or by the phone number the channel vouches for (a WhatsApp officer is
+        listed by number, though WhatsApp may identify them by a business-scoped user id)."""
+        if await self.core.is_officer(self.session, self.chat.channel, self.chat.address):
+            return True
+        return bool(self.event.phone) and await self.core.is_officer(self.session, self.chat.channel,
+                                                                     self.event.phone or "")
 
     async def notify(self, *, key: str, channel: str, address: str, text_key: str,
                      options: tuple[tuple[str, str], ...] = (), attachment: dict[str, str] | None = None,

@@ -7,6 +7,7 @@ from handlers import (claim_docs, claim_officer, consent, consent_form, consent_
 from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
+from handlers.link import LinkFlow
 from handlers.my_workers import MyWorkers
 from handlers.start import MenuFlow, PrivacyFlow
 from handlers.worker import WorkerEnrolment
@@ -18,7 +19,7 @@ def install(core: Core) -> Core:
                  payments.PaymentForm(), payments.RejectReceipt(), decisions.RejectAsn(),
                  membership.FixMembership(), consent_review.RejectConsent(), ClaimReport(), claim_docs.ClaimDocs(),
                  claim_docs.ClaimHub(), claim_officer.AskDocument(), claim_officer.RecordPayout(),
-                 claim_officer.RejectClaim(), claim_officer.ClaimView()):
+                 claim_officer.RejectClaim(), claim_officer.ClaimView(), LinkFlow()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)

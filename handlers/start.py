@@ -62,6 +62,8 @@ class MenuFlow:
             if asn is not None:
                 lines.append(ctx.t("menu.asn_rejected"))
             options.append(Option("asn_register", ctx.t("menu.asn_register")))
+            if asn is None:  # registered on another channel: link this chat to that account
+                options.append(Option("link", ctx.t("link.menu")))
         elif asn.status == "pending":
             lines.append(ctx.t("menu.asn_pending"))
         else:
@@ -86,7 +88,7 @@ class MenuFlow:
             return [Reply(ctx.t("common.help", program=ctx.program.name)), await self.prompt(ctx)]
         if choice == LANGUAGE:
             return await ctx.core.switch_language(ctx)
-        if choice in ("asn_register", "enrol", "my_workers", "claims", "officer"):
+        if choice in ("asn_register", "enrol", "my_workers", "claims", "officer", "link"):
             options = {o.id for o in (await self.prompt(ctx)).options}
             if choice in options:
                 return await ctx.core.flows[choice].begin(ctx)

@@ -60,6 +60,7 @@ class Event:
     event_id: str
     payload: Payload
     display_name: str | None = None
+    phone: str | None = None  # the sender's phone number as the channel vouches for it (WhatsApp's wa_id)
 
 
 class Expect(str, Enum):

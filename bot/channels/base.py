@@ -15,11 +15,15 @@ class SendError(Exception):
 
 
 class RetryLater(SendError):
-    """The channel asked us to slow down (HTTP 429): try this chat again after `seconds`."""
+    """The channel asked us to slow down (HTTP 429): try this chat again after `seconds`.
 
-    def __init__(self, seconds: float) -> None:
+    `pause_chat` False: the wait is not about this chat (WhatsApp's daily limit of people reached), so only the
+    message waits, not every other message to the same person."""
+
+    def __init__(self, seconds: float, *, pause_chat: bool = True) -> None:
         super().__init__(f"retry after {seconds}s")
         self.seconds = seconds
+        self.pause_chat = pause_chat
 
 
 class Transient(SendError):
