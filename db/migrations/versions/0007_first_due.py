@@ -1,13 +1,13 @@
 """workers.first_due: a new membership's first due date (no month is due before the KPJ was recorded)
 
 Revision ID: 0007_first_due
-Revises: 0006_identity
+Revises: 0003_resilience
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_first_due"
-down_revision = "0006_identity"
+down_revision = "0004_identity"
 branch_labels = None
 depends_on = None
 

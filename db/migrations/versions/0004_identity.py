@@ -1,13 +1,13 @@
 """identity: the roster's phone, consent waiting for an officer's check and the number it came from
 
-Revision ID: 0006_identity
-Revises: 0005_resilience
+Revision ID: 0004_identity
+Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_identity"
-down_revision = "0005_resilience"
+revision = "0004_identity"
+down_revision = "0003_resilience"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """outbox rows remember which process holds them (lease renewal, durable replies)
 
-Revision ID: 0005_resilience
-Revises: 0004_claims
+Revision ID: 0003_resilience
+Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_resilience"
-down_revision = "0004_claims"
+revision = "0003_resilience"
+down_revision = "0006_claims"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """claims: reports of a death or work accident, their documents, their history, and lookup counting
 
-Revision ID: 0004_claims
-Revises: 0003_journeys
+Revision ID: 0006_claims
+Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_claims"
-down_revision = "0003_journeys"
+revision = "0006_claims"
+down_revision = "0005_journeys"
 branch_labels = None
 depends_on = None
 

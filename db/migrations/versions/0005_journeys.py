@@ -1,12 +1,12 @@
 """birth date that differs from the NIK, what "Lainnya" is (occupation, OPD)
 
-Revision ID: 0003_journeys
+Revision ID: 0005_journeys
 Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_journeys"
+revision = "0005_journeys"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
