@@ -85,6 +85,7 @@ class App:
             limits=Limits(receive_seconds=settings.telegram.polling_timeout + 60,
                           outbox_seconds=settings.outbox.max_due_age_seconds))
         self.scheduler: AsyncIOScheduler | None = None
+        self._heartbeats: set[asyncio.Task[None]] = set()
         self.runner: web.AppRunner | None = None
         self.webhook_secret: str | None = None
         self._chains: dict[tuple[str, str], asyncio.Task[None]] = {}  # a person's events waiting on a download
@@ -176,12 +177,15 @@ class App:
         self.scheduler.start()
 
     async def _heartbeat_job(self) -> None:
+        self._heartbeats.add(asyncio.current_task())  # type: ignore[arg-type]
         try:
             await self.heartbeat()
         except Exception as error:  # reported to the supervisor: logged, and too many in a row stop the bot
             self.supervisor.report("heartbeat", error)
         else:
             self.supervisor.report("heartbeat", None)
+        finally:
+            self._heartbeats.discard(asyncio.current_task())  # type: ignore[arg-type]
 
     async def _serve_web(self) -> None:
         secret = self.settings.telegram.webhook_secret.get_secret_value()
@@ -201,7 +205,11 @@ class App:
 
     async def stop(self) -> None:
         if self.scheduler is not None:
+            # The scheduler cancels a heartbeat under way and leaves it; it is awaited here so that its database
+            # connection closes now: cancelled again by the event loop's shutdown, an aiosqlite connection can wait
+            # forever for its thread, which has already stopped.
             self.scheduler.shutdown(wait=False)
+            await asyncio.gather(*self._heartbeats, return_exceptions=True)
         await self.supervisor.stop()
         if self.telegram is not None:
             await self.telegram.drain(timeout=5.0)  # replies being sent; a reply cut off here is sent after restart

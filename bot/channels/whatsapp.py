@@ -79,8 +79,11 @@ class WhatsAppChannel:
         self.up = True
 
     async def close(self) -> None:
-        for task in list(self._background):
+        """Cancel the sends still under way and wait until they have ended (their connections closed)."""
+        tasks = list(self._background)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.api.close()
         self.up = False
 

@@ -28,7 +28,7 @@ from db.models import OutboxMessage, WhatsAppInbox
 from handlers.types import Event, File, Reply, Text, reply_from_payload
 
 logger = logging.getLogger(__name__)
-STATUS_TRIES, STATUS_RETRY_SECONDS, STORE_TIMEOUT = 5, 1.0, 10.0
+STATUS_TRIES, STATUS_RETRY_SECONDS, STORE_TIMEOUT, SHUTDOWN_SECONDS = 5, 1.0, 10.0, 5.0
 EventHandler = Callable[[Event], Awaitable[None]]
 OnUnreachable = Callable[[AsyncSession, str, str, datetime], Awaitable[None]]
 
@@ -55,7 +55,8 @@ class Inbox:
         self._done: list[int] = []
         self._done_wake = asyncio.Event()
         self._storer: asyncio.Task[None] | None = None
-        self._closed = False
+        self._closed = False  # no new webhook calls taken
+        self._stopping = False  # the helpers finish what they hold and end
         self.counters = {"stored": 0, "duplicates": 0, "statuses": 0, "unknown_statuses": 0}
 
     # -- receiving: group commit of the webhook's items ---------------------------------------------------------------
@@ -112,6 +113,9 @@ class Inbox:
 
         A person's messages are handled one after the other; different people's at once (the core commits them
         together). Statuses are applied in batches; items are marked done in batches."""
+        # Started again after a failure: take calls again, and what was left is read from the database anew.
+        self._closed = self._stopping = False
+        self._ready = asyncio.Queue()
         self._storer = asyncio.create_task(self._store_loop(), name="tuwai-whatsapp-store")
         helpers = [asyncio.create_task(self._status_loop()), asyncio.create_task(self._done_loop())]
         try:
@@ -127,14 +131,21 @@ class Inbox:
                 else:
                     self._chain(self._handling, row.address, self._message(row))
         finally:
-            # New calls are answered 500 from now on (Meta sends them again); the transactions under way end
-            # normally, so no connection is left holding the database.
-            self._closed = True
-            self._store_wake.set()
-            await asyncio.wait([self._storer], timeout=10)
-            self._storer.cancel()
-            for task in helpers:
-                task.cancel()
+            await self._shut_down(helpers)
+
+    async def _shut_down(self, helpers: list[asyncio.Task[None]]) -> None:
+        """New calls are answered 500 from now on (Meta sends them again); the messages under way finish and the
+        last done marks are written (what is stored but not done is processed at the next start). A task still running after SHUTDOWN_SECONDS
+        is cancelled and awaited here, while the database connections can still close: a task cancelled later, by
+        the event loop's own shutdown, can leave an aiosqlite connection waiting for a thread that has stopped."""
+        self._closed = True
+        self._store_wake.set()
+        await _finish([self._storer] if self._storer else [], SHUTDOWN_SECONDS)
+        await _finish([*self._handling.values(), *self._sending.values()], SHUTDOWN_SECONDS)
+        self._stopping = True
+        self._status_wake.set()
+        self._done_wake.set()
+        await _finish(helpers, SHUTDOWN_SECONDS)
 
     async def _message(self, row: WhatsAppInbox) -> None:
         event = None
@@ -153,13 +164,13 @@ class Inbox:
         self._done_wake.set()
 
     async def _done_loop(self) -> None:
-        while True:
+        while not (self._stopping and not self._done):
             await self._done_wake.wait()
             self._done_wake.clear()
             ids, self._done = self._done, []
             if ids:
                 try:
-                    await asyncio.shield(self._mark_done(ids))
+                    await self._mark_done(ids)
                 except Exception:  # processed again at the next start: the core recognises the event ids
                     logger.exception("whatsapp items could not be marked done")
 
@@ -168,14 +179,14 @@ class Inbox:
             await store.mark_done(session, ids, now=self.clock())
 
     async def _status_loop(self) -> None:
-        while True:
+        while not self._stopping:  # statuses left over are in the database: the next start applies them
             await self._status_wake.wait()
             self._status_wake.clear()
             rows, self._status_rows = self._status_rows, []
             if not rows:
                 continue
             try:
-                later = await asyncio.shield(self._statuses(rows))
+                later = await self._statuses(rows)
             except Exception:
                 logger.exception("whatsapp statuses could not be applied")
                 continue
@@ -185,6 +196,8 @@ class Inbox:
                 asyncio.get_running_loop().call_later(STATUS_RETRY_SECONDS, self._retry_statuses, later)
 
     def _retry_statuses(self, rows: list[WhatsAppInbox]) -> None:
+        if self._stopping:
+            return
         self._status_rows.extend(rows)
         self._status_wake.set()
 
@@ -281,3 +294,13 @@ class Inbox:
             return
         outbox.status, outbox.last_error, outbox.external_id = "pending", f"{code}", None
         outbox.next_attempt_at = now + timedelta(seconds=delay)
+
+
+async def _finish(tasks: list[asyncio.Task[None]], timeout: float) -> None:
+    """Let `tasks` end within `timeout` seconds; cancel those still running and wait until they have ended."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
