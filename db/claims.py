@@ -54,6 +54,15 @@ async def change_status(session: AsyncSession, claim: Claim, to: str, *, actor: 
     claim.status, claim.updated_at = to, now
 
 
+async def move_reporter(session: AsyncSession, claim: Claim, chat_id: int, *, actor: str, now: datetime,
+                        note: str) -> None:
+    """The reporter follows the claim from another chat: its notices and documents go there from now on. A history
+    row records it (the status stays)."""
+    session.add(ClaimEvent(claim_id=claim.id, at=now, actor=actor, from_status=claim.status, to_status=claim.status,
+                           note=note[:300]))
+    claim.reporter_chat_id, claim.updated_at = chat_id, now
+
+
 async def history(session: AsyncSession, claim_id: int) -> Sequence[ClaimEvent]:
     query = select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.at, ClaimEvent.id)
     return (await session.execute(query)).scalars().all()

@@ -17,6 +17,7 @@ from handlers.i18n import Translator
 from handlers.parsers import mask_nik
 
 PAID = ("paid", "paid_unverified")
+GATHERING = ("documents", "more_docs")  # the reporter sends documents: a draft, or one an officer asked for
 
 
 def initials(name: str) -> str:

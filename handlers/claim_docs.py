@@ -15,13 +15,13 @@ from db import claims as claim_data
 from db import queries
 from db.models import Claim, ClaimDocument, StoredFile
 from handlers.claim_after import after_death
-from handlers.claim_common import access, load, status_text, tell
+from handlers.claim_common import GATHERING, access, load, status_text, tell
+from handlers.claim_follow import status_or_follow
 from handlers.core import Ctx
 from handlers.parsers import Invalid
 from handlers.types import Choice, Expect, File, Option, Payload, Reply, Text, record_id
 
 SUBMIT, LATER, NEW, STATUS, MENU, REPLACE = "submit", "later", "new", "status", "menu", "replace"
-GATHERING = ("documents", "more_docs")
 
 
 def checklist(ctx: Ctx, claim: Claim) -> tuple[list[str], list[str]]:
@@ -237,10 +237,9 @@ class ClaimHub:
         if choice == MENU:
             ctx.goto(None)
             return [await ctx.core.resume(ctx)]
-        if ctx.chat.step == STATUS:
-            if isinstance(payload, Text):
-                return [*await show_status(ctx, payload.text), await self.prompt(ctx)]
-            return [Reply(ctx.t("claims.ask_reference")), await self.prompt(ctx)]
+        if ctx.chat.step == STATUS:  # a reference: its status, or following it from this chat
+            replies = await status_or_follow(ctx, payload.text) if isinstance(payload, Text) else None
+            return replies or [Reply(ctx.t("claimfollow.not_a_reference")), await self.prompt(ctx)]
         if choice == NEW:
             return await ctx.core.flows["claim_report"].begin(ctx)
         if choice == STATUS:

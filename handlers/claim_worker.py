@@ -58,13 +58,14 @@ async def parse_how(ctx: Ctx, payload: Payload) -> str:
     return choice
 
 
-async def count_lookup(ctx: Ctx) -> None:
-    """A few worker searches per person per hour, then a polite wait: nobody can fish for who is enrolled."""
+async def count_lookup(ctx: Ctx, refusal: str = "claims.lookup_limit") -> None:
+    """A few worker searches (or claim references tried from another chat) per person per hour, then a polite wait:
+    nobody can fish for who is enrolled, or for claims."""
     limit = ctx.program.claims.lookups_per_hour
     recent = await claim_data.lookups_since(ctx.session, ctx.chat.id, ctx.now - timedelta(hours=1))
     if len(recent) >= limit:
         again = ctx.local(recent[0] + timedelta(hours=1)).strftime("%H:%M")
-        raise Invalid("claims.lookup_limit", time=again)
+        raise Invalid(refusal, time=again)
     await claim_data.record_lookup(ctx.session, ctx.chat.id, ctx.now)
 
 

@@ -7,26 +7,17 @@ and notifications, and the ASN chooses it at the end.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-from datetime import datetime, timedelta
-
 from sqlalchemy import delete
 
 from db import queries
 from db.models import Asn, Chat, ChatLink
+from handlers import one_time_code
 from handlers.core import Ctx
+from handlers.one_time_code import CHANNEL_NAMES, CODE_MINUTES
 from handlers.parsers import Invalid, parse_nip
 from handlers.types import Choice, Expect, Option, Payload, Reply, Text
 
-CODE_MINUTES, MAX_TRIES = 10, 5
 HERE, THERE = "here", "there"
-CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp", "console": "terminal"}
-
-
-def _hash(code: str, chat_id: int) -> str:
-    return hashlib.sha256(f"{chat_id}:{code}".encode()).hexdigest()
 
 
 class LinkFlow:
@@ -64,10 +55,10 @@ class LinkFlow:
         except Invalid as error:
             return [Reply(ctx.t(error.key, **error.params)), await self.prompt(ctx)]
         asn = await queries.asn_by_nip(ctx.session, nip.value)
-        answers: dict[str, object] = {"tries": 0, "expires": (ctx.now + timedelta(minutes=CODE_MINUTES)).isoformat()}
+        answers = one_time_code.blank(ctx)
         if asn is not None and asn.status != "rejected":
-            code = f"{secrets.randbelow(1_000_000):06d}"
-            answers.update(asn=asn.id, code=_hash(code, ctx.chat.id))
+            code, answers = one_time_code.issue(ctx)
+            answers["asn"] = asn.id
             home = await ctx.session.get(Chat, asn.chat_id)
             if home is not None:
                 await ctx.notify_chat(home, key=f"link_code:{asn.id}:{ctx.chat.id}:{ctx.event.event_id}"[:120],
@@ -78,20 +69,13 @@ class LinkFlow:
         return [Reply(ctx.t("link.code_sent", minutes=CODE_MINUTES))]
 
     async def _code(self, ctx: Ctx, payload: Payload) -> list[Reply]:
-        answers = ctx.answers
-        if datetime.fromisoformat(answers["expires"]) <= ctx.now:
+        verdict, left = one_time_code.check(ctx, payload)
+        if verdict in (one_time_code.EXPIRED, one_time_code.TOO_MANY):
             ctx.goto(None)
-            return [Reply(ctx.t("link.expired")), await ctx.core.resume(ctx)]
-        typed = "".join(payload.text.split()) if isinstance(payload, Text) else ""
-        expected = answers.get("code") or ""
-        if not (expected and hmac.compare_digest(_hash(typed[:12], ctx.chat.id), expected)):
-            tries = int(answers.get("tries", 0)) + 1
-            if tries >= MAX_TRIES:
-                ctx.goto(None)
-                return [Reply(ctx.t("link.too_many")), await ctx.core.resume(ctx)]
-            ctx.answers = {**answers, "tries": tries}
-            return [Reply(ctx.t("link.wrong_code", left=MAX_TRIES - tries))]
-        asn = await ctx.session.get(Asn, answers["asn"])
+            return [Reply(ctx.t(f"link.{verdict}")), await ctx.core.resume(ctx)]
+        if verdict == one_time_code.WRONG:
+            return [Reply(ctx.t("link.wrong_code", left=left))]
+        asn = await ctx.session.get(Asn, ctx.answers["asn"])
         if asn is None:
             ctx.goto(None)
             return [Reply(ctx.t("link.expired")), await ctx.core.resume(ctx)]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers import (claim_docs, claim_officer, consent, consent_form, consent_review, decisions, membership,
-                      nip_claims, officer, officer_todos, payments, worker_details)
+from handlers import (claim_docs, claim_follow, claim_officer, consent, consent_form, consent_review, decisions,
+                      membership, nip_claims, officer, officer_todos, payments, worker_details)
 from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
@@ -19,7 +19,7 @@ def install(core: Core) -> Core:
                  payments.PaymentForm(), payments.RejectReceipt(), decisions.RejectAsn(),
                  membership.FixMembership(), consent_review.RejectConsent(), ClaimReport(), claim_docs.ClaimDocs(),
                  claim_docs.ClaimHub(), claim_officer.AskDocument(), claim_officer.RecordPayout(),
-                 claim_officer.RejectClaim(), claim_officer.ClaimView(), LinkFlow()):
+                 claim_officer.RejectClaim(), claim_officer.ClaimView(), claim_follow.ClaimFollow(), LinkFlow()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)

@@ -1,0 +1,133 @@
+"""Following a claim from another chat: a family member who reported on Telegram writes on WhatsApp (or the other
+way round, or from a new phone), types the claim's reference, and the claim moves to the new chat.
+
+The new chat proves it is the reporter's by its own number as the channel vouches for it (WhatsApp: the sender's
+number; Telegram: the person's own shared contact), equal to the number given in the report; otherwise by a
+one-time code sent to the chat the claim was reported from (`handlers.one_time_code`). Anyone else learns
+nothing: a reference that does not exist and a number that does not match get the same answer, and the same
+"wrong code" after it. Each reference tried from a chat without access counts toward the lookup limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db import claims as claim_data
+from db import queries
+from db.models import Chat, Claim
+from handlers import one_time_code
+from handlers.claim_common import GATHERING, access, load, status_text
+from handlers.claim_worker import count_lookup
+from handlers.core import Ctx
+from handlers.identity import same_phone
+from handlers.one_time_code import CODE_MINUTES, channel_name
+from handlers.parsers import Invalid, mask_phone
+from handlers.types import Choice, Contact, Expect, Option, Payload, Reply, Text
+
+CONTACT, CODE, CODE_INSTEAD = "contact", "code", "code_instead"
+
+
+async def status_or_follow(ctx: Ctx, typed: str) -> list[Reply] | None:
+    """A reference typed in the claims menu: its status for whoever may see it (reporter, sponsor, officer);
+    from any other chat, the start of following it here. None: not a reference at all (nothing was looked up)."""
+    reference = claim_data.normalize_reference(typed)
+    if reference is None:
+        return None
+    claim = await claim_data.by_reference(ctx.session, reference)
+    loaded = await load(ctx, claim.id) if claim is not None else None
+    who = await access(ctx, loaded[0]) if loaded is not None else None
+    if loaded is not None and who is not None:
+        return [Reply(status_text(ctx.t, *loaded, full_name=who in ("asn", "officer"))), await ctx.core.resume(ctx)]
+    return await ctx.core.flows[ClaimFollow.name].begin(ctx, reference)
+
+
+class ClaimFollow:
+    """The reference is known to the flow; the step is the contact (Telegram) or the one-time code."""
+
+    name = "claim_follow"
+
+    async def begin(self, ctx: Ctx, arg: str | None = None) -> list[Reply]:
+        try:
+            await count_lookup(ctx, "claimfollow.limit")
+        except Invalid as error:
+            return [Reply(ctx.t(error.key, **error.params)), await ctx.core.resume(ctx)]
+        claim = await claim_data.by_reference(ctx.session, arg or "")
+        await queries.audit(ctx.session, actor=ctx.actor, action="claim_follow_asked", target=(arg or "")[:60],
+                            now=ctx.now)
+        answers = {"claim": claim.id if claim is not None else None}
+        if ctx.event.phone:  # the channel vouches for the sender's number (WhatsApp)
+            return await self._phone(ctx, answers, ctx.event.phone)
+        ctx.goto(self.name, CONTACT, answers)
+        return [await self.prompt(ctx)]
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        if ctx.chat.step == CONTACT:
+            return Reply(ctx.t("claimfollow.ask_contact"), (Option(CODE_INSTEAD, ctx.t("claimfollow.code_instead")),),
+                         Expect.CONTACT, extra={"contact_label": ctx.t("asn.share_contact")})
+        return Reply(ctx.t("claimfollow.ask_code", minutes=CODE_MINUTES))
+
+    async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        if ctx.chat.step == CONTACT:
+            return await self._contact(ctx, payload)
+        return await self._code(ctx, payload)
+
+    async def _contact(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        """Telegram: the person's own contact (a typed number vouches for nothing), or a code straight away."""
+        if isinstance(payload, Choice) and payload.option == CODE_INSTEAD:
+            return await self._phone(ctx, ctx.answers, "")
+        if isinstance(payload, Contact) and payload.own:
+            return await self._phone(ctx, ctx.answers, payload.phone)
+        key = "claimfollow.contact_not_own" if isinstance(payload, Contact) else "claimfollow.need_contact"
+        return [Reply(ctx.t(key)), await self.prompt(ctx)]
+
+    async def _phone(self, ctx: Ctx, answers: dict[str, Any], phone: str) -> list[Reply]:
+        """The reporter's own number moves the claim here; anything else: a code to the reporter's chat, if any."""
+        claim = await ctx.session.get(Claim, answers["claim"]) if answers.get("claim") else None
+        if claim is not None and same_phone(phone, claim.reporter_phone):
+            return await self._move(ctx, claim, phone, "phone")
+        code_answers = one_time_code.blank(ctx)
+        reporter = await ctx.session.get(Chat, claim.reporter_chat_id) if claim is not None else None
+        if claim is not None and reporter is not None:
+            code, code_answers = one_time_code.issue(ctx)
+            await ctx.notify_chat(reporter, key=f"claim_code:{claim.id}:{ctx.chat.id}:{ctx.event.event_id}"[:120],
+                                  text_key="claimfollow.code_message", code=code, minutes=CODE_MINUTES,
+                                  reference=claim.reference or "", where=channel_name(ctx.chat.channel))
+        ctx.goto(self.name, CODE, {**answers, **code_answers, "phone": phone})
+        # The same words whether or not the reference exists or a code went out.
+        return [Reply(ctx.t("claimfollow.code_sent", minutes=CODE_MINUTES))]
+
+    async def _code(self, ctx: Ctx, payload: Payload) -> list[Reply]:
+        if not isinstance(payload, Text):  # a photo or a sticker is not a try
+            return [Reply(ctx.t("claimfollow.type_code")), await self.prompt(ctx)]
+        verdict, left = one_time_code.check(ctx, payload)
+        if verdict == one_time_code.WRONG:
+            return [Reply(ctx.t("link.wrong_code", left=left))]
+        claim = await ctx.session.get(Claim, ctx.answers["claim"]) if ctx.answers.get("claim") else None
+        if verdict != one_time_code.OK or claim is None:
+            await queries.audit(ctx.session, actor=ctx.actor, action="claim_follow_refused", now=ctx.now,
+                                target=f"claim:{claim.id}" if claim is not None else None, reason=verdict)
+            ctx.goto(None)
+            return [Reply(ctx.t(f"link.{verdict}" if verdict != one_time_code.OK else "link.expired")),
+                    await ctx.core.resume(ctx)]
+        return await self._move(ctx, claim, ctx.answers.get("phone") or "", "code")
+
+    async def _move(self, ctx: Ctx, claim: Claim, phone: str, method: str) -> list[Reply]:
+        """The claim is followed from this chat now; the chat it was followed from hears so (masked)."""
+        before = await ctx.session.get(Chat, claim.reporter_chat_id)
+        await claim_data.move_reporter(ctx.session, claim, ctx.chat.id, actor=ctx.actor, now=ctx.now,
+                                       note=f"reporter follows from {ctx.chat.channel} ({method})")
+        await queries.audit(ctx.session, actor=ctx.actor, action="claim_followed", target=f"claim:{claim.id}",
+                            now=ctx.now, method=method, before=before.id if before is not None else None)
+        if before is not None and before.id != ctx.chat.id:
+            masked = mask_phone(phone) if phone else "-"
+            await ctx.notify_chat(before, key=f"claim:{claim.id}:moved:{ctx.chat.id}:{ctx.now.timestamp():.0f}",
+                                  text_key="claimfollow.moved_away", reference=claim.reference or "",
+                                  where=channel_name(ctx.chat.channel), phone=masked)
+        ctx.goto(None)
+        loaded = await load(ctx, claim.id)
+        assert loaded is not None  # the claim was just read
+        replies = [Reply(ctx.t("claimfollow.moved_here", reference=claim.reference or "")),
+                   Reply(status_text(ctx.t, *loaded))]
+        if claim.status in GATHERING:  # documents to send: the checklist, here
+            return [*replies, *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]
+        return [*replies, await ctx.core.resume(ctx)]

@@ -1,0 +1,57 @@
+"""One-time codes that prove a new chat belongs to someone already known on another chat.
+
+The code goes to the chat the person already uses (through the outbox) and is typed in the new one: 6 digits,
+`CODE_MINUTES` minutes, `MAX_TRIES` tries. Only its hash (bound to the new chat) is kept, in the chat's answers.
+Used to link an ASN's second chat (`handlers.link`) and to follow a claim from another chat
+(`handlers.claim_follow`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers.core import Ctx
+from handlers.types import Payload, Text
+
+CODE_MINUTES, MAX_TRIES = 10, 5
+CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp", "console": "terminal"}
+OK, WRONG, TOO_MANY, EXPIRED = "ok", "wrong", "too_many", "expired"
+
+
+def channel_name(channel: str) -> str:
+    return CHANNEL_NAMES.get(channel, channel)
+
+
+def code_hash(code: str, chat_id: int) -> str:
+    return hashlib.sha256(f"{chat_id}:{code}".encode()).hexdigest()
+
+
+def blank(ctx: Ctx) -> dict[str, Any]:
+    """The answers of a code step with no code behind it: every code typed is wrong, as if one had been sent."""
+    return {"tries": 0, "expires": (ctx.now + timedelta(minutes=CODE_MINUTES)).isoformat()}
+
+
+def issue(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    """A new code, and the answers that remember it (hashed for this chat) until it expires."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    return code, {**blank(ctx), "code": code_hash(code, ctx.chat.id)}
+
+
+def check(ctx: Ctx, payload: Payload) -> tuple[str, int]:
+    """(verdict, tries left) for what was typed; a wrong code counts a try in `ctx.answers`."""
+    answers = ctx.answers
+    if datetime.fromisoformat(answers["expires"]) <= ctx.now:
+        return EXPIRED, 0
+    typed = "".join(payload.text.split()) if isinstance(payload, Text) else ""
+    expected = answers.get("code") or ""
+    if expected and hmac.compare_digest(code_hash(typed[:12], ctx.chat.id), expected):
+        return OK, 0
+    tries = int(answers.get("tries", 0)) + 1
+    if tries >= MAX_TRIES:
+        return TOO_MANY, 0
+    ctx.answers = {**answers, "tries": tries}
+    return WRONG, MAX_TRIES - tries
