@@ -21,7 +21,7 @@ from handlers.claim_worker import count_lookup
 from handlers.core import Ctx
 from handlers.identity import same_phone
 from handlers.one_time_code import CODE_MINUTES, channel_name
-from handlers.parsers import Invalid, mask_phone
+from handlers.parsers import Invalid, mask_phone, parse_phone
 from handlers.types import Choice, Contact, Expect, Option, Payload, Reply, Text
 
 CONTACT, CODE, CODE_INSTEAD = "contact", "code", "code_instead"
@@ -119,7 +119,7 @@ class ClaimFollow:
         await queries.audit(ctx.session, actor=ctx.actor, action="claim_followed", target=f"claim:{claim.id}",
                             now=ctx.now, method=method, before=before.id if before is not None else None)
         if before is not None and before.id != ctx.chat.id:
-            masked = mask_phone(phone) if phone else "-"
+            masked = _masked(phone)
             await ctx.notify_chat(before, key=f"claim:{claim.id}:moved:{ctx.chat.id}:{ctx.now.timestamp():.0f}",
                                   text_key="claimfollow.moved_away", reference=claim.reference or "",
                                   where=channel_name(ctx.chat.channel), phone=masked)
@@ -131,3 +131,13 @@ class ClaimFollow:
         if claim.status in GATHERING:  # documents to send: the checklist, here
             return [*replies, *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]
         return [*replies, await ctx.core.resume(ctx)]
+
+
+def _masked(phone: str) -> str:
+    """The new chat's number as the old chat may read it: "+62812*****432" (or "-" when none was shared)."""
+    if not phone:
+        return "-"
+    try:
+        return mask_phone(parse_phone(phone))
+    except Invalid:  # a foreign number: masked as it came
+        return mask_phone(phone)

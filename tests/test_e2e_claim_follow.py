@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -135,11 +136,11 @@ async def tg_report_and_submit(family: TgPerson, telegram: TelegramStandin) -> N
     await family.press("Kirim klaim", f"Nomor klaim: {REFERENCE}")
 
 
-async def follow_on_whatsapp(person: WaPerson, typed: str, expect: str) -> None:
+async def follow_on_whatsapp(person: WaPerson, typed: str, expect: str) -> dict[str, Any]:
     await agree(person)
     await person.press("Laporkan musibah", "Laporan musibah dan klaim")
     await person.press("Status / ikuti klaim", "Ketik nomor klaim")
-    await person.say(typed, expect)
+    return await person.say(typed, expect)
 
 
 async def test_a_death_reported_and_paid_entirely_on_whatsapp(app: App, whatsapp: WhatsAppStandin) -> None:
@@ -175,8 +176,8 @@ async def test_reported_on_telegram_followed_on_whatsapp_by_reference_and_phone(
     await tg_report_and_submit(on_telegram, telegram)
     await officer.expect(f"Klaim baru {REFERENCE}")
     on_whatsapp = WaPerson(whatsapp, REPORTER_PHONE)  # the number given in the report
-    await follow_on_whatsapp(on_whatsapp, "klm 2026 1", "sekarang diikuti dari chat ini")  # spaces, lowercase
-    await on_whatsapp.expect("sedang diperiksa petugas")
+    followed = await follow_on_whatsapp(on_whatsapp, "klm 2026 1", "sekarang diikuti dari chat ini")  # as typed
+    assert "Status: sedang diperiksa petugas" in followed["text"]
     moved = await on_telegram.expect("sekarang diikuti dari chat lain")
     assert "WhatsApp" in moved["text"] and "+62812*****432" in moved["text"]
     # An officer asks for a document: the request, and the document, are WhatsApp's now.
@@ -213,8 +214,8 @@ async def test_another_number_needs_the_code_sent_to_the_telegram_chat(
     whatsapp.send_image(on_whatsapp.phone, JPEG)  # a photo where the code was asked: no try spent
     await on_whatsapp.expect("kode 6 angka, diketik")
     await on_whatsapp.say("🙂", "Sisa percobaan: 4")
-    await on_whatsapp.say(f"{code[:3]} {code[3:]}", "sekarang diikuti dari chat ini")
-    await on_whatsapp.expect("❗ Buku tabungan")  # the officer's request, right away
+    followed = await on_whatsapp.say(f"{code[:3]} {code[3:]}", "sekarang diikuti dari chat ini")
+    assert "❗ Buku tabungan" in followed["text"]  # the officer's request, right away
     moved = await on_telegram.expect("sekarang diikuti dari chat lain")
     assert "+62852*****222" in moved["text"]
     await on_whatsapp.press("Buku tabungan", "Kirim foto atau PDF")
