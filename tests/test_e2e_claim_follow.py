@@ -18,7 +18,7 @@ from db.months import Month
 from tests.conftest import Clock
 from tests.standins.telegram import TelegramStandin
 from tests.standins.whatsapp import WhatsAppStandin
-from tests.telegram_people import TgPerson
+from tests.telegram_people import TgPerson, agree as tg_agree
 from tests.test_claims import WORKER_NAME, seed_worker
 from tests.test_e2e_claims import DOCS, report, send_docs
 from tests.whatsapp_people import NIK_MALE, WaPerson, agree, standin_templates, whatsapp_settings
@@ -261,4 +261,27 @@ async def test_the_right_reference_with_another_number_and_wrong_codes_learns_no
     for text in attacker.texts():
         assert "S. R." not in text and "Meninggal" not in text and "diperiksa" not in text
         assert "+62812" not in text and "Telegram" not in text
+    assert app.core.counters["errors"] == 0
+
+
+async def test_reported_on_whatsapp_followed_on_telegram_by_the_shared_contact(
+        app: App, whatsapp: WhatsAppStandin, telegram: TelegramStandin) -> None:
+    on_whatsapp = WaPerson(whatsapp, REPORTER_PHONE)
+    await wa_report(on_whatsapp)
+    await wa_send_docs(on_whatsapp, whatsapp, DOCS)
+    await on_whatsapp.press("Kirim klaim", f"Nomor klaim: {REFERENCE}")
+    on_telegram = TgPerson(telegram, FAMILY_TG)
+    await tg_agree(on_telegram)
+    await on_telegram.press("Laporkan musibah / klaim", "Laporan musibah dan klaim")
+    await on_telegram.press("Status / ikuti klaim", "Ketik nomor klaim")
+    await on_telegram.say("KLM-2026-000001", "Bagikan nomor saya")
+    telegram.push_contact(FAMILY_TG, "+62 812 9876 5432", own=False)  # someone else's card
+    await on_telegram.expect("kontak orang lain")
+    telegram.push_contact(FAMILY_TG, "+6281298765432")  # their own, with Telegram's request_contact
+    await on_telegram.expect("sekarang diikuti dari chat ini")
+    moved = await on_whatsapp.expect("sekarang diikuti dari chat lain")
+    assert "Telegram" in moved["text"] and "+62812*****432" in moved["text"]
+    async with app.sessions() as session:
+        chat = await session.get(Chat, (await claim_row(app)).reporter_chat_id)
+    assert (chat.channel, chat.address) == ("telegram", str(FAMILY_TG))
     assert app.core.counters["errors"] == 0
