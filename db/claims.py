@@ -18,7 +18,7 @@ DEATH_STANDS = ("review", "more_docs", "forwarded", "paid")
 
 
 def reference_of(claim_id: int, year: int) -> str:
-    """KLM-2026-000123: the year of submission and the claim's number."""
+    """KLM-2026-000123: the year of the report and the claim's number."""
     return f"KLM-{year:04d}-{claim_id:06d}"
 
 

@@ -195,7 +195,8 @@ class ClaimDocs:
         required, _ = checklist(ctx, claim)
         if _missing(required, await received(ctx, claim.id)):  # a stale button: say what is still missing
             return [await self.prompt(ctx)]
-        claim.reference = claim_data.reference_of(claim.id, ctx.today.year)
+        # Given when the report was saved; a draft saved before references were given gets it now.
+        claim.reference = claim.reference or claim_data.reference_of(claim.id, ctx.today.year)
         claim.submitted_at = ctx.now
         await claim_data.change_status(ctx.session, claim, "review", actor=ctx.actor, now=ctx.now)
         await tell(ctx, claim, "submitted")

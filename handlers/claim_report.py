@@ -222,8 +222,11 @@ class ClaimReport(Form):
                       scholarship=result.scholarship, status="documents", requested={},
                       created_at=ctx.now, updated_at=ctx.now)
         await claim_data.open_claim(ctx.session, claim, actor=ctx.actor, now=ctx.now)
+        # The reference from the start: with it the family can go on from another chat (handlers.claim_follow).
+        claim.reference = claim_data.reference_of(claim.id, ctx.today.year)
         death = a["kind"] in DEATHS
         lines = [ctx.t("claims.saved" if death else "claims.saved_injury"),
+                 ctx.t("claimfollow.draft_reference", reference=claim.reference),
                  *estimate_lines(ctx.t, result, cover.reason, death=death)]
         if a["kind"] != "jkm" and result.covered:  # "report within 2 x 24 hours for free care" only when covered
             late = "late" if reported_late(day, ctx.today) else "within"

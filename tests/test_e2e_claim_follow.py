@@ -171,15 +171,21 @@ async def test_a_death_reported_and_paid_entirely_on_whatsapp(app: App, whatsapp
 
 async def test_reported_on_telegram_followed_on_whatsapp_by_reference_and_phone(
         app: App, whatsapp: WhatsAppStandin, telegram: TelegramStandin) -> None:
+    """Half the documents sent on Telegram, the rest on WhatsApp; submitted, asked for one more, paid there."""
     on_telegram, officer = TgPerson(telegram, FAMILY_TG), WaPerson(whatsapp, OFFICER)
     await agree(officer)
-    await tg_report_and_submit(on_telegram, telegram)
-    await officer.expect(f"Klaim baru {REFERENCE}")
+    await report(on_telegram, telegram)
+    assert any(REFERENCE in text for text in on_telegram.texts())  # given with the saved report
+    await send_docs(on_telegram, telegram, DOCS[:4])
+    await on_telegram.press("Nanti saja", "tersimpan")
     on_whatsapp = WaPerson(whatsapp, REPORTER_PHONE)  # the number given in the report
     followed = await follow_on_whatsapp(on_whatsapp, "klm 2026 1", "sekarang diikuti dari chat ini")  # as typed
-    assert "Status: sedang diperiksa petugas" in followed["text"]
+    assert "Status: dokumen belum lengkap" in followed["text"] and "✅ Akta kematian" in followed["text"]
     moved = await on_telegram.expect("sekarang diikuti dari chat lain")
     assert "WhatsApp" in moved["text"] and "+62812*****432" in moved["text"]
+    await wa_send_docs(on_whatsapp, whatsapp, DOCS[4:])
+    await on_whatsapp.press("Kirim klaim", f"Nomor klaim: {REFERENCE}")
+    await officer.expect(f"Klaim baru {REFERENCE}")
     # An officer asks for a document: the request, and the document, are WhatsApp's now.
     await officer_asks_for_savings_book(officer)
     await on_whatsapp.expect("meminta dokumen tambahan: Buku tabungan")
@@ -192,6 +198,7 @@ async def test_reported_on_telegram_followed_on_whatsapp_by_reference_and_phone(
     assert not any("meminta dokumen tambahan" in text for text in on_telegram.texts())
     # The Telegram chat can no longer act on the claim.
     await on_telegram.say("/klaim", "Laporan musibah dan klaim")
+    assert "Lanjutkan" not in str(telegram.buttons(telegram.last_message(FAMILY_TG)["message"]))
     await on_telegram.say(f"/klaim {REFERENCE}", "tidak berhak")
     async with app.sessions() as session:
         notes = (await session.execute(select(ClaimEvent.note).where(ClaimEvent.note.like("reporter follows%"))))
