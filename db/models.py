@@ -286,7 +286,7 @@ class Claim(Base):
     __tablename__ = "claims"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str | None] = mapped_column(String(16), unique=True)  # KLM-2026-000123, given when the report is saved
+    reference: Mapped[str | None] = mapped_column(String(16), unique=True)  # KLM-2026-000123, from the saved report on
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
     sponsorship_id: Mapped[int | None] = mapped_column(ForeignKey("sponsorships.id"))
     kind: Mapped[str] = mapped_column(String(12))  # jkm | jkk_injury | jkk_death
