@@ -1,5 +1,6 @@
 """Following a claim from another chat, through the conversation core: the new chat's own shared contact (as on
-Telegram), a one-time code that expires, the limit on references tried, and bad input at every step."""
+Telegram), a one-time code that expires, the limit on references tried, and bad input at every step; and the ASN's
+chat linking, which shares the one-time codes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from bot.app import App
 from db.models import Chat, Claim
 from db.months import Month
 from handlers.types import Contact
-from tests.people import JPEG, Person, RecordingChannel, agree_privacy, any_text
+from tests.people import JPEG, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text, register_asn
 from tests.test_claims import JKM_DOCS, deliver, report_death, send_documents, seed_worker
 
 REFERENCE = "KLM-2026-000001"
@@ -125,3 +126,26 @@ async def test_a_photo_or_a_sticker_at_the_code_step_spends_no_try(app: App, inb
     await other.say(code)
     assert any_text(other.last, "sekarang diikuti dari chat ini")
     assert await reporter_address(app) == "other"
+
+
+async def test_linking_an_asns_chat_shares_the_same_codes(app: App, inbox: RecordingChannel, clock) -> None:
+    """handlers/link.py on the shared one-time codes: five wrong tries end it, and a code expires."""
+    asn = Person(app, "asn-home")
+    await register_asn(asn)
+    second = Person(app, "asn-second")
+    await agree_privacy(second)
+    await second.press("🔗 Hubungkan akun")
+    await second.say(NIP_PNS)
+    assert any_text(second.last, "kode 6 angka sudah dikirim")
+    for left in (4, 3, 2, 1):
+        await second.say("🙂")
+        assert any_text(second.last, f"Sisa percobaan: {left}")
+    await second.say("000000")
+    assert any_text(second.last, "Terlalu banyak percobaan")
+    await second.press("🔗 Hubungkan akun")
+    await second.say(NIP_PNS)
+    await deliver(app)
+    code = [r.text for r in inbox.inbox["asn-home"] if "Kode untuk menghubungkan" in r.text][-1].split(": ")[1][:6]
+    clock.advance(minutes=10)
+    await second.say(code)
+    assert any_text(second.last, "kedaluwarsa")
