@@ -98,9 +98,11 @@ async def hold_replies(session: AsyncSession, rows: Sequence[dict[str, Any]], *,
     if not rows:
         return {}
     values = [{**row, "status": "sending", "attempts": 1, "claimed_at": now, "claimed_by": owner} for row in rows]
-    statement = (_insert(session, OutboxMessage.__table__).values(values).on_conflict_do_nothing(index_elements=["key"])
+    # An executemany with RETURNING ("insertmanyvalues"): compiled once and cached, where a VALUES list of the
+    # batch's length would be compiled again for every batch.
+    statement = (_insert(session, OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
                  .returning(OutboxMessage.id, OutboxMessage.key))
-    return {row.key: row.id for row in await session.execute(statement)}
+    return {row.key: row.id for row in await session.execute(statement, values)}
 
 
 async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
