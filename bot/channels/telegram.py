@@ -9,10 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram import methods
-from aiogram.client.session.base import Response
 from aiogram.exceptions import (
     ClientDecodeError, TelegramAPIError, TelegramBadRequest, TelegramConflictError, TelegramForbiddenError,
     TelegramNetworkError, TelegramNotFound, TelegramRetryAfter, TelegramServerError,
@@ -24,6 +21,7 @@ from aiogram.types import (
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.channels.base import RetryLater, Transient, Unreachable
+from bot.channels.telegram_session import LeanSession
 from handlers.display_names import clean_display_name
 from handlers.types import GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported, record_id
 
@@ -34,13 +32,6 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 BATCH_LIMIT = 100  # updates getUpdates returns at most (its default limit)
 PAUSE = 0.25  # seconds between getUpdates while only updates already handed over come back
-
-# aiogram reads every answer as `Response[<method's result type>]`; pydantic keeps such generic classes in a weak
-# cache, so between two calls the class is often collected and built again (a few percent of the bot's CPU, seen with
-# py-spy in bench/conversation.py). Holding the ones this channel uses keeps them built once.
-_RESPONSE_TYPES = tuple(Response[method.__returning__] for method in (  # type: ignore[name-defined]
-    methods.SendMessage, methods.AnswerCallbackQuery, methods.GetUpdates, methods.GetFile, methods.SendPhoto,
-    methods.SendDocument, methods.DeleteWebhook, methods.SetWebhook, methods.GetMe, methods.SetMyCommands))
 
 EventSink = Callable[[Event], Awaitable[list[Reply] | None]]
 Running = dict[int, asyncio.Future[None]]  # updates still being handled in the background, by update id
@@ -166,7 +157,7 @@ class TelegramChannel:
     name = "telegram"
 
     def __init__(self, token: str, api_base: str, *, polling_timeout: int = 25) -> None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+        session = LeanSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
         self.bot = Bot(token=token, session=session)
         self.polling_timeout = polling_timeout
         self.username: str | None = None
