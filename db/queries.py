@@ -132,6 +132,14 @@ async def asn_of_chat(session: AsyncSession, chat_id: int) -> Asn | None:
     return (await session.execute(select(Asn).where(Asn.chat_id == chat_id))).scalar_one_or_none()
 
 
+async def asn_of_chat_with_workers(session: AsyncSession, chat_id: int) -> tuple[Asn | None, int]:
+    """The chat's ASN and how many workers they sponsor now, in one statement (the menu shows both)."""
+    workers = (select(func.count()).select_from(Sponsorship)
+               .where(Sponsorship.asn_id == Asn.id, Sponsorship.ended_at.is_(None)).scalar_subquery())
+    row = (await session.execute(select(Asn, workers).where(Asn.chat_id == chat_id))).one_or_none()
+    return (row[0], row[1]) if row is not None else (None, 0)
+
+
 async def asn_by_nip(session: AsyncSession, nip: str) -> Asn | None:
     return (await session.execute(select(Asn).where(Asn.nip == nip))).scalar_one_or_none()
 
