@@ -497,8 +497,8 @@ async def start_profiler(output: str, pid: int, tmp: Path) -> asyncio.subprocess
     if not Path(py_spy).exists():
         print("  (--profile: py-spy not found; install it with .venv/bin/pip install py-spy)")
         return None
-    argv = [py_spy, "record", "-o", output, "--pid", str(pid), "--format", "speedscope", "--rate", "100",
-            "--nonblocking"]
+    kind = "raw" if output.endswith(".txt") else "speedscope"  # raw: collapsed stacks, one line each, to grep
+    argv = [py_spy, "record", "-o", output, "--pid", str(pid), "--format", kind, "--rate", "250", "--nonblocking"]
     proc = await start_process(argv, dict(os.environ), tmp / "py-spy.log")
     await asyncio.sleep(0.5)
     return proc

@@ -28,7 +28,9 @@ from bot.web import WhatsAppWebhook, build_web_app
 from db import queries
 from db.engine import create_engine, ping, session_factory, upgrade
 from db.models import ProcessedEvent
+from db.wilayah import load_wilayah
 from handlers.core import Core
+from handlers.format import warm_up as format_warm_up
 from handlers.reminders import Planner
 from handlers.i18n import Catalog
 from handlers.registry import install
@@ -106,6 +108,9 @@ class App:
         """Check the database (fail loudly) and bring the schema up to date."""
         await ping(self.engine)
         await upgrade(self.engine)
+        # Data the first messages would otherwise load while a person waits: Babel's locales, the wilayah codes.
+        format_warm_up()
+        load_wilayah()
 
     def add_channel(self, channel: Channel) -> None:
         self.channels[channel.name] = channel

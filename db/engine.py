@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from db.private_files import private_dir, private_file, tighten
+from db.sqlite_driver import one_hop_dbapi
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -30,7 +31,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             _private_sqlite_file(Path(parsed.database))
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_hop_dbapi(), **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # Writers take the write lock at BEGIN, so concurrent writers queue on busy_timeout instead of failing when
         # a read turns into a write; read-only work (health checks, exports) begins deferred and never waits.

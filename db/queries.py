@@ -99,9 +99,11 @@ async def hold_replies(session: AsyncSession, rows: Sequence[dict[str, Any]], *,
     if not rows:
         return {}
     values = [{**row, "status": "sending", "attempts": 1, "claimed_at": now, "claimed_by": owner} for row in rows]
-    statement = (_insert(session, OutboxMessage.__table__).values(values).on_conflict_do_nothing(index_elements=["key"])
+    # An executemany with RETURNING ("insertmanyvalues"): compiled once and cached, where a VALUES list of the
+    # batch's length would be compiled again for every batch.
+    statement = (_insert(session, OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
                  .returning(OutboxMessage.id, OutboxMessage.key))
-    return {row.key: row.id for row in await session.execute(statement)}
+    return {row.key: row.id for row in await session.execute(statement, values)}
 
 
 async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
@@ -132,6 +134,14 @@ async def asn_of_chat(session: AsyncSession, chat_id: int) -> Asn | None:
     linked = select(ChatLink.asn_id).where(ChatLink.chat_id == chat_id).scalar_subquery()
     return (await session.execute(select(Asn).where(or_(Asn.chat_id == chat_id, Asn.id == linked))
                                   .limit(1))).scalar_one_or_none()
+
+
+async def asn_of_chat_with_workers(session: AsyncSession, chat_id: int) -> tuple[Asn | None, int]:
+    """The chat's ASN and how many workers they sponsor now, in one statement (the menu shows both)."""
+    workers = (select(func.count()).select_from(Sponsorship)
+               .where(Sponsorship.asn_id == Asn.id, Sponsorship.ended_at.is_(None)).scalar_subquery())
+    row = (await session.execute(select(Asn, workers).where(Asn.chat_id == chat_id))).one_or_none()
+    return (row[0], row[1]) if row is not None else (None, 0)
 
 
 async def asn_by_nip(session: AsyncSession, nip: str) -> Asn | None:

@@ -89,6 +89,13 @@ class Ctx:
             self._cache["asn"] = await queries.asn_of_chat(self.session, self.chat.id)
         return self._cache["asn"]
 
+    async def asn_with_workers(self) -> tuple[Asn | None, int]:
+        """The ASN and the number of workers they sponsor now, in one statement where the menu needs both (not
+        cached: an enrolment in the same event changes the number)."""
+        asn, workers = await queries.asn_of_chat_with_workers(self.session, self.chat.id)
+        self._cache.setdefault("asn", asn)
+        return self._cache["asn"], workers
+
     def remember_asn(self, asn: Asn) -> None:
         self._cache["asn"] = asn
 

@@ -20,6 +20,13 @@ def format_date(value: date, language: str) -> str:
     return babel_date(value, format="d MMMM y", locale=LOCALES.get(language, "id_ID"))
 
 
+def warm_up() -> None:
+    """Load Babel's locale data now (a few hundred ms), at start, rather than on the first person's message."""
+    for language in LOCALES:
+        babel_date(date(2000, 1, 1), format="d MMMM y", locale=LOCALES[language])
+    format_decimal(1, locale="id_ID")
+
+
 def format_datetime(value: datetime, language: str, tz: str) -> str:
     return babel_datetime(value, format="d MMMM y HH:mm", tzinfo=_zone(tz), locale=LOCALES.get(language, "id_ID"))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from db import queries
 from handlers.core import Ctx
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
@@ -57,7 +56,7 @@ class MenuFlow:
         draft = ctx.answers.get("_resume")
         if draft and draft.get("flow") in ctx.core.flows:
             options.append(Option(RESUME, ctx.t("menu.resume")))
-        asn = await ctx.asn()
+        asn, workers = await ctx.asn_with_workers()
         if asn is None or asn.status == "rejected":
             if asn is not None:
                 lines.append(ctx.t("menu.asn_rejected"))
@@ -69,7 +68,7 @@ class MenuFlow:
         else:
             lines.append(ctx.t("menu.asn_approved", name=asn.name))
             limit = ctx.program.max_workers_per_asn
-            if not limit or await queries.count_workers_of_asn(ctx.session, asn.id) < limit:
+            if not limit or workers < limit:
                 options.append(Option("enrol", ctx.t("menu.enrol")))
             options.append(Option("my_workers", ctx.t("menu.my_workers")))
         options.append(Option("claims", ctx.t("menu.claims")))  # anyone may report, registered or not

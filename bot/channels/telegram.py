@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     ClientDecodeError, TelegramAPIError, TelegramBadRequest, TelegramConflictError, TelegramForbiddenError,
@@ -22,6 +21,7 @@ from aiogram.types import (
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.channels.base import RetryLater, Transient, Unreachable
+from bot.channels.telegram_session import LeanSession
 from handlers.display_names import clean_display_name
 from handlers.types import GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported, record_id
 
@@ -157,12 +157,15 @@ class TelegramChannel:
     name = "telegram"
 
     def __init__(self, token: str, api_base: str, *, polling_timeout: int = 25) -> None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+        session = LeanSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
         self.bot = Bot(token=token, session=session)
         self.polling_timeout = polling_timeout
         self.username: str | None = None
         self._keyboard_shown: set[str] = set()  # chats showing a reply keyboard, removed with the next message
-        self._head_sent: dict[str, str] = {}  # chat -> reply whose first line went out alone (see send)
+        # (chat, reply text) of replies whose first line went out alone and whose rest is still to send (see send).
+        # Keyed by the reply, not only the chat: an older reply delivered meanwhile by the outbox must not make the
+        # retry of this one send its first line twice.
+        self._head_sent: set[tuple[str, str]] = set()
         self._background: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.up = False
@@ -203,7 +206,7 @@ class TelegramChannel:
         # A "share my contact" keyboard must not outlive its question (at the worker's phone step it would send the
         # ASN's own number): a message with inline buttons cannot remove it, so its first line goes apart and does.
         # If the rest then fails, the retry of the same reply sends only the rest.
-        head_sent = self._head_sent.get(address) == reply.text
+        head_sent = (address, reply.text) in self._head_sent
         text = reply.text.strip().split("\n", 1)[1] if head_sent else reply.text
         parts = chunks(text or "…")
         markup = keyboard(reply)
@@ -222,7 +225,7 @@ class TelegramChannel:
                                             reply_markup=markup if last else extra_markup)
                 if extra_markup is not None:
                     self._keyboard_shown.discard(address)
-                    self._head_sent[address] = reply.text
+                    self._head_sent.add((address, reply.text))
         except TelegramRetryAfter as error:
             raise RetryLater(error.retry_after) from error
         except TelegramForbiddenError as error:
@@ -237,7 +240,7 @@ class TelegramChannel:
             self._keyboard_shown.add(address)
         elif isinstance(markup, ReplyKeyboardRemove):
             self._keyboard_shown.discard(address)
-        self._head_sent.pop(address, None)
+        self._head_sent.discard((address, reply.text))
         self.sent += 1
 
     async def _send_file(self, chat_id: int, path: str, mime: str) -> None:
