@@ -129,18 +129,23 @@ async def audit(session: AsyncSession, *, actor: str, action: str, target: str |
     session.add(AuditEntry(at=now, actor=actor, action=action, target=target, details=details))
 
 
-async def asn_of_chat(session: AsyncSession, chat_id: int) -> Asn | None:
+def _of_chat(chat_id: int) -> Any:
     """The ASN of this chat: their own chat, or another channel's chat they linked to it."""
     linked = select(ChatLink.asn_id).where(ChatLink.chat_id == chat_id).scalar_subquery()
-    return (await session.execute(select(Asn).where(or_(Asn.chat_id == chat_id, Asn.id == linked))
-                                  .limit(1))).scalar_one_or_none()
+    return or_(Asn.chat_id == chat_id, Asn.id == linked)
+
+
+async def asn_of_chat(session: AsyncSession, chat_id: int) -> Asn | None:
+    """The ASN of this chat: their own chat, or another channel's chat they linked to it."""
+    return (await session.execute(select(Asn).where(_of_chat(chat_id)).limit(1))).scalar_one_or_none()
 
 
 async def asn_of_chat_with_workers(session: AsyncSession, chat_id: int) -> tuple[Asn | None, int]:
-    """The chat's ASN and how many workers they sponsor now, in one statement (the menu shows both)."""
+    """The chat's ASN (as `asn_of_chat`) and how many workers they sponsor now, in one statement (the menu shows
+    both)."""
     workers = (select(func.count()).select_from(Sponsorship)
                .where(Sponsorship.asn_id == Asn.id, Sponsorship.ended_at.is_(None)).scalar_subquery())
-    row = (await session.execute(select(Asn, workers).where(Asn.chat_id == chat_id))).one_or_none()
+    row = (await session.execute(select(Asn, workers).where(_of_chat(chat_id)).limit(1))).one_or_none()
     return (row[0], row[1]) if row is not None else (None, 0)
 
 
