@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +65,64 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: AsyncEngine, *, readonly: bool = False) -> async_sessionmaker[AsyncSession]:
-    """Sessions for units of work; `readonly` ones never take SQLite's write lock (figures, exports, listings)."""
+def session_factory(engine: AsyncEngine, *, readonly: bool = False) -> Any:
+    """Sessions for units of work (`async with sessions() as session`); `readonly` ones never take SQLite's write
+    lock (figures, exports, listings). On SQLite, write sessions queue for the lock in this process (WriteQueue)."""
     bind = engine.execution_options(readonly=True) if readonly else engine
-    return async_sessionmaker(bind, expire_on_commit=False)
+    maker = async_sessionmaker(bind, expire_on_commit=False)
+    return WriteQueue(maker) if engine.dialect.name == "sqlite" and not readonly else maker
+
+
+class WriteQueue:
+    """SQLite sessions taken one at a time in this process, in the order asked.
+
+    Every write session holds SQLite's one write lock from its BEGIN IMMEDIATE to its end. Left to SQLite, a second
+    writer (the outbox beside the conversation's group commit) waits in SQLite's busy handler, which sleeps 1, 2, 5
+    ... 100 ms between looks: measured in bench/conversation.py, a third of the group commit's BEGINs waited 20 to
+    100 ms and more, when the lock was free again after a few. Queued here, the next session starts as soon as the
+    last one ends. A session opened inside another in the same task goes straight through (SQLite decides, as
+    before), and one that has waited WAIT_SECONDS goes ahead and lets SQLite's busy handler decide: the queue can
+    only make waits shorter, never a deadlock.
+    """
+
+    WAIT_SECONDS = 2.0
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self.maker = maker
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[Any] | None = None
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        task = asyncio.current_task()
+        queued = self._holder is not task and await self._acquire()
+        if queued:
+            self._holder = task
+        try:
+            async with self.maker() as session:
+                yield session
+        finally:
+            if queued:
+                self._holder = None
+                self._lock.release()
+
+    async def _acquire(self) -> bool:
+        """True once this task holds the queue; False after WAIT_SECONDS (it goes ahead without)."""
+        if not self._lock.locked():
+            return await self._lock.acquire()  # free: taken at once, without a task
+        acquire = asyncio.ensure_future(self._lock.acquire())
+        try:
+            done, _ = await asyncio.wait([acquire], timeout=self.WAIT_SECONDS)
+        except asyncio.CancelledError:  # never leave the lock taken by a waiter nobody will release
+            if acquire.done() and not acquire.cancelled() and acquire.exception() is None:
+                self._lock.release()
+            else:
+                acquire.cancel()
+            raise
+        if done:
+            return True
+        acquire.cancel()  # a cancelled Lock.acquire never holds the lock; one that won meanwhile does
+        return (await asyncio.gather(acquire, return_exceptions=True)) == [True]
 
 
 def alembic_config() -> Config:
