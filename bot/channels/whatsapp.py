@@ -31,11 +31,13 @@ REMEMBERED_PAGES = 10_000
 
 
 class ThroughputGate:
-    """The number's throughput: sends spaced on a fixed schedule 3% under `per_second`, shared by replies and
+    """The number's throughput: sends spaced on a fixed schedule 4% under `per_second`, shared by replies and
     the outbox. The schedule does not slip when a send wakes up late (no rate lost to a busy event loop), and it
     never bunches sends up to catch up (Meta counts arrivals, and refuses past the limit with 130429)."""
 
-    MARGIN = 1.03
+    # 3% let arrivals bunched by scheduling jitter (~30 ms) past Meta's count: 3 of 20,000 refused in
+    # bench/whatsapp.py; 4% gave none and still 96% of the limit.
+    MARGIN = 1.04
 
     def __init__(self, per_second: float, *, monotonic: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
