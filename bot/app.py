@@ -284,7 +284,7 @@ class App:
     async def _telegram_update(self, update: Update) -> asyncio.Task[None] | None:
         """One update; the task still handling it in the background (a download), if any. Whatever it makes raise is
         logged once and skipped: no update can stop the bot."""
-        from bot.channels.telegram import event_from_update
+        from bot.channels.telegram_render import event_from_update
 
         telegram = self.telegram
         assert telegram is not None

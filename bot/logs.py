@@ -68,5 +68,6 @@ def setup_logging(level: str = "INFO") -> None:
     # aiohttp's access log and aiogram's update log would print chat ids and texts on every request.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    for chatty in ("alembic.runtime.migration", "apscheduler"):
+    # aiosqlite's debug lines carry each statement's parameters (names, NIKs, NIPs, phone numbers).
+    for chatty in ("alembic.runtime.migration", "apscheduler", "aiosqlite"):
         logging.getLogger(chatty).setLevel(logging.WARNING)

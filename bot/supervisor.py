@@ -106,3 +106,14 @@ class Supervisor:
 def _describe(error: BaseException) -> str:
     text = str(error).splitlines()[0][:200] if str(error) else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+async def finish_tasks(tasks: list[asyncio.Task[None]], timeout: float) -> None:
+    """Let `tasks` end within `timeout` seconds; cancel those still running and wait until they have ended, so that
+    none is left to the event loop's own shutdown (see `App.stop`)."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)

@@ -29,3 +29,16 @@ def test_the_formatter_masks_messages_arguments_and_tracebacks() -> None:
     output = formatter.format(record)
     assert "1377011708750003" not in output and "6281234567890" not in output
     assert "KeyError" in output  # the traceback is still there, only the numbers are masked
+
+
+def test_statement_parameters_never_reach_the_log_even_at_debug() -> None:
+    from bot.logs import setup_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        setup_logging("DEBUG")
+        assert not logging.getLogger("aiosqlite").isEnabledFor(logging.DEBUG)
+    finally:
+        root.handlers[:], root.level = handlers, level
+        logging.getLogger("aiosqlite").setLevel(logging.NOTSET)

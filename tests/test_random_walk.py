@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from sqlalchemy import delete, func, select
 
 from bot.app import App
-from bot.channels.telegram import parse_callback
+from bot.channels.telegram_render import parse_callback
 from bot.config import Settings
 from db.models import Asn, Chat, Officer, RosterEntry, Worker
 from handlers.core import MAX_TEXT

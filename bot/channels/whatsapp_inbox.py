@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.channels.whatsapp_api import NOT_REACHABLE, OUTSIDE_WINDOW, RATE_LIMITED
 from bot.channels.whatsapp_render import OPEN, PAGE, payload_of
+from bot.supervisor import finish_tasks
 from db import queries
 from db import whatsapp as store
 from db.models import OutboxMessage, WhatsAppInbox
@@ -140,12 +141,12 @@ class Inbox:
         the event loop's own shutdown, can leave an aiosqlite connection waiting for a thread that has stopped."""
         self._closed = True
         self._store_wake.set()
-        await _finish([self._storer] if self._storer else [], SHUTDOWN_SECONDS)
-        await _finish([*self._handling.values(), *self._sending.values()], SHUTDOWN_SECONDS)
+        await finish_tasks([self._storer] if self._storer else [], SHUTDOWN_SECONDS)
+        await finish_tasks([*self._handling.values(), *self._sending.values()], SHUTDOWN_SECONDS)
         self._stopping = True
         self._status_wake.set()
         self._done_wake.set()
-        await _finish(helpers, SHUTDOWN_SECONDS)
+        await finish_tasks(helpers, SHUTDOWN_SECONDS)
 
     async def _message(self, row: WhatsAppInbox) -> None:
         event = None
@@ -295,12 +296,3 @@ class Inbox:
         outbox.status, outbox.last_error, outbox.external_id = "pending", f"{code}", None
         outbox.next_attempt_at = now + timedelta(seconds=delay)
 
-
-async def _finish(tasks: list[asyncio.Task[None]], timeout: float) -> None:
-    """Let `tasks` end within `timeout` seconds; cancel those still running and wait until they have ended."""
-    if not tasks:
-        return
-    _, pending = await asyncio.wait(tasks, timeout=timeout)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
