@@ -171,6 +171,7 @@ class SideRun:
     failures: list[str] = field(default_factory=list)
     first_transcript: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    by_step: dict[int, list[float]] = field(default_factory=dict)  # step number -> latencies (seconds)
 
     @property
     def throughput(self) -> float:
@@ -243,6 +244,7 @@ async def converse(standin: TelegramStandin, person: Person, run: SideRun, *, ec
             return
         run.answered += 1
         run.latencies.append(msgs[0]["time"] - standin.pushed_at[update_id])
+        run.by_step.setdefault(number, []).append(run.latencies[-1])
         prompt_id = msgs[-1]["message_id"]
 
 
@@ -580,6 +582,9 @@ async def main(args: argparse.Namespace) -> int:
             if args.transcript:
                 print(f"transcript of chat {bot_people[0].chat_id}:\n{standin.conversation(bot_people[0].chat_id, last=200)}")
             bots.append(bot)
+            if os.environ.get("BYSTEP"):
+                for n, lat in sorted(bot.by_step.items()):
+                    print(f"  step {n:2d} {STEPS[n-1].kind} {STEPS[n-1].value[:18]:<18} p50 {percentile(lat,50)*1000:6.0f} p95 {percentile(lat,95)*1000:6.0f} max {max(lat)*1000:6.0f}")
             await settle(standin)
             echo = await run_echo(args, standin, echo_people, tmp, label)
             echoes.append(echo)

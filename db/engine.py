@@ -34,7 +34,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             _private_sqlite_file(Path(parsed.database))
-        engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_hop_dbapi(), **kwargs)
+        # check_same_thread: `statements_inline` runs some statements on the event loop's thread; one statement at a
+        # time per connection still (SQLAlchemy's adapter holds a mutex per connection).
+        engine = create_async_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                                     module=one_hop_dbapi(), **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # Writers take the write lock at BEGIN, so concurrent writers queue on busy_timeout instead of failing when
         # a read turns into a write; read-only work (health checks, exports) begins deferred and never waits.

@@ -9,18 +9,44 @@ reads the rows, description, rowcount and lastrowid the statement left. Errors a
 
 Used for SQLite through `create_async_engine(..., module=one_hop_dbapi())`, a documented way to give a dialect its
 DBAPI module. Server-side cursors (streaming) keep SQLAlchemy's own adapter.
+
+`statements_inline()` goes one step further for the conversation's group commit: once its transaction holds SQLite's
+write lock, its statements run on the event loop's own thread. They are small indexed statements of ~5-10 µs inside
+SQLite, while the hop to aiosqlite's thread and back costs ~150 µs of CPU (measured: the core's CPU per update fell
+from 1.19 to 0.75 ms). They cannot wait for a lock: in WAL mode, the holder of the write lock waits for nobody. BEGIN
+(which may wait for another process's writer) and COMMIT (which may checkpoint, with disk writes) still go to the
+thread, as does everything outside such a block.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import sqlite3
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor, AsyncAdapt_aiosqlite_dbapi,
 )
+
+
+_inline: ContextVar[bool] = ContextVar("tuwai_sqlite_inline", default=False)
+
+
+@contextlib.contextmanager
+def statements_inline() -> Iterator[None]:
+    """In this block (this task), statements inside a SQLite write transaction run on the event loop's thread.
+
+    Only for short indexed statements: one that ran for long would hold up every task of the process. No effect on
+    other databases, on reads outside a transaction, on BEGIN or on COMMIT."""
+    token = _inline.set(True)
+    try:
+        yield
+    finally:
+        _inline.reset(token)
 
 
 class _Executed:
@@ -69,7 +95,10 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _in_thread(self, operation: Any, parameters: Any, *, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             connection: aiosqlite.Connection = self._connection
-            rows, self._cursor = await connection._execute(_run, connection._conn, operation, parameters, many)
+            if _inline.get() and connection._conn.in_transaction:  # past BEGIN IMMEDIATE: holds the write lock
+                rows, self._cursor = _run(connection._conn, operation, parameters, many)
+            else:
+                rows, self._cursor = await connection._execute(_run, connection._conn, operation, parameters, many)
             if rows is not None:
                 self._rows = collections.deque(rows)
 

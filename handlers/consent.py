@@ -234,13 +234,14 @@ async def paper_action(ctx: Ctx, arg: str) -> list[Reply]:
     return await ctx.core.flows["paper_consent"].begin(ctx, arg)
 
 
-async def send_consent_link(ctx: Ctx, worker: Worker) -> None:
-    """A new one-time link for the worker's own consent, sent to the ASN through the outbox to forward."""
+async def send_consent_link(ctx: Ctx, worker: Worker, *, first: bool = False) -> None:
+    """A new one-time link for the worker's own consent, sent to the ASN through the outbox to forward. `first`: the
+    worker was enrolled in this event, so there is no earlier link to revoke."""
     token = secrets.token_urlsafe(18)
-    # A new link revokes the earlier ones: only the latest one the ASN forwarded can be used.
-    await ctx.session.execute(update(ConsentToken).where(
-        ConsentToken.worker_id == worker.id, ConsentToken.used_at.is_(None), ConsentToken.expires_at > ctx.now)
-        .values(expires_at=ctx.now))
+    if not first:  # a new link revokes the earlier ones: only the latest one the ASN forwarded can be used
+        await ctx.session.execute(update(ConsentToken).where(
+            ConsentToken.worker_id == worker.id, ConsentToken.used_at.is_(None), ConsentToken.expires_at > ctx.now)
+            .values(expires_at=ctx.now))
     ctx.session.add(ConsentToken(token_hash=queries.token_hash(token), worker_id=worker.id, created_at=ctx.now,
                                  expires_at=ctx.now + timedelta(days=ctx.program.consent_link_days)))
     link = ctx.deep_link(f"c_{token}") or f"/start c_{token}"

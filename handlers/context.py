@@ -109,9 +109,11 @@ class Ctx:
 
     async def notify(self, *, key: str, channel: str, address: str, text_key: str,
                      options: tuple[tuple[str, str], ...] = (), attachment: dict[str, str] | None = None,
-                     not_before: datetime | None = None, quiet: bool = False, **params: Any) -> None:
-        """Queue a message for someone else, in their language, through the outbox."""
-        language = await queries.chat_language(self.session, channel=channel, address=address)
+                     not_before: datetime | None = None, quiet: bool = False, language: str | None = None,
+                     **params: Any) -> None:
+        """Queue a message for someone else, in their language (read from the database unless given), through the
+        outbox."""
+        language = language or await queries.chat_language(self.session, channel=channel, address=address)
         t = Translator(self.core.catalog, language)
         text = t(text_key, **{k: (v(t) if callable(v) else v) for k, v in params.items()})
         reply = Reply(text, tuple(Option(oid, t(lkey)) for oid, lkey in options),
@@ -120,7 +122,7 @@ class Ctx:
                               payload=reply_to_payload(reply), now=self.now, not_before=not_before, quiet=quiet)
 
     async def notify_chat(self, chat: Chat, **kwargs: Any) -> None:
-        await self.notify(channel=chat.channel, address=chat.address, **kwargs)
+        await self.notify(channel=chat.channel, address=chat.address, language=chat.language, **kwargs)
 
     async def notify_officers(self, *, key: str, text_key: str, options: tuple[tuple[str, str], ...] = (),
                               **params: Any) -> None:

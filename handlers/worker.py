@@ -201,13 +201,13 @@ class WorkerEnrolment(Form):
     )
 
     async def refuse(self, ctx: Ctx, arg: str | None) -> str | None:
-        asn = await ctx.asn()
+        asn, workers = await ctx.asn_with_workers()
         if asn is None or asn.status == "rejected":
             return "worker.need_asn"
         if asn.status != "approved":
             return "worker.asn_pending"
         limit = ctx.program.max_workers_per_asn
-        if limit and await queries.count_workers_of_asn(ctx.session, asn.id) >= limit:
+        if limit and workers >= limit:
             return "worker.limit"
         return None
 
@@ -231,7 +231,7 @@ class WorkerEnrolment(Form):
         ctx.session.add(worker)
         await ctx.session.flush()
         ctx.session.add(Sponsorship(asn_id=asn.id, worker_id=worker.id, created_at=ctx.now))
-        await send_consent_link(ctx, worker)
+        await send_consent_link(ctx, worker, first=True)
         ctx.goto(None)
         return [Reply(ctx.t("worker.saved", name=worker.name)), await ctx.core.resume(ctx)]
 

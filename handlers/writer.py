@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import queries
 from db.models import Chat
+from db.sqlite_driver import statements_inline
 from handlers.types import Event, Reply, reply_to_payload
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ class GroupWriter:
         events = [(event, hold_for) for event, hold_for, _ in batch]
         try:
             async with self.sessions() as session, session.begin():
-                results = await self._process_batch(session, events)
+                with statements_inline():  # each event's few small statements (SQLite; see db/sqlite_driver.py)
+                    results = await self._process_batch(session, events)
         except Exception:
             # One event failed (a bug, a conflict) or the commit did: nothing of the batch was kept. Run each
             # event again on its own, so only the one that fails gets the apology.
@@ -139,7 +141,8 @@ class GroupWriter:
     async def _process_alone(self, event: tuple[Event, str | None]) -> list[Reply] | None:
         try:
             async with self.sessions() as session, session.begin():
-                return (await self._process_batch(session, [event]))[0]
+                with statements_inline():
+                    return (await self._process_batch(session, [event]))[0]
         except Exception:
             return self._failed(event[0])
 
