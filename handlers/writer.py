@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import queries
+from db.held_chats import hold_chat_writes, write_held_chats
 from db.models import Chat
 from db.sqlite_driver import statements_inline
 from handlers.types import Event, Reply, reply_to_payload
@@ -103,6 +104,7 @@ class GroupWriter:
                              batch: list[tuple[Event, str | None]]) -> list[list[Reply] | None]:
         """Every event of the batch in one transaction: few statements per event, one commit for all."""
         now = self.clock()
+        hold_chat_writes(session)  # each chat's row written once, at the end (db/held_chats.py)
         events = [event for event, _ in batch]
         seen = await queries.processed_among(session, [(e.channel, e.event_id) for e in events])
         chats = await queries.chats_for_update(session, [(e.channel, e.address) for e in events])
@@ -117,6 +119,7 @@ class GroupWriter:
             if key not in chats:
                 chats[key] = await queries.create_chat(session, channel=event.channel, address=event.address, now=now)
             results.append(await self.process(session, event, chats[key], now))
+        await write_held_chats(session, now=now)
         await queries.mark_processed(session, [(e.channel, e.event_id) for e, r in zip(events, results, strict=True)
                                                if r is not None], now=now)
         return await self._hold_replies(session, batch, results, now)
