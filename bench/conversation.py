@@ -4,6 +4,7 @@
     .venv/bin/python bench/conversation.py --people 5            # smoke run (CI), well under a minute
     .venv/bin/python bench/conversation.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/conversation.py --repeat 3            # medians of three runs of each side
+    .venv/bin/python bench/conversation.py --by-step             # and each step's p50/p95 (which steps make the tail)
 
 Everything talks only to 127.0.0.1. In this process: the Telegram Bot API stand-in (tests/standins/telegram.py)
 and the simulated people (one asyncio task each). In their own processes: `tuwai run` (python -m bot.cli run,
@@ -171,7 +172,7 @@ class SideRun:
     failures: list[str] = field(default_factory=list)
     first_transcript: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-    by_step: dict[int, list[float]] = field(default_factory=dict)  # step number -> latencies (seconds)
+    by_step: dict[int, list[float]] = field(default_factory=dict)  # step number -> its latencies (seconds)
 
     @property
     def throughput(self) -> float:
@@ -539,6 +540,17 @@ def print_table(bots: list[SideRun], echoes: list[SideRun], backend: str) -> tup
     return throughput, p95
 
 
+def print_steps(bots: list[SideRun], echoes: list[SideRun]) -> None:
+    """Latency per conversation step, every run's together: which steps make the bot's tail."""
+    print("\nPer step (all runs together; ms)")
+    print(f"{'step':<30}{'bot p50':>9}{'bot p95':>9}{'echo p50':>10}{'echo p95':>10}")
+    for number, step in enumerate(STEPS, 1):
+        bot = [x for run in bots for x in run.by_step.get(number, [])]
+        echo = [x for run in echoes for x in run.by_step.get(number, [])]
+        print(f"{number:>2} {step.kind:<5} {step.value[:21]:<21}{percentile(bot, 50) * 1000:>9.0f}"
+              f"{percentile(bot, 95) * 1000:>9.0f}{percentile(echo, 50) * 1000:>10.0f}{percentile(echo, 95) * 1000:>10.0f}")
+
+
 # -- main --------------------------------------------------------------------------------------------------------------
 async def main(args: argparse.Namespace) -> int:
     today = date.today()
@@ -582,9 +594,6 @@ async def main(args: argparse.Namespace) -> int:
             if args.transcript:
                 print(f"transcript of chat {bot_people[0].chat_id}:\n{standin.conversation(bot_people[0].chat_id, last=200)}")
             bots.append(bot)
-            if os.environ.get("BYSTEP"):
-                for n, lat in sorted(bot.by_step.items()):
-                    print(f"  step {n:2d} {STEPS[n-1].kind} {STEPS[n-1].value[:18]:<18} p50 {percentile(lat,50)*1000:6.0f} p95 {percentile(lat,95)*1000:6.0f} max {max(lat)*1000:6.0f}")
             await settle(standin)
             echo = await run_echo(args, standin, echo_people, tmp, label)
             echoes.append(echo)
@@ -616,6 +625,8 @@ async def main(args: argparse.Namespace) -> int:
                 failed = True
                 print(f"  FAIL !!! workers in the database: {rows['workers']}, expected {args.people} !!!")
         print_table(bots, echoes, backend)
+        if args.by_step:
+            print_steps(bots, echoes)
         workers = [b.extra["rows"]["workers"] for b in bots]
         if all(w == args.people for w in workers):
             print(f"correctness: workers in the database == people ({args.people}) in every run: OK")
@@ -647,6 +658,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--phase-timeout", type=float, default=600.0, help="longest run phase of one side (seconds)")
     parser.add_argument("--profile", metavar="FILE",
                         help="record the bot's first run phase with py-spy (speedscope JSON) into FILE")
+    parser.add_argument("--by-step", action="store_true",
+                        help="also print each conversation step's p50 and p95, bot and echo (which steps make the tail)")
     parser.add_argument("--keep-logs", action="store_true", help="keep the temp dir with the processes' logs")
     parser.add_argument("--transcript", action="store_true",
                         help="print the first simulated person's conversation with the bot (to check the flow)")
