@@ -547,8 +547,8 @@ def print_steps(bots: list[SideRun], echoes: list[SideRun]) -> None:
     for number, step in enumerate(STEPS, 1):
         bot = [x for run in bots for x in run.by_step.get(number, [])]
         echo = [x for run in echoes for x in run.by_step.get(number, [])]
-        print(f"{number:>2} {step.kind:<5} {step.value[:21]:<21}{percentile(bot, 50) * 1000:>9.0f}"
-              f"{percentile(bot, 95) * 1000:>9.0f}{percentile(echo, 50) * 1000:>10.0f}{percentile(echo, 95) * 1000:>10.0f}")
+        ms = [percentile(side, p) * 1000 for side in (bot, echo) for p in (50, 95)]
+        print(f"{number:>2} {step.kind:<5} {step.value[:21]:<21}{ms[0]:>9.0f}{ms[1]:>9.0f}{ms[2]:>10.0f}{ms[3]:>10.0f}")
 
 
 # -- main --------------------------------------------------------------------------------------------------------------
