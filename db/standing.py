@@ -35,6 +35,7 @@ from db.ledger import LedgerRules
 from db.claims import DEATH_KINDS, DEATH_STANDS
 from db.models import Asn, Claim, Contribution, OutboxMessage, Receipt, Sponsorship, Worker
 from db.months import Month
+from db.sqlite_driver import on_aiosqlite_thread
 
 COVERED = ("paid", "paid_unverified")  # a receipt waiting for verification does not put a month in arrears
 STATUSES = ("active", "in_arrears", "lapsed", "consent_review", "awaiting_consent", "awaiting_bpjs", "no_sponsor",
@@ -104,6 +105,7 @@ async def standings(session: AsyncSession, worker_ids: Sequence[int], *, today: 
     return {row.id: Standing(row.standing, int(row.arrears)) for row in await session.execute(query)}
 
 
+@on_aiosqlite_thread
 async def status_counts(session: AsyncSession, *, today: date, rules: LedgerRules) -> dict[str, int]:
     """Workers per status (every status of STATUSES present, 0 when none)."""
     _, status = standing_columns(today, rules)
@@ -112,6 +114,7 @@ async def status_counts(session: AsyncSession, *, today: date, rules: LedgerRule
     return {name: int(counted.get(name, 0)) for name in STATUSES}
 
 
+@on_aiosqlite_thread
 async def arrears_by(session: AsyncSession, column: Any, *, today: date,
                      rules: LedgerRules) -> list[tuple[str, int, int]]:
     """(group, sponsorships in arrears, months in arrears) per value of `column` (of Worker or Asn), worst first.
@@ -125,6 +128,7 @@ async def arrears_by(session: AsyncSession, column: Any, *, today: date,
     return [(str(name), int(count), int(total)) for name, count, total in await session.execute(query)]
 
 
+@on_aiosqlite_thread
 async def figures(session: AsyncSession, *, today: date, rules: LedgerRules) -> dict[str, int]:
     """The programme's headline figures, for `tuwai stats` and the officers' statistics screen: ASNs by status,
     workers by status (STATUSES, as `workers_<status>`), months in arrears, receipts awaiting verification, messages

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.engine import create_engine, session_factory, upgrade
 from db.models import Chat
-from db.sqlite_driver import statements_inline
+from db.sqlite_driver import on_aiosqlite_thread, statements_inline
 
 
 @pytest.fixture
@@ -88,6 +88,18 @@ async def test_inside_a_write_transaction_statements_run_on_the_loop_thread(sess
     async with sessions() as session, session.begin():  # outside the block: the thread, as before
         await session.execute(select(Chat.address))
     assert any("chats" in call for call in calls)
+    calls.clear()
+
+    @on_aiosqlite_thread
+    async def report(session) -> int:  # type: ignore[no-untyped-def]
+        return (await session.execute(select(func.count()).select_from(Chat))).scalar_one()
+
+    async with sessions() as session, session.begin():  # a report over every row: the thread, even in the block
+        with statements_inline():
+            assert await report(session) == 2
+            assert sum("chats" in call for call in calls) == 1
+            await session.execute(select(Chat.address))  # and the block's statements inline again after it
+            assert sum("chats" in call for call in calls) == 1
 
 
 async def test_waiting_for_another_process_s_write_lock_never_blocks_the_event_loop(sessions, tmp_path: Path) -> None:
