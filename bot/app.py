@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy import delete
 from bot.channels.base import Channel
 from bot.config import Settings
 from bot.health import Health, Limits
+from bot.intake import Intake
 from bot.outbox import Deliverer, RateLimiter
 from bot.replies import DirectReplies
 from bot.supervisor import Supervisor
@@ -34,7 +34,7 @@ from handlers.format import warm_up as format_warm_up
 from handlers.reminders import Planner
 from handlers.i18n import Catalog
 from handlers.registry import install
-from handlers.types import Event, File, Reply, reply_to_payload
+from handlers.types import Event, Reply, reply_to_payload
 
 if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI commands never need it
     from aiogram.types import Update
@@ -79,6 +79,7 @@ class App:
                       # the number's overall throughput is the channel's own gate (replies share it)
                       "whatsapp": RateLimiter(0, settings.whatsapp.per_person_per_second)})
         self.direct = DirectReplies(self.deliverer, self.clock)
+        self.intake = Intake(self.core, self.deliverer, self.direct, self.channels)
         self.supervisor = Supervisor(max_failures=settings.supervisor.max_failures,
                                      max_delay=settings.supervisor.max_backoff_seconds)
         self.healthcheck = Health(
@@ -90,7 +91,6 @@ class App:
         self._heartbeats: set[asyncio.Task[None]] = set()
         self.runner: web.AppRunner | None = None
         self.webhook_secret: str | None = None
-        self._chains: dict[tuple[str, str], asyncio.Task[None]] = {}  # a person's events waiting on a download
 
     # -- Services lent to the conversation core ---------------------------------------------------------------------
     async def fetch_file(self, channel: str, ref: str, max_bytes: int) -> bytes:
@@ -165,7 +165,7 @@ class App:
         self.whatsapp = WhatsAppChannel(self.settings.whatsapp, sessions=self.sessions, clock=self.clock,
                                         program=self.settings.program.name)
         self.add_channel(self.whatsapp)
-        self.whatsapp_inbox = Inbox(sessions=self.sessions, channel=self.whatsapp, handle=self._answer,
+        self.whatsapp_inbox = Inbox(sessions=self.sessions, channel=self.whatsapp, handle=self.intake.answer,
                                     on_unreachable=self.tell_officers_unreachable,
                                     clock=self.clock, max_file_bytes=self.core.max_file_bytes,
                                     max_attempts=self.settings.outbox.max_attempts)
@@ -263,69 +263,14 @@ class App:
         return replies
 
     async def on_telegram_updates(self, updates: list[Update]) -> dict[int, asyncio.Task[None]]:
-        """A batch from getUpdates: committed together (group commit), then the replies go out in the background.
-
-        Returns the updates still being handled in the background (a download), by update id: the polling loop
-        confirms them to Telegram only once their task has ended."""
-        running = await asyncio.gather(*(self._telegram_update(update) for update in updates))
-        return {update.update_id: task for update, task in zip(updates, running) if task is not None}
+        """A getUpdates batch (see `Intake.telegram_updates`)."""
+        assert self.telegram is not None
+        return await self.intake.telegram_updates(self.telegram, updates)
 
     async def on_telegram_raw(self, data: dict[str, Any]) -> None:
-        """A webhook call. Raises ValueError (answered 400) when the body is not a Telegram update."""
-        from aiogram.types import Update
-
+        """A webhook call (see `Intake.telegram_raw`)."""
         assert self.telegram is not None
-        update = Update.model_validate(data, context={"bot": self.telegram.bot})
-        self.telegram.last_receive = time.time()
-        running = await self._telegram_update(update)
-        if running is not None:  # answered once the event is committed: Telegram sends it again after a crash
-            await asyncio.wait([running])  # not cancelled with this call
-
-    async def _telegram_update(self, update: Update) -> asyncio.Task[None] | None:
-        """One update; the task still handling it in the background (a download), if any. Whatever it makes raise is
-        logged once and skipped: no update can stop the bot."""
-        from bot.channels.telegram_render import event_from_update
-
-        telegram = self.telegram
-        assert telegram is not None
-        try:
-            event = event_from_update(update)
-            if update.callback_query is not None:
-                telegram.spawn(telegram.answer_callback(update))
-            if event is None:
-                return None
-            key = (event.channel, event.address)
-            previous = self._chains.get(key)
-            if isinstance(event.payload, File) or (previous is not None and not previous.done()):
-                # A download may be slow: this person's later events wait for it, nobody else's do.
-                task = telegram.spawn(self._after(previous, event))
-                self._chains[key] = task
-                task.add_done_callback(lambda done: self._chains.pop(key) if self._chains.get(key) is done else None)
-                return task
-            await self._answer(event)
-        except Exception:
-            logger.exception("telegram update %s could not be handled; skipped", update.update_id)
-        return None
-
-    async def _after(self, previous: asyncio.Task[None] | None, event: Event) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        try:
-            await self._answer(event)
-        except Exception:
-            logger.exception("event %s/%s could not be handled; skipped", event.channel, event.event_id)
-
-    async def _answer(self, event: Event) -> None:
-        """Process the event (its replies kept in the outbox, held by this process), then send them at once."""
-        replies = await self.core.handle(event, hold_for=self.deliverer.owner)
-        self.deliverer.wake()
-        if replies:
-            channel = self.channels[event.channel]
-            sending = self.direct.send(channel, event.address, replies)
-            if hasattr(channel, "spawn"):  # in the background: the next updates need not wait for the API
-                channel.spawn(sending)
-            else:
-                await sending
+        await self.intake.telegram_raw(self.telegram, data)
 
     # -- health and metrics -------------------------------------------------------------------------------------------
     async def health(self) -> dict[str, Any]:
