@@ -14,7 +14,7 @@ from db.wilayah import load_wilayah
 from handlers.core import Ctx
 from handlers.format import format_date, format_rupiah
 from handlers.i18n import Translator
-from handlers.parsers import mask_nik
+from handlers.masking import mask_nik
 
 PAID = ("paid", "paid_unverified")
 GATHERING = ("documents", "more_docs")  # the reporter sends documents: a draft, or one an officer asked for

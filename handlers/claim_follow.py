@@ -20,8 +20,9 @@ from handlers.claim_common import GATHERING, access, load, status_text
 from handlers.claim_worker import count_lookup
 from handlers.core import Ctx
 from handlers.identity import same_phone
+from handlers.masking import mask_phone
 from handlers.one_time_code import CODE_MINUTES, channel_name
-from handlers.parsers import Invalid, mask_phone, parse_phone
+from handlers.parsers import Invalid, parse_phone
 from handlers.types import Choice, Contact, Expect, Option, Payload, Reply, Text
 
 CONTACT, CODE, CODE_INSTEAD = "contact", "code", "code_instead"

@@ -23,7 +23,8 @@ from handlers.claim_worker import (NO, YES, parse_consent, parse_how, parse_nik_
 from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
-from handlers.parsers import Invalid, mask_phone, parse_name
+from handlers.masking import mask_phone
+from handlers.parsers import Invalid, parse_name
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
 RELATIONS = ("spouse", "child", "parent", "grandparent", "sibling", "in_law", "self", "other")  # DOMAIN.md §3.3

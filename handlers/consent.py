@@ -19,7 +19,8 @@ from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form
 from handlers.identity import same_phone
-from handlers.parsers import Invalid, mask_nik, mask_phone, parse_phone
+from handlers.masking import mask_nik, mask_phone
+from handlers.parsers import Invalid, parse_phone
 from handlers.types import GLOBAL, Choice, Contact, Expect, File, Option, Payload, Reply, record_id
 
 AGREE, DISAGREE, CONTACT = "agree", "disagree", "contact"

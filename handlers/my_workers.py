@@ -10,7 +10,7 @@ from db.standing import Standing
 from handlers.claim_after import deceased_lines
 from handlers.core import Ctx
 from handlers.format import format_date, format_rupiah, month_name
-from handlers.parsers import mask_nik
+from handlers.masking import mask_nik
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply
 
 MENU = "menu"

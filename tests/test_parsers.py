@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from db.wilayah import load_wilayah
+from handlers.masking import mask_nik, mask_nip, mask_phone
 from handlers.parsers import (
-    Invalid, Nik, Nip, mask_nik, mask_nip, mask_phone, normalize_digits, parse_date, parse_kpj, parse_name,
-    parse_nik, parse_nip, parse_phone,
+    Invalid, Nik, Nip, normalize_digits, parse_date, parse_kpj, parse_name, parse_nik, parse_nip, parse_phone,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
