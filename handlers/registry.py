@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import (claim_docs, claim_follow, claim_officer, consent, consent_form, consent_review, decisions,
-                      membership, nip_claims, officer, officer_todos, payments, worker_details)
+                      membership, nip_claims, officer, officer_todos, payments, receipt_review, worker_details)
 from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
@@ -16,7 +16,7 @@ from handlers.worker import WorkerEnrolment
 def install(core: Core) -> Core:
     for flow in (PrivacyFlow(), MenuFlow(), AsnRegistration(), WorkerEnrolment(), MyWorkers(),
                  consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj(),
-                 payments.PaymentForm(), payments.RejectReceipt(), decisions.RejectAsn(),
+                 payments.PaymentForm(), receipt_review.RejectReceipt(), decisions.RejectAsn(),
                  membership.FixMembership(), consent_review.RejectConsent(), ClaimReport(), claim_docs.ClaimDocs(),
                  claim_docs.ClaimHub(), claim_officer.AskDocument(), claim_officer.RecordPayout(),
                  claim_officer.RejectClaim(), claim_officer.ClaimView(), claim_follow.ClaimFollow(), LinkFlow()):
@@ -29,8 +29,8 @@ def install(core: Core) -> Core:
     core.add_action("paid", payments.paid_action)
     core.add_action("pay", payments.pay_action)
     core.add_action("later", payments.later_action)
-    core.add_action("rcpt.ok", payments.verify_action)
-    core.add_action("rcpt.no", payments.reject_action)
+    core.add_action("rcpt.ok", receipt_review.verify_action)
+    core.add_action("rcpt.no", receipt_review.reject_action)
     core.add_action("rcpt.view", officer_todos.view_receipt_action)
     core.add_action("fix", membership.fix_action)
     core.add_action("nip.move", nip_claims.move_action)
@@ -39,7 +39,7 @@ def install(core: Core) -> Core:
     core.add_action("cf.view", consent_review.view_action)
     core.add_action("w.form", consent_form.blank_form_action)
     core.add_action("w.view", worker_details.worker_details_action)
-    core.add_command("arrears", payments.arrears_command)
+    core.add_command("arrears", receipt_review.arrears_command)
     core.add_command("claim", claim_docs.claim_command)
     core.add_action("klm.docs", claim_docs.docs_action)
     core.add_action("klm.open", claim_officer.open_action)
