@@ -120,10 +120,7 @@ class App:
         await self.prepare()
         token = self.settings.telegram.token.get_secret_value()
         if token:
-            from bot.channels.telegram import TelegramChannel
-
-            self.telegram = TelegramChannel(token, self.settings.telegram.api_base,
-                                            polling_timeout=self.settings.telegram.polling_timeout)
+            self.telegram = self._telegram_channel(token)
             await self._connect_telegram(self.telegram)
             self.add_channel(self.telegram)
         if self.settings.whatsapp.configured:
@@ -138,6 +135,18 @@ class App:
             else:
                 telegram = self.telegram
                 self.supervisor.spawn("telegram-polling", lambda: telegram.poll(self.on_telegram_updates))
+
+    def _telegram_channel(self, token: str) -> TelegramChannel:
+        from aiogram.utils.token import TokenValidationError
+
+        from bot.channels.telegram import TelegramChannel
+
+        try:
+            return TelegramChannel(token, self.settings.telegram.api_base,
+                                   polling_timeout=self.settings.telegram.polling_timeout)
+        except TokenValidationError:
+            raise StartupError("TUWAI_TELEGRAM__TOKEN is not a bot token (it looks like 123456789:AAF..., as "
+                               "@BotFather gave it).") from None
 
     async def _connect_telegram(self, telegram: TelegramChannel) -> None:
         """getMe and the command menu; what goes wrong is one sentence (StartupError), not a traceback."""
@@ -155,7 +164,8 @@ class App:
                 from None
         except (AiogramError, OSError, asyncio.TimeoutError) as error:
             await telegram.close()
-            reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
+            # The token is part of every Bot API address, and so of some errors: never printed.
+            reason = (str(error).splitlines() or [type(error).__name__])[0].replace(telegram.bot.token, "<token>")[:160]
             raise StartupError(f"Could not reach the Telegram Bot API at {base} ({reason}).") from None
 
     def _start_whatsapp(self) -> None:
@@ -187,6 +197,8 @@ class App:
             await self.heartbeat()
         except Exception as error:  # reported to the supervisor: logged, and too many in a row stop the bot
             self.supervisor.report("heartbeat", error)
+        except asyncio.CancelledError:  # the bot is stopping (App.stop awaits this task): not an error to log
+            return
         else:
             self.supervisor.report("heartbeat", None)
         finally:

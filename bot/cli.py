@@ -61,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except OSError as error:  # the database file cannot be written, the port is taken, ...
-        console.print(f"[red]{error.strerror or error}: {error.filename or ''}[/red]")
+        what = f"{error.strerror or error}: {error.filename}" if error.filename else str(error)
+        console.print(f"[red]{escape(what)}[/red]")
         return 1
 
 
@@ -132,6 +133,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     except StartupError as error:
         await app.stop()
         raise UserError(str(error)) from None
+    except OSError:  # the port is taken, ...: what started is stopped, and main() says it in one sentence
+        await app.stop()
+        raise
     # What start loaded (the wilayah codes of all Indonesia, Babel, the ORM) lives as long as the process: frozen, it
     # is left out of the garbage collector's full passes, which otherwise walk those ~300,000 objects (~100 ms each,
     # a pause for everyone waiting) every few thousand messages.

@@ -168,11 +168,11 @@ async def ping(engine: AsyncEngine) -> None:
 
 
 async def check_writable(engine: AsyncEngine) -> None:
-    """Raise unless the database takes a write: a row inserted in a transaction that is then rolled back."""
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        try:
-            await connection.execute(text("INSERT INTO processed_events (channel, event_id, processed_at) "
-                                          "VALUES ('health', 'write-check', CURRENT_TIMESTAMP)"))
-        finally:
-            await transaction.rollback()
+    """Raise unless the database takes a write all the way to disk: one row upserted and committed. (A rolled-back
+    insert never reaches the disk: a database whose file stops taking writes while the bot runs, a full disk or a
+    read-only remount, only fails at commit.)"""
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO processed_events (channel, event_id, processed_at) "
+            "VALUES ('health', 'write-check', CURRENT_TIMESTAMP) "
+            "ON CONFLICT (channel, event_id) DO UPDATE SET processed_at = excluded.processed_at"))

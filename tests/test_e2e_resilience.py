@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -160,6 +161,21 @@ async def test_a_read_only_database_makes_healthz_503_and_errors_are_logged_once
     assert "tuwai_healthy 0.0" in metrics and "tuwai_database_writable 0.0" in metrics
     # Two people failed (and the outbox's claims fail every 0.2 s): each kind of error is logged once.
     assert log.count("event telegram/") == 1 and log.count("outbox claim failed") <= 1, log
+
+
+async def test_the_health_check_commits_its_write(db_url, tmp_path, clock) -> None:
+    """A rolled-back write never reaches the disk: a database that stops taking writes while the bot runs (a full
+    disk, a read-only remount) would only fail at commit, so the check commits one row."""
+    app = App(make_settings(db_url, tmp_path), clock=clock)
+    await app.prepare()
+    try:
+        assert (await app.health())["database"] == {"writable": True}
+        checked = await count(app, select(func.count()).select_from(ProcessedEvent).where(
+            ProcessedEvent.channel == "health", ProcessedEvent.event_id == "write-check"))
+        assert (await app.health())["database"] == {"writable": True}  # again: the same row, updated
+    finally:
+        await app.stop()
+    assert checked == 1
 
 
 async def test_a_dead_receive_loop_and_a_late_outbox_make_healthz_503(db_url, tmp_path, standin) -> None:
@@ -404,6 +420,39 @@ def test_run_with_an_unreachable_bot_api_says_so_in_one_sentence(db_url, tmp_pat
     assert result.returncode == 1, output
     assert "Could not reach the Telegram Bot API at http://127.0.0.1:" in output, output
     assert "Traceback" not in output and "Logging error" not in output, output
+    assert len(output.strip().splitlines()) <= 3, output
+
+
+@pytest.mark.parametrize(("token", "api_base", "said"), [
+    ("garbage", "http://127.0.0.1:9", "TUWAI_TELEGRAM__TOKEN is not a bot token"),
+    ("123456:SECRET-token", "notaurl", "Could not reach the Telegram Bot API at notaurl"),
+])
+def test_a_wrong_token_or_api_address_is_one_sentence_that_never_shows_the_token(db_url, tmp_path, token, api_base,
+                                                                                  said) -> None:
+    env = {**os.environ, "TUWAI_TELEGRAM__TOKEN": token, "TUWAI_TELEGRAM__API_BASE": api_base,
+           "TUWAI_DATABASE__URL": db_url, "TUWAI_SERVER__PORT": str(free_port()),
+           "TUWAI_STORAGE__FILES_DIR": str(tmp_path / "files")}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env, capture_output=True,
+                            timeout=120)
+    output = (result.stdout + result.stderr).decode()
+    assert result.returncode == 1 and said in " ".join(output.split()), output
+    assert "Traceback" not in output and "SECRET-token" not in output, output
+    assert len(output.strip().splitlines()) <= 3, output
+
+
+async def test_a_taken_port_is_one_sentence_and_everything_started_is_stopped(db_url, tmp_path, standin) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        process = start_bot(bot_env(db_url, tmp_path, standin, taken.getsockname()[1]))
+        for _ in range(1200):  # the stand-in answers getMe meanwhile: polled, not waited on
+            if process.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        output = stop(process)
+    assert process.returncode == 1, output
+    assert "address already in use" in " ".join(output.split()), output
+    assert "Traceback" not in output and "Unclosed" not in output, output
     assert len(output.strip().splitlines()) <= 3, output
 
 
