@@ -217,6 +217,7 @@ class Core:
     async def resume(self, ctx: Ctx) -> Reply:
         """The prompt of wherever the person is now: asked again after help, language, or a refusal."""
         if not self._privacy_agreed(ctx.chat) and ctx.chat.flow not in ("privacy", "worker_consent"):
+            ctx.goto("privacy", "notice", ctx.answers)  # so that the answer to the notice shown is taken as one
             return await self.flows["privacy"].prompt(ctx)
         return await self.current_flow(ctx).prompt(ctx)
 

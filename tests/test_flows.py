@@ -148,6 +148,12 @@ async def test_the_whole_enrolment_consent_and_kpj(app: App, inbox: RecordingCha
     token = link.split("start=")[1].split()[0]
     await asn.say(f"/start {token}")  # the sponsor cannot consent for the worker
     assert any_text(asn.last, "bukan oleh penjamin")
+    borrowed = Person(app, "borrowed-phone")  # a newcomer with the sponsor's phone
+    await borrowed.say(f"/start {token}")
+    await borrowed.send(Contact("0812-3456-7890"))
+    assert any_text(borrowed.last, "bukan oleh penjamin") and any_text(borrowed.last, "Apakah Anda setuju?")
+    await borrowed.say("setuju")  # the notice shown after the refusal takes the answer (a trial saw it ignored)
+    assert any_text(borrowed.last, "Persetujuan Anda sudah dicatat")
     worker_person = Person(app, "worker")
     await worker_person.say(f"/start {token}")
     assert any_text(worker_person.last, "Bagikan nomor saya")  # their own number first
