@@ -53,7 +53,9 @@ class RepeatFilter(logging.Filter):
         if len(self._seen) > 1000:  # forget what has not come back for an interval
             self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.interval}
         if seen is not None and seen[1]:
-            record.msg = f"{record.msg} [{int(seen[1])} more like this in the last {self.interval:.0f}s]"
+            # Counted since this was last logged, which may be long ago (the ones left out came within the interval)
+            since = now - seen[0]
+            record.msg = f"{record.msg} [{int(seen[1])} more like this since it was last logged {since:.0f}s ago]"
         self._seen[key] = [now, 0]
         return True
 
