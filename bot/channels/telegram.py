@@ -27,6 +27,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 BATCH_LIMIT = 100  # updates getUpdates returns at most (its default limit)
 PAUSE = 0.25  # seconds between getUpdates while only updates already handed over come back
+START_TIMEOUT = 15  # seconds: getMe at start-up
 
 EventSink = Callable[[Event], Awaitable[list[Reply] | None]]
 Running = dict[int, asyncio.Future[None]]  # updates still being handled in the background, by update id
@@ -92,7 +93,9 @@ class TelegramChannel:
         self.polling = False  # long polling (a receive loop that must stay alive) rather than a webhook
 
     async def start(self) -> None:
-        me = await self.bot.get_me()
+        """getMe: the Bot API is reachable and the token valid. A server that takes the connection and never answers
+        is given up on after START_TIMEOUT seconds (aiogram's default wait is a minute of silence at start-up)."""
+        me = await self.bot.get_me(request_timeout=START_TIMEOUT)
         self.username = me.username
         self.up = True
 
