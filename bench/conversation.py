@@ -50,7 +50,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.engine import create_engine, session_factory, upgrade
 from db.models import Asn, OutboxMessage, RosterEntry, Worker
-from handlers.parsers import Invalid, parse_name, parse_nik, parse_nip, parse_phone
+from handlers.name_parser import parse_name
+from handlers.parsers import Invalid, parse_nik, parse_nip, parse_phone
 from tests.standins.telegram import TelegramStandin
 
 TOKEN = "424242:BENCH-conversation-token"

@@ -37,8 +37,6 @@ from handlers.registry import install
 from handlers.types import Event, Reply, reply_to_payload
 
 if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI commands never need it
-    from aiogram.types import Update
-
     from bot.channels.telegram import TelegramChannel
     from bot.channels.whatsapp import WhatsAppChannel
     from bot.channels.whatsapp_inbox import Inbox
@@ -134,7 +132,7 @@ class App:
                                                     allowed_updates=["message", "callback_query"])
             else:
                 telegram = self.telegram
-                self.supervisor.spawn("telegram-polling", lambda: telegram.poll(self.on_telegram_updates))
+                self.supervisor.spawn("telegram-polling", lambda: telegram.poll(self.intake.telegram_updates))
 
     def _telegram_channel(self, token: str) -> TelegramChannel:
         from aiogram.utils.token import TokenValidationError
@@ -213,7 +211,7 @@ class App:
             whatsapp = WhatsAppWebhook(verify_token=settings.verify_token.get_secret_value(),
                                        app_secret=settings.app_secret.get_secret_value(),
                                        on_items=self.whatsapp_inbox.receive, clock=self.clock)
-        web_app = build_web_app(telegram_secret=self.webhook_secret, on_telegram_update=self.on_telegram_raw,
+        web_app = build_web_app(telegram_secret=self.webhook_secret, on_telegram_update=self.intake.telegram_raw,
                                 health=self.healthcheck.check, metrics=self.metrics, whatsapp=whatsapp)
         self.runner = web.AppRunner(web_app, access_log=None)
         await self.runner.setup()
@@ -273,16 +271,6 @@ class App:
         replies = await self.core.handle(event)
         self.deliverer.wake()  # the event may have queued notifications
         return replies
-
-    async def on_telegram_updates(self, updates: list[Update]) -> dict[int, asyncio.Task[None]]:
-        """A getUpdates batch (see `Intake.telegram_updates`)."""
-        assert self.telegram is not None
-        return await self.intake.telegram_updates(self.telegram, updates)
-
-    async def on_telegram_raw(self, data: dict[str, Any]) -> None:
-        """A webhook call (see `Intake.telegram_raw`)."""
-        assert self.telegram is not None
-        await self.intake.telegram_raw(self.telegram, data)
 
     # -- health and metrics -------------------------------------------------------------------------------------------
     async def health(self) -> dict[str, Any]:

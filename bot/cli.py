@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import codecs
 import contextlib
 import gc
 import logging
-import os
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +26,7 @@ from bot import claims_export  # noqa: F401  (registers `tuwai export claims`)
 from bot import payments_file, payments_import, roster
 from bot.app import App, StartupError
 from bot.audit_cli import AuditError
-from bot.channels.console import HELP, ConsoleChannel, event_from_line, render
+from bot.channels.console import HELP, ConsoleChannel, event_from_line, read_lines, render
 from bot.cli_files import (
     FILES, PAYMENT_NOTES, ROSTER_NOTES, UserError, console, export, import_payments, import_roster,
 )
@@ -191,29 +188,6 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await app.stop()
     return 0
-
-
-def read_lines() -> asyncio.Queue[str | None]:
-    """Lines typed in the terminal, read by a daemon thread: Ctrl-C quits at once instead of waiting for the
-    thread's next Enter (asyncio.to_thread's threads are waited for at exit). None marks the end (Ctrl-D)."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def read() -> None:
-        # os.read, not sys.stdin: a daemon thread blocked inside sys.stdin's buffer lock can abort the interpreter's
-        # shutdown. An incomplete UTF-8 sequence at a chunk's end waits for the next chunk.
-        decoder, pending = codecs.getincrementaldecoder("utf-8")("replace"), ""
-        while chunk := os.read(0, 4096):
-            pending += decoder.decode(chunk)
-            *complete, pending = pending.split("\n")
-            for line in complete:
-                loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r"))
-        if pending:
-            loop.call_soon_threadsafe(queue.put_nowait, pending)
-        loop.call_soon_threadsafe(queue.put_nowait, None)
-
-    threading.Thread(target=read, name="tuwai-stdin", daemon=True).start()
-    return queue
 
 
 async def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

@@ -42,24 +42,28 @@ class Intake:
             else:
                 await sending
 
-    async def telegram_updates(self, telegram: TelegramChannel,
-                               updates: list[Update]) -> dict[int, asyncio.Task[None]]:
+    async def telegram_updates(self, updates: list[Update]) -> dict[int, asyncio.Task[None]]:
         """A batch from getUpdates: committed together (group commit), then the replies go out in the background.
 
         Returns the updates still being handled in the background (a download), by update id: the polling loop
         confirms them to Telegram only once their task has ended."""
+        telegram = self._telegram()
         running = await asyncio.gather(*(self._telegram_update(telegram, update) for update in updates))
         return {update.update_id: task for update, task in zip(updates, running) if task is not None}
 
-    async def telegram_raw(self, telegram: TelegramChannel, data: dict[str, Any]) -> None:
+    async def telegram_raw(self, data: dict[str, Any]) -> None:
         """A webhook call. Raises ValueError (answered 400) when the body is not a Telegram update."""
         from aiogram.types import Update
 
+        telegram = self._telegram()
         update = Update.model_validate(data, context={"bot": telegram.bot})
         telegram.last_receive = time.time()
         running = await self._telegram_update(telegram, update)
         if running is not None:  # answered once the event is committed: Telegram sends it again after a crash
             await asyncio.wait([running])  # not cancelled with this call
+
+    def _telegram(self) -> TelegramChannel:
+        return self.channels["telegram"]  # type: ignore[return-value]
 
     async def _telegram_update(self, telegram: TelegramChannel, update: Update) -> asyncio.Task[None] | None:
         """One update; the task still handling it in the background (a download), if any."""

@@ -16,7 +16,8 @@ from typing import Any
 
 from bot.tables import Column, Refusal, TableError, cell_text, lost_digits, read_table
 from db.months import Month
-from handlers.parsers import Invalid, parse_date
+from handlers.date_parser import parse_date
+from handlers.parsers import Invalid
 
 COLUMNS = (
     Column("nik", ("NIK", "No NIK", "Nomor NIK", "NIK Pekerja", "NIK Peserta"), need="NIK or KPJ"),

@@ -22,7 +22,8 @@ from bot.tables import Column, Refusal, cell_text, lost_digits, read_table
 from db import queries
 from db.models import Asn, RosterEntry
 from handlers.opds import match_opd
-from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
+from handlers.name_parser import parse_name
+from handlers.parsers import Invalid, parse_nip, parse_phone
 
 COLUMNS = (
     Column("nip", ("NIP", "NI PPPK", "NIP/NI PPPK", "NIP Baru", "NIP ASN"), need="NIP"),

@@ -38,16 +38,20 @@ _inline: ContextVar[bool] = ContextVar("tuwai_sqlite_inline", default=False)
 
 
 @contextlib.contextmanager
-def statements_inline() -> Iterator[None]:
-    """In this block (this task), statements inside a SQLite write transaction run on the event loop's thread.
-
-    Only for short indexed statements: one that ran for long would hold up every task of the process. No effect on
-    other databases, on reads outside a transaction, on BEGIN or on COMMIT."""
-    token = _inline.set(True)
+def _inline_set(value: bool) -> Iterator[None]:
+    token = _inline.set(value)
     try:
         yield
     finally:
         _inline.reset(token)
+
+
+def statements_inline() -> contextlib.AbstractContextManager[None]:
+    """In this block (this task), statements inside a SQLite write transaction run on the event loop's thread.
+
+    Only for short indexed statements: one that ran for long would hold up every task of the process. No effect on
+    other databases, on reads outside a transaction, on BEGIN or on COMMIT."""
+    return _inline_set(True)
 
 
 P = ParamSpec("P")
@@ -59,11 +63,8 @@ def on_aiosqlite_thread(function: Callable[P, Awaitable[R]]) -> Callable[P, Awai
     aiosqlite's thread even inside `statements_inline`, so the event loop sends replies and polls meanwhile."""
     @functools.wraps(function)
     async def on_thread(*args: P.args, **kwargs: P.kwargs) -> R:
-        token = _inline.set(False)
-        try:
+        with _inline_set(False):
             return await function(*args, **kwargs)
-        finally:
-            _inline.reset(token)
     return on_thread
 
 

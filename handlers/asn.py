@@ -15,7 +15,8 @@ from handlers.identity import account, comparison, roster_verifies
 from handlers.officer_views import audit_notice
 from handlers.opds import match_opd
 from handlers.other import OTHER_OPD, parse_other
-from handlers.parsers import Invalid, parse_name, parse_nip, parse_phone
+from handlers.name_parser import parse_name
+from handlers.parsers import Invalid, parse_nip, parse_phone
 from handlers.types import Contact, Expect, Option, Payload, Reply, Text, record_id
 
 

@@ -14,10 +14,11 @@ from db.models import Claim
 from handlers.claim_common import load, status_text, tell
 from handlers.claim_parsers import parse_rupiah
 from handlers.core import Ctx
+from handlers.date_parser import parse_date
 from handlers.format import format_date, format_datetime, format_rupiah
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
 from handlers.officer import refuse_non_officer
-from handlers.parsers import Invalid, parse_date
+from handlers.parsers import Invalid
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
 
 BACK = "back"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers.parsers import Invalid, normalize_digits, parse_date
+from handlers.date_parser import parse_date
+from handlers.parsers import Invalid, normalize_digits
 
 RELATIVE_DAYS = {"hari ini": 0, "tadi": 0, "today": 0, "kemarin": 1, "yesterday": 1, "kemarin lusa": 2,
                  "2 hari lalu": 2, "dua hari lalu": 2, "besok": -1, "tomorrow": -1}

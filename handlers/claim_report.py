@@ -24,7 +24,8 @@ from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
 from handlers.masking import mask_phone
-from handlers.parsers import Invalid, parse_name
+from handlers.name_parser import parse_name
+from handlers.parsers import Invalid
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
 RELATIONS = ("spouse", "child", "parent", "grandparent", "sibling", "in_law", "self", "other")  # DOMAIN.md §3.3

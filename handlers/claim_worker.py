@@ -17,7 +17,8 @@ from db.wilayah import load_wilayah
 from handlers.claim_common import initials, masked_worker
 from handlers.core import Ctx
 from handlers.forms import Redo, expect_choice, expect_text
-from handlers.parsers import Invalid, parse_name, parse_nik
+from handlers.name_parser import parse_name
+from handlers.parsers import Invalid, parse_nik
 from handlers.types import Expect, Option, Payload, Reply, record_id
 
 YES, NO, NONE = "yes", "no", "none"

@@ -1,4 +1,5 @@
-"""Parsers of what people type (NIK, NIP / NI PPPK, phone, name, date, KPJ) and masking for logs and messages.
+"""Parsers of what people type: NIK, NIP / NI PPPK, phone, KPJ (names: handlers/name_parser.py,
+dates: handlers/date_parser.py).
 
 Every parser accepts any str and either returns a clean value or raises Invalid(key, **params): key is a message
 catalogue key (bot/locales/*/parsers.toml) and params fill its {placeholders}. No other exception escapes, so a
@@ -7,7 +8,6 @@ conversation can re-ask with the message instead of crashing. Formats: /work/sha
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -17,45 +17,25 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from db.wilayah import load_wilayah
-from handlers.titles import keep_titles
 
 NIK_DIGITS = 16
 NIP_DIGITS = 18
 KPJ_DIGITS = 11
-NAME_MIN, NAME_MAX = 2, 80
 ASN_MIN_AGE, ASN_MAX_AGE = 18, 70
 # A PNS is appointed as an adult; 17 rather than 18 years leaves room for the month-only precision of the NIP.
 PNS_MIN_YEARS_AT_APPOINTMENT = 17
 # NI PPPK numbers exist since the first PPPK intake.
 PPPK_FIRST_YEAR = 2019
-MAX_DATE_AGE_YEARS = 120
 
 # Refuse longer input before doing any work: a 16/18-digit number with separators, a phone number or a date never
-# comes near these, and a name beyond MAX_NAME_INPUT cannot shrink to NAME_MAX by collapsing spaces in real life.
+# comes near these.
 MAX_NUMBER_INPUT = 64
 MAX_PHONE_INPUT = 40
-MAX_DATE_INPUT = 40
-MAX_NAME_INPUT = 400
 
 # What people put between digit groups ("1377 0141 0385 0003", "1377.0141...", "1377-0141-...").
 _NUMBER_SEPARATORS = frozenset(" .-")
 _PHONE_CHARS = frozenset("0123456789+-(). ")
-_DATE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789 -/.,")
-_DATE_TOKEN = re.compile(r"[0-9]+|[a-z]+")  # two disjoint classes: linear time whatever the input
-_NAME_PUNCTUATION = frozenset(" '\u2019\u02bc.,-")  # apostrophes: ASCII, typographic, modifier letter
-_WORD_BREAKS = frozenset(" -.,")
 _SEX_DIGIT: dict[str, Literal["M", "F"]] = {"1": "M", "2": "F"}
-
-_MONTHS = {
-    # Indonesian, with the old spellings still common in older documents (Pebruari, Nopember).
-    "januari": 1, "februari": 2, "pebruari": 2, "maret": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
-    "agustus": 8, "september": 9, "oktober": 10, "november": 11, "nopember": 11, "desember": 12,
-    "jan": 1, "feb": 2, "peb": 2, "mar": 3, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "agu": 8, "agt": 8, "ags": 8,
-    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "nop": 11, "des": 12,
-    # English.
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "october": 10,
-    "december": 12, "aug": 8, "oct": 10, "dec": 12,
-}
 
 
 class Invalid(ValueError):
@@ -122,13 +102,6 @@ def _split_number(text: str) -> tuple[str, str | None]:
 
 def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a non-leap year
-        return day.replace(year=day.year - years, day=28)
 
 
 # ---------------------------------------------------------------- NIK
@@ -283,92 +256,6 @@ def _parse_phone_number(raw: str) -> phonenumbers.PhoneNumber:
         return phonenumbers.parse(raw, "ID")
     except NumberParseException:
         raise Invalid("phone.invalid") from None
-
-
-# ---------------------------------------------------------------- name
-
-
-def parse_name(text: str) -> str:
-    if len(text) > MAX_NAME_INPUT:
-        raise Invalid("name.too_long", max=NAME_MAX)
-    if any(_is_control(ch) for ch in text):
-        raise Invalid("name.chars")
-    name = " ".join(unicodedata.normalize("NFC", text).split())
-    if not all(_is_name_char(ch) for ch in name):
-        raise Invalid("name.chars")
-    if len(name) < NAME_MIN or sum(1 for ch in name if ch.isalpha()) < NAME_MIN:
-        raise Invalid("name.too_short", min=NAME_MIN)
-    if len(name) > NAME_MAX:
-        raise Invalid("name.too_long", max=NAME_MAX)
-    return keep_titles(_title_case(name)) if name in (name.lower(), name.upper()) else name
-
-
-def _is_control(ch: str) -> bool:
-    """Control, format (RTL marks, zero-width), surrogate, private-use and unassigned characters; not whitespace."""
-    return unicodedata.category(ch).startswith("C") and ch not in "\t\n\r"
-
-
-def _is_name_char(ch: str) -> bool:
-    if ch in _NAME_PUNCTUATION:
-        return True
-    if ch.isalpha():
-        return unicodedata.name(ch, "").startswith("LATIN ")
-    # A combining accent left over when no precomposed letter exists (NFC already merged the others).
-    return "\u0300" <= ch <= "\u036f"
-
-
-def _title_case(name: str) -> str:
-    """Capitalise each word after a space, hyphen, dot or comma, not after an apostrophe ("Ma'ruf", not "Ma'Ruf")."""
-    out: list[str] = []
-    at_start = True
-    for ch in name.lower():
-        if ch.isalpha():
-            out.append(ch.upper() if at_start else ch)
-            at_start = False
-        else:
-            out.append(ch)
-            at_start = ch in _WORD_BREAKS or (at_start and ch in _NAME_PUNCTUATION)
-    return "".join(out)
-
-
-# ---------------------------------------------------------------- date
-
-
-def parse_date(text: str, *, today: date) -> date:
-    if len(text) > MAX_DATE_INPUT:
-        raise Invalid("date.invalid")
-    cleaned = " ".join(normalize_digits(text).lower().split())
-    if not cleaned or any(ch not in _DATE_CHARS for ch in cleaned):
-        raise Invalid("date.invalid")
-    year, month, day = _date_parts(_DATE_TOKEN.findall(cleaned))
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        if 1 <= month <= 12 and 1 <= day <= 31 and year >= 1:
-            raise Invalid("date.no_such_day", date=f"{day:02d}-{month:02d}-{year:04d}") from None
-        raise Invalid("date.invalid") from None
-    if value > today:
-        raise Invalid("date.future")
-    if value < _years_before(today, MAX_DATE_AGE_YEARS):
-        raise Invalid("date.too_old", years=MAX_DATE_AGE_YEARS)
-    return value
-
-
-def _date_parts(tokens: list[str]) -> tuple[int, int, int]:
-    """(year, month, day) from D M Y, Y M D (numbers), D Month Y or Month D Y; the year always has 4 digits."""
-    shape = "".join("n" if t.isdigit() else "w" for t in tokens)
-    if shape == "nnn":
-        a, b, c = tokens
-        if len(a) == 4 and len(b) <= 2 and len(c) <= 2:
-            return int(a), int(b), int(c)
-        if len(c) == 4 and len(a) <= 2 and len(b) <= 2:
-            return int(c), int(b), int(a)
-    elif shape in ("nwn", "wnn"):
-        day, word, year = (tokens[0], tokens[1], tokens[2]) if shape == "nwn" else (tokens[1], tokens[0], tokens[2])
-        month = _MONTHS.get(word)
-        if month is not None and len(day) <= 2 and len(year) == 4:
-            return int(year), month, int(day)
-    raise Invalid("date.invalid")
 
 
 # ---------------------------------------------------------------- KPJ

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from db.models import Sponsorship, Worker
+from handlers.claim_parsers import parse_event_date
 from handlers.context import Ctx
+from handlers.date_parser import parse_date
 from handlers.format import format_date
 from handlers.forms import expect_text
-from handlers.claim_parsers import parse_event_date
-from handlers.parsers import Invalid, parse_date
+from handlers.parsers import Invalid
 from handlers.types import Choice, Payload
 
 TODAY = "today"

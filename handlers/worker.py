@@ -13,11 +13,13 @@ from handlers.areas import area_parser, area_prompt, show_area
 from handlers.asn import parse_phone_or_contact
 from handlers.consent import send_consent_link
 from handlers.core import Ctx
+from handlers.date_parser import parse_date
 from handlers.format import format_date
 from handlers.forms import Field, Form, Redo, Stay, expect_choice, expect_text, prompt_text
 from handlers.identity import same_phone
+from handlers.name_parser import parse_name
 from handlers.other import parse_other
-from handlers.parsers import Invalid, parse_date, parse_name, parse_nik
+from handlers.parsers import Invalid, parse_nik
 from handlers.types import Choice, Expect, Option, Payload, Reply
 
 YES, NO, SKIP, CHANGE_NIK, NIK_DATE = "yes", "no", "skip", "nik", "nik_date"

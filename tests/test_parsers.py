@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from db.wilayah import load_wilayah
+from handlers.date_parser import parse_date
 from handlers.masking import mask_nik, mask_nip, mask_phone
-from handlers.parsers import (
-    Invalid, Nik, Nip, normalize_digits, parse_date, parse_kpj, parse_name, parse_nik, parse_nip, parse_phone,
-)
+from handlers.name_parser import parse_name
+from handlers.parsers import Invalid, Nik, Nip, normalize_digits, parse_kpj, parse_nik, parse_nip, parse_phone
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 3, 15)
@@ -45,7 +45,9 @@ def _catalogue(lang: str) -> dict[str, str]:
 
 
 CATALOGUES = {lang: _catalogue(lang) for lang in ("id", "en")}
-RAISED_KEYS = set(re.findall(r'Invalid\("([^"]+)"', (ROOT / "handlers" / "parsers.py").read_text(encoding="utf-8")))
+PARSER_MODULES = ("parsers.py", "name_parser.py", "date_parser.py")
+RAISED_KEYS = {key for module in PARSER_MODULES for key in re.findall(
+    r'Invalid\("([^"]+)"', (ROOT / "handlers" / module).read_text(encoding="utf-8"))}
 
 
 def years_before(day: date, years: int) -> date:

@@ -29,17 +29,23 @@ def chat(address: str) -> dict[str, object]:
     return {"channel": "console", "address": address, "language": "id", "version": 0}
 
 
-async def test_a_statement_is_one_call_to_the_thread(sessions, monkeypatch: pytest.MonkeyPatch) -> None:
+def thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, each call to aiosqlite's thread: its statement (or the function's name)."""
     calls: list[str] = []
     original = aiosqlite.core.Connection._execute
 
     async def counting(self, function, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(getattr(function, "__name__", "?"))
+        calls.append(args[1] if len(args) > 1 and isinstance(args[1], str) else getattr(function, "__name__", "?"))
         return await original(self, function, *args, **kwargs)
 
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counting)
+    return calls
+
+
+async def test_a_statement_is_one_call_to_the_thread(sessions, monkeypatch: pytest.MonkeyPatch) -> None:
     async with sessions() as session, session.begin():
         await session.execute(text("SELECT 1"))
-        monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counting)
+        calls = thread_calls(monkeypatch)
         assert (await session.execute(text("SELECT 41 + 1"))).scalar_one() == 42
         assert len(calls) == 1
 
@@ -68,14 +74,7 @@ async def test_a_constraint_error_is_sqlalchemys_and_the_session_goes_on(session
 
 async def test_inside_a_write_transaction_statements_run_on_the_loop_thread(sessions,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    original = aiosqlite.core.Connection._execute
-
-    async def counting(self, function, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(args[1] if len(args) > 1 and isinstance(args[1], str) else getattr(function, "__name__", "?"))
-        return await original(self, function, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counting)
+    calls = thread_calls(monkeypatch)
     async with sessions() as session, session.begin():
         with statements_inline():
             await session.execute(insert(Chat), [chat("a"), chat("b")])

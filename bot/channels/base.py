@@ -62,3 +62,15 @@ def merge_groups(replies: list[Reply], limit: int = MERGE_LIMIT) -> list[tuple[R
         else:
             merged.append((reply, ids))
     return merged
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters (a channel's message limit), cut at line ends where possible; an empty
+    text is one "…"."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return parts + [text or "…"]

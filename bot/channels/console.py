@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import mimetypes
+import os
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -68,3 +71,26 @@ class ConsoleChannel:
 
     def deep_link(self, payload: str) -> str | None:
         return f"/start {payload}"
+
+
+def read_lines() -> asyncio.Queue[str | None]:
+    """Lines typed in the terminal, read by a daemon thread: Ctrl-C quits at once instead of waiting for the
+    thread's next Enter (asyncio.to_thread's threads are waited for at exit). None marks the end (Ctrl-D)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        # os.read, not sys.stdin: a daemon thread blocked inside sys.stdin's buffer lock can abort the interpreter's
+        # shutdown. An incomplete UTF-8 sequence at a chunk's end waits for the next chunk.
+        decoder, pending = codecs.getincrementaldecoder("utf-8")("replace"), ""
+        while chunk := os.read(0, 4096):
+            pending += decoder.decode(chunk)
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r"))
+        if pending:
+            loop.call_soon_threadsafe(queue.put_nowait, pending)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="tuwai-stdin", daemon=True).start()
+    return queue

@@ -17,8 +17,8 @@ from aiogram.exceptions import (
 from aiogram.types import BotCommand, FSInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from bot.channels.base import RetryLater, Transient, Unreachable
-from bot.channels.telegram_render import chunks, keyboard
+from bot.channels.base import RetryLater, Transient, Unreachable, split_text
+from bot.channels.telegram_render import MAX_TEXT, keyboard
 from bot.channels.telegram_session import LeanSession
 from handlers.types import Event, Reply
 
@@ -130,7 +130,7 @@ class TelegramChannel:
         # If the rest then fails, the retry of the same reply sends only the rest.
         head_sent = (address, reply.text) in self._head_sent
         text = reply.text.strip().split("\n", 1)[1] if head_sent else reply.text
-        parts = chunks(text or "…")
+        parts = split_text(text, MAX_TEXT)
         markup = keyboard(reply)
         if markup is None and address in self._keyboard_shown:
             markup = ReplyKeyboardRemove()

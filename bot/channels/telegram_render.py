@@ -78,14 +78,3 @@ def keyboard(reply: Reply) -> Any:
     buttons = [InlineKeyboardButton(text=o.label, callback_data=callback_data(reply, o.id)) for o in reply.options]
     width = 2 if all(len(o.label) <= 16 for o in reply.options) and len(buttons) > 3 else 1
     return InlineKeyboardMarkup(inline_keyboard=[buttons[i:i + width] for i in range(0, len(buttons), width)])
-
-
-def chunks(text: str) -> list[str]:
-    """Telegram's 4,096-character limit, split at line ends where possible."""
-    parts: list[str] = []
-    while len(text) > MAX_TEXT:
-        cut = text.rfind("\n", 0, MAX_TEXT)
-        cut = cut if cut > 0 else MAX_TEXT
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return parts + [text]

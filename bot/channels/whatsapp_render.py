@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.channels.base import split_text
 from handlers.types import GLOBAL, Choice, Contact, File, Location, Payload, Reply, Text, Unsupported
 
 TEXT_MAX, BODY_MAX, BUTTONS_MAX, BUTTON_TITLE, ROWS_MAX, ROW_TITLE, ROW_DESC = 4096, 1024, 3, 20, 10, 24, 72
@@ -36,17 +37,6 @@ def parse_option_id(data: str, phone: str | None) -> Payload:
     if not separator:
         return Text(data)
     return Choice(option, int(token) if token.isascii() and token.isdigit() and len(token) < 12 else -1)
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` characters, cut at line ends where possible."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return parts + [text or "…"]
 
 
 def _choices(reply: Reply) -> list[tuple[str, str]]:
