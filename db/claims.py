@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Claim, ClaimDocument, ClaimEvent, ClaimLookup, Contribution, Sponsorship, StoredFile, Worker
+from db.models import (Claim, ClaimDocument, ClaimEvent, ClaimLookup, ClaimReporter, Contribution, Sponsorship,
+                       StoredFile, Worker)
 from db.months import Month
 
 WITH_OFFICERS = ("review", "more_docs", "forwarded")  # submitted and not closed
+DRAFT = "documents"  # saved, documents being gathered, not yet submitted
 DEATH_KINDS = ("jkm", "jkk_death")
-# A death counts once its claim is submitted (the sponsorship ends then) and while it is not rejected.
-DEATH_STANDS = ("review", "more_docs", "forwarded", "paid")
+# Closed reports: they block nobody (models.LIVE_DEATH_CLAIM) and can no longer change.
+CLOSED = ("rejected", "withdrawn", "expired", "merged")
 
 
 def reference_of(claim_id: int, year: int) -> str:
@@ -68,50 +70,85 @@ async def history(session: AsyncSession, claim_id: int) -> Sequence[ClaimEvent]:
     return (await session.execute(query)).scalars().all()
 
 
-async def documents(session: AsyncSession, claim_id: int) -> list[tuple[ClaimDocument, StoredFile]]:
+async def documents(session: AsyncSession, claim_id: int, *,
+                    superseded: bool = False) -> list[tuple[ClaimDocument, StoredFile]]:
+    """The claim's documents and their files, in the order received: those of its reporters now (the checklist),
+    or with `superseded` those too that a former reporter sent (what officers see)."""
     query = (select(ClaimDocument, StoredFile).join(StoredFile, StoredFile.id == ClaimDocument.file_id)
              .where(ClaimDocument.claim_id == claim_id).order_by(ClaimDocument.id))
+    if not superseded:
+        query = query.where(ClaimDocument.superseded_at.is_(None))
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
 
+async def supersede_documents(session: AsyncSession, claim_id: int, *, now: datetime) -> None:
+    """The documents sent so far no longer count (their reporter left): kept, shown to officers as earlier ones."""
+    await session.execute(update(ClaimDocument).where(ClaimDocument.claim_id == claim_id,
+                                                      ClaimDocument.superseded_at.is_(None))
+                          .values(superseded_at=now))
+
+
 async def claims_of_reporter(session: AsyncSession, chat_id: int) -> Sequence[Claim]:
-    query = select(Claim).where(Claim.reporter_chat_id == chat_id).order_by(Claim.id.desc()).limit(10)
+    """The claims this chat reported, as their main reporter or as a further reporter, newest first."""
+    joined = select(ClaimReporter.claim_id).where(ClaimReporter.chat_id == chat_id)
+    query = (select(Claim).where(or_(Claim.reporter_chat_id == chat_id, Claim.id.in_(joined)))
+             .order_by(Claim.id.desc()).limit(10))
     return (await session.execute(query)).scalars().all()
 
 
-async def open_death_claim(session: AsyncSession, worker_id: int) -> Claim | None:
-    """A death claim for this worker that is not rejected: a second report of the same death is refused."""
-    query = select(Claim).where(Claim.worker_id == worker_id, Claim.kind.in_(("jkm", "jkk_death")),
-                                Claim.status != "rejected").limit(1)
+async def live_death_claim(session: AsyncSession, worker_id: int) -> Claim | None:
+    """The worker's one death claim that is not closed (models.LIVE_DEATH_CLAIM): a later report of the same death
+    joins it."""
+    query = select(Claim).where(Claim.worker_id == worker_id, Claim.kind.in_(DEATH_KINDS),
+                                Claim.status.not_in(CLOSED)).limit(1)
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def reported_death(session: AsyncSession, worker_id: int) -> Claim | None:
-    """The submitted, not rejected death claim of this worker: the worker is deceased."""
-    query = select(Claim).where(Claim.worker_id == worker_id, Claim.kind.in_(DEATH_KINDS),
-                                Claim.status.in_(DEATH_STANDS)).order_by(Claim.id).limit(1)
+async def confirmed_death(session: AsyncSession, worker_id: int) -> Claim | None:
+    """The claim whose death an officer accepted (and did not reverse): the worker is deceased."""
+    query = (select(Claim).where(Claim.worker_id == worker_id, Claim.death_confirmed_at.is_not(None))
+             .order_by(Claim.id).limit(1))
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def deceased_of_asn(session: AsyncSession, asn_id: int) -> list[tuple[Claim, Worker]]:
-    """(death claim, worker) for the workers this ASN sponsored who have died, oldest claim first."""
+    """(death claim, worker) for the workers this ASN sponsored whose death an officer accepted, oldest first."""
     query = (select(Claim, Worker).join(Worker, Worker.id == Claim.worker_id)
              .join(Sponsorship, Sponsorship.id == Claim.sponsorship_id)
-             .where(Sponsorship.asn_id == asn_id, Claim.kind.in_(DEATH_KINDS), Claim.status.in_(DEATH_STANDS))
+             .where(Sponsorship.asn_id == asn_id, Claim.death_confirmed_at.is_not(None))
              .order_by(Claim.id))
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
 
 async def for_officers(session: AsyncSession, limit: int = 20) -> Sequence[Claim]:
-    """Submitted claims not closed, oldest change first (the ones waiting longest on top)."""
-    query = (select(Claim).where(Claim.status.in_(WITH_OFFICERS)).order_by(Claim.updated_at, Claim.id)
+    """Claims officers follow, oldest change first (the ones waiting longest on top): submitted ones not closed,
+    then drafts not yet submitted (so a report nobody finishes is seen, and who made it)."""
+    followed = Claim.status.in_((*WITH_OFFICERS, DRAFT))
+    query = (select(Claim).where(followed).order_by(Claim.status == DRAFT, Claim.updated_at, Claim.id)
              .limit(limit))
     return (await session.execute(query)).scalars().all()
 
 
 async def count_for_officers(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(Claim).where(Claim.status.in_(WITH_OFFICERS))
+    query = select(func.count()).select_from(Claim).where(Claim.status.in_((*WITH_OFFICERS, DRAFT)))
     return (await session.execute(query)).scalar_one()
+
+
+async def co_reporters(session: AsyncSession, claim_id: int) -> Sequence[ClaimReporter]:
+    """The claim's further reporters, in the order they reported."""
+    query = select(ClaimReporter).where(ClaimReporter.claim_id == claim_id).order_by(ClaimReporter.id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def co_reporter_of(session: AsyncSession, claim_id: int, chat_id: int) -> ClaimReporter | None:
+    query = select(ClaimReporter).where(ClaimReporter.claim_id == claim_id, ClaimReporter.chat_id == chat_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def stale_drafts(session: AsyncSession, *, before: datetime) -> Sequence[Claim]:
+    """Drafts nobody touched since `before`: they expire."""
+    query = select(Claim).where(Claim.status == DRAFT, Claim.updated_at < before).order_by(Claim.id)
+    return (await session.execute(query)).scalars().all()
 
 
 async def untouched(session: AsyncSession, *, before: datetime) -> Sequence[Claim]:

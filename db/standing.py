@@ -11,7 +11,7 @@ paid nor waiting for an officer to verify its receipt. The months counted run fr
 months from the BPJS start date are all still payable; once it has passed they count like any other.
 Statuses, in this order of precedence:
 
-- `deceased`: the worker's death was reported in a submitted claim that is not rejected (the sponsorship ended);
+- `deceased`: an officer accepted the worker's death reported in a claim (the sponsorship ended then);
 - `no_sponsor`: the worker has no open sponsorship;
 - `lapsed`: the sponsorship lapsed after three consecutive unpaid months (the planner marks it);
 - `consent_review`: the worker's consent (a paper form, or one from an unverified number) waits for an officer;
@@ -32,7 +32,6 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, extract, func, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.ledger import LedgerRules
-from db.claims import DEATH_KINDS, DEATH_STANDS
 from db.models import Asn, Claim, Contribution, OutboxMessage, Receipt, Sponsorship, Worker
 from db.months import Month
 from db.sqlite_driver import on_aiosqlite_thread
@@ -77,8 +76,7 @@ def arrears_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
 
 def status_column(arrears: ColumnElement[int]) -> ColumnElement[str]:
     """The status word (see the module's docstring) for the same SELECT."""
-    deceased = (select(Claim.id).where(Claim.worker_id == Worker.id, Claim.kind.in_(DEATH_KINDS),
-                                       Claim.status.in_(DEATH_STANDS)).exists())
+    deceased = select(Claim.id).where(Claim.worker_id == Worker.id, Claim.death_confirmed_at.is_not(None)).exists()
     return case((deceased, "deceased"), (Sponsorship.id.is_(None), "no_sponsor"),
                 (Sponsorship.lapsed_at.is_not(None), "lapsed"),
                 (Worker.consent_at.is_(None) & Worker.consent_review.is_not(None), "consent_review"),

@@ -6,8 +6,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from db import claims as claim_data
 from db import ledger
-from db.claim_rules import Cover, Estimate, cover_on, estimate
+from db.claim_rules import DEATHS, Cover, Estimate, cover_on, estimate
 from db.models import Asn, Chat, Claim, Sponsorship, Worker
 from db.months import Month
 from db.wilayah import load_wilayah
@@ -79,11 +80,14 @@ def estimate_lines(t: Translator, result: Estimate, reason: str | None = None, *
 
 
 async def access(ctx: Ctx, claim: Claim) -> str | None:
-    """Who this person is for the claim: reporter, officer or asn (the sponsor: status only); None: nobody."""
+    """Who this person is for the claim: reporter (its main reporter), co_reporter (reported the same event),
+    officer or asn (the sponsor: status only); None: nobody."""
     if claim.reporter_chat_id == ctx.chat.id:
         return "reporter"
     if await ctx.is_officer():
         return "officer"
+    if await claim_data.co_reporter_of(ctx.session, claim.id, ctx.chat.id) is not None:
+        return "co_reporter"
     asn = await ctx.asn()
     if asn is not None and claim.sponsorship_id is not None:
         sponsorship = await ctx.session.get(Sponsorship, claim.sponsorship_id)
@@ -103,11 +107,19 @@ def status_text(t: Translator, claim: Claim, worker: Worker, *, full_name: bool 
               "docs": ", ".join(t(f"claims.doc_{d}") for d in claim.requested) or "-",
               "paid_on": format_date(claim.paid_on, t.language) if claim.paid_on else "-"}
     state = "ready" if claim.status == "documents" and documents_complete else claim.status
-    return t("claims.status_head", **params) + "\n" + t(f"claims.state_{state}", **params)
+    # A death nobody has confirmed yet is said to be reported, never stated as a fact.
+    head = "claimtrust.status_head_reported" if unconfirmed_death(claim) else "claims.status_head"
+    return t(head, **params) + "\n" + t(f"claims.state_{state}", **params)
 
 
-async def tell(ctx: Ctx, claim: Claim, event: str, **params: object) -> None:
-    """Announce a change of the claim to the reporter and to the sponsoring ASN, through the outbox."""
+def unconfirmed_death(claim: Claim) -> bool:
+    """A reported death that no officer has accepted (the certificate seen): a claim, not a fact."""
+    return claim.kind in DEATHS and claim.death_confirmed_at is None
+
+
+async def tell(ctx: Ctx, claim: Claim, event: str, *, to_sponsor: bool = True, **params: object) -> None:
+    """Announce a change of the claim to its reporters and (unless not `to_sponsor`) to the sponsoring ASN, through
+    the outbox."""
     worker = await ctx.session.get(Worker, claim.worker_id)
     assert worker is not None  # a claim always has its worker
     key = f"claim:{claim.id}:{event}:{ctx.now.timestamp():.0f}"
@@ -122,8 +134,15 @@ async def tell(ctx: Ctx, claim: Claim, event: str, **params: object) -> None:
     if reporter is not None:
         await ctx.notify_chat(reporter, key=f"{key}:reporter", text_key="claims.update", status=text,
                               options=options, **params)
-    sponsor = await sponsor_chat(ctx, claim)
-    if sponsor is not None and sponsor.id != claim.reporter_chat_id:
+    told = {claim.reporter_chat_id}
+    for other in await claim_data.co_reporters(ctx.session, claim.id):
+        chat = await ctx.session.get(Chat, other.chat_id)
+        if chat is not None and chat.id not in told:
+            told.add(chat.id)
+            await ctx.notify_chat(chat, key=f"{key}:reporter:{other.id}", text_key="claims.update", status=text,
+                                  **params)
+    sponsor = await sponsor_chat(ctx, claim) if to_sponsor else None
+    if sponsor is not None and sponsor.id not in told:
         await ctx.notify_chat(sponsor, key=f"{key}:asn", text_key="claims.update_for_asn",
                               status=text_for_sponsor, **params)
 
@@ -140,3 +159,7 @@ async def load(ctx: Ctx, claim_id: int | None) -> tuple[Claim, Worker] | None:
     claim = await ctx.session.get(Claim, claim_id) if claim_id is not None else None
     worker = await ctx.session.get(Worker, claim.worker_id) if claim else None
     return (claim, worker) if claim is not None and worker is not None else None
+
+
+def general_estimate_lines(t: Translator, kind: str) -> list[str]:  # TEMP until the coverage branch lands
+    return [t("claims.estimate_disclaimer")]

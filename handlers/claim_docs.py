@@ -14,14 +14,15 @@ from sqlalchemy import select
 from db import claims as claim_data
 from db import queries
 from db.models import Claim, ClaimDocument, StoredFile
-from handlers.claim_after import after_death
-from handlers.claim_common import GATHERING, access, load, status_text, tell
+from handlers.claim_after import tell_sponsor
+from handlers.claim_common import GATHERING, access, load, status_text, tell, unconfirmed_death
 from handlers.claim_follow import status_or_follow
+from handlers.claim_withdraw import may_withdraw
 from handlers.core import Ctx
 from handlers.parsers import Invalid
 from handlers.types import Choice, Expect, File, Option, Payload, Reply, Text, record_id
 
-SUBMIT, LATER, NEW, STATUS, MENU, REPLACE = "submit", "later", "new", "status", "menu", "replace"
+SUBMIT, LATER, NEW, STATUS, MENU, REPLACE, WITHDRAW = "submit", "later", "new", "status", "menu", "replace", "withdraw"
 
 
 def checklist(ctx: Ctx, claim: Claim) -> tuple[list[str], list[str]]:
@@ -86,7 +87,7 @@ class ClaimDocs:
         if claim.status == "documents" and not missing:
             lines.append(ctx.t("claims.ready"))
             options.append(Option(SUBMIT, ctx.t("claims.submit")))
-        options.append(Option(LATER, ctx.t("claims.later")))
+        options += [Option(LATER, ctx.t("claims.later")), Option(WITHDRAW, ctx.t("claimtrust.withdraw"))]
         return Reply("\n".join(lines), tuple(options), Expect.OPTION)
 
     def _file_prompt(self, ctx: Ctx, sent: int) -> Reply:
@@ -127,6 +128,8 @@ class ClaimDocs:
             return [Reply(ctx.t("claims.come_back")), await ctx.core.resume(ctx)]
         if ctx.chat.step == "file":
             return await self._file(ctx, claim, payload)
+        if choice == WITHDRAW:
+            return await ctx.core.flows["claim_withdraw"].begin(ctx, str(claim.id))
         if choice == SUBMIT and claim.status == "documents":
             return await self._submit(ctx, claim)
         required, optional = checklist(ctx, claim)
@@ -199,14 +202,16 @@ class ClaimDocs:
         claim.reference = claim.reference or claim_data.reference_of(claim.id, ctx.today.year)
         claim.submitted_at = ctx.now
         await claim_data.change_status(ctx.session, claim, "review", actor=ctx.actor, now=ctx.now)
-        await tell(ctx, claim, "submitted")
+        death = unconfirmed_death(claim)
+        await tell(ctx, claim, "submitted", to_sponsor=not death)
+        if death:  # nothing changes until an officer accepts it: the sponsor hears of a report being checked
+            await tell_sponsor(ctx, claim, "claimtrust.asn_report_received")
         await ctx.notify_officers(key=f"claim:{claim.id}:submitted", text_key="claims.officer_new",
                                   reference=claim.reference, kind=lambda t: t(f"claims.kind_long_{claim.kind}"),
                                   options=((f"!klm.open:{claim.id}", "claims.open"),))
-        extra = await after_death(ctx, claim) if claim.kind in ("jkm", "jkk_death") else []
         ctx.goto(None)
         return [Reply(ctx.t("claims.submitted", reference=claim.reference, branch=ctx.program.claims.branch())),
-                *extra, await ctx.core.resume(ctx)]
+                await ctx.core.resume(ctx)]
 
 
 class ClaimHub:
@@ -228,8 +233,10 @@ class ClaimHub:
             if loaded is not None:
                 complete = not _missing(checklist(ctx, claim)[0], await received(ctx, claim.id))
                 lines.append(status_text(ctx.t, *loaded, documents_complete=complete))
-            if claim.status in GATHERING:
+            if claim.status in GATHERING and claim.reporter_chat_id == ctx.chat.id:
                 options.append(Option(f"c:{claim.id}", ctx.t("claims.continue_n", id=claim.id)))
+            elif await may_withdraw(ctx, claim):
+                options.append(Option(f"w:{claim.id}", ctx.t("claimtrust.withdraw_n", id=claim.id)))
         options.append(Option(MENU, ctx.t("form.back_to_menu")))
         return Reply("\n\n".join(lines), tuple(options), Expect.OPTION)
 
@@ -248,6 +255,8 @@ class ClaimHub:
             return [await self.prompt(ctx)]
         if choice and choice.startswith("c:"):
             return await ctx.core.flows["claim_docs"].begin(ctx, choice[2:])
+        if choice and choice.startswith("w:"):
+            return await ctx.core.flows["claim_withdraw"].begin(ctx, choice[2:])
         return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
 
 

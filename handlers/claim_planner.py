@@ -11,9 +11,11 @@ from sqlalchemy import select
 from db import claims as claim_data
 from db import queries
 from db.models import Chat, Claim
-from handlers.core import Core
+from handlers.claim_reporters import hand_over
+from handlers.core import Core, Ctx
+from handlers.format import format_date
 from handlers.i18n import Translator
-from handlers.types import Reply, reply_to_payload
+from handlers.types import Event, Reply, Text, reply_to_payload
 
 REMIND_WITHIN_DAYS = 30  # after downtime, a yearly reminder older than this is skipped
 
@@ -21,7 +23,39 @@ REMIND_WITHIN_DAYS = 30  # after downtime, a yearly reminder older than this is 
 async def plan_claims(core: Core, session: Any, today: date, now: datetime, *, digest: bool) -> int:
     """Queue what is due; returns how many digests were queued."""
     await scholarship_reminders(core, session, today, now)
+    await expire_drafts(core, session, now)
     return await claims_digest(core, session, today, now) if digest else 0
+
+
+def planner_ctx(core: Core, session: Any, chat: Chat, now: datetime) -> Ctx:
+    """What a flow's helpers need to act for the programme itself (the actor "system"), about `chat`."""
+    event = Event("system", "planner", f"planner:{now.isoformat()}", Text(""))
+    return Ctx(core=core, session=session, chat=chat, event=event, now=now,
+               t=Translator(core.catalog, chat.language), answers={}, acting_as="system")
+
+
+async def expire_drafts(core: Core, session: Any, now: datetime) -> None:
+    """Drafts nobody touched for `draft_days` close (a saved report never blocks the real family): the next reporter
+    of the same event takes over if there is one, else the draft expires. A few days before, the reporter is
+    reminded once."""
+    settings = core.program.claims
+    for claim in await claim_data.stale_drafts(session, before=now - timedelta(days=settings.draft_days)):
+        chat = await session.get(Chat, claim.reporter_chat_id)
+        ctx = planner_ctx(core, session, chat, now)
+        if await hand_over(ctx, claim, "expired"):
+            continue
+        await claim_data.change_status(session, claim, "expired", actor="system", now=now,
+                                       note=f"not submitted in {settings.draft_days} days")
+        await ctx.notify_chat(chat, key=f"claim:{claim.id}:expired", text_key="claimtrust.draft_expired",
+                              reference=claim.reference or f"#{claim.id}", days=settings.draft_days)
+    warn_before = now - timedelta(days=settings.draft_days - settings.draft_warning_days)
+    for claim in await claim_data.stale_drafts(session, before=warn_before):
+        chat = await session.get(Chat, claim.reporter_chat_id)
+        closes = (claim.updated_at + timedelta(days=settings.draft_days)).astimezone(core.zone).date()
+        await planner_ctx(core, session, chat, now).notify_chat(
+            chat, key=f"claim:{claim.id}:draft_warning:{claim.updated_at.timestamp():.0f}",
+            text_key="claimtrust.draft_warning", reference=claim.reference or f"#{claim.id}",
+            date=lambda t: format_date(closes, t.language), options=((f"!klm.docs:{claim.id}", "claims.send_docs"),))
 
 
 async def claims_digest(core: Core, session: Any, today: date, now: datetime) -> int:

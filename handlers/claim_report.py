@@ -14,8 +14,9 @@ from db import claims as claim_data
 from db.claim_rules import DEATHS, KINDS, report_deadline, reported_late
 from db.models import Claim, Worker
 from handlers.asn import parse_phone_or_contact
-from handlers.claim_common import (access, estimate_for, estimate_lines, initials, load, masked_worker,
-                                   sponsorship_of, status_text)
+from handlers.claim_common import (GATHERING, access, estimate_for, estimate_lines, general_estimate_lines,
+                                   initials, load, masked_worker, sponsorship_of, status_text)
+from handlers.claim_reporters import join_claim
 from handlers.claim_parsers import parse_event_date
 from handlers.claim_worker import (NO, YES, parse_consent, parse_how, parse_nik_lookup, parse_pick, parse_search_desa,
                                    parse_search_name, prompt_consent, prompt_how, prompt_pick, prompt_search_name,
@@ -58,8 +59,6 @@ async def parse_kind(ctx: Ctx, payload: Payload) -> str:
     kind = expect_choice(payload)
     if kind not in KINDS:
         raise Invalid("common.choose_option")
-    if kind in DEATHS and await claim_data.open_death_claim(ctx.session, worker_id(ctx.answers)) is not None:
-        raise Invalid("claims.death_already_reported")
     return kind
 
 
@@ -112,6 +111,9 @@ async def parse_relation(ctx: Ctx, payload: Payload) -> str:
 
 
 async def prompt_heir(ctx: Ctx) -> Reply:
+    """Only the sponsor reads the heir recorded at enrolment: anyone else who knows a NIK learns nothing of it."""
+    if not ctx.answers.get(IS_SPONSOR):
+        return Reply(ctx.t("claimtrust.ask_heir"), yes_no(ctx), Expect.OPTION)
     worker = await the_worker(ctx)
     if worker.heir_name:
         recorded = ctx.t("claims.heir_recorded", name=initials(worker.heir_name),
@@ -179,18 +181,21 @@ class ClaimReport(Form):
             ctx.goto(None)
             return [Reply(ctx.t("claims.declined")), await ctx.core.resume(ctx)]
         if ctx.chat.step == "kind" and isinstance(payload, Choice) and payload.option in DEATHS:
-            existing = await claim_data.open_death_claim(ctx.session, worker_id(ctx.answers))
-            if existing is not None:
-                return await self._already_reported(ctx, existing)
+            existing = await claim_data.live_death_claim(ctx.session, worker_id(ctx.answers))
+            if existing is not None and await access(ctx, existing) in ("reporter", "co_reporter"):
+                return await self._already_theirs(ctx, existing)
+            if existing is not None:  # reported by someone else: this report joins it (never refused)
+                replies = await super().handle(ctx, payload)
+                return [Reply(ctx.t("claimtrust.already_reported")), *replies]
         return await super().handle(ctx, payload)
 
-    async def _already_reported(self, ctx: Ctx, claim: Claim) -> list[Reply]:
-        """A second report of the same death: the existing claim's status to those who may see it, then the menu."""
-        lines = [ctx.t("claims.death_already_reported")]
-        who = await access(ctx, claim)
+    async def _already_theirs(self, ctx: Ctx, claim: Claim) -> list[Reply]:
+        """This person reported the same death before: their claim, to go on with, instead of a second report."""
         loaded = await load(ctx, claim.id)
-        if who is not None and loaded is not None:
-            lines += [ctx.t("claimfix.existing_claim"), status_text(ctx.t, *loaded, full_name=who != "reporter")]
+        assert loaded is not None  # the claim was just read
+        lines = [ctx.t("claimtrust.already_yours"), status_text(ctx.t, *loaded)]
+        if claim.reporter_chat_id == ctx.chat.id and claim.status in GATHERING:
+            return [Reply("\n".join(lines)), *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]
         ctx.goto(None)
         return [Reply("\n".join(lines)), await ctx.core.resume(ctx)]
 
@@ -210,8 +215,11 @@ class ClaimReport(Form):
     async def commit(self, ctx: Ctx) -> list[Reply]:
         a = ctx.answers
         worker = await the_worker(ctx)
-        if a["kind"] in DEATHS and await claim_data.open_death_claim(ctx.session, worker.id) is not None:
-            raise Invalid("claims.death_already_reported", field="kind")
+        existing = await claim_data.live_death_claim(ctx.session, worker.id) if a["kind"] in DEATHS else None
+        if existing is not None and existing.reporter_chat_id == ctx.chat.id:
+            return await self._already_theirs(ctx, existing)
+        if existing is not None:  # one death, one claim (models.LIVE_DEATH_CLAIM): this report joins it
+            return await join_claim(ctx, existing)
         day = date.fromisoformat(a["when"])
         cover, result = await estimate_for(ctx, worker, a["kind"], day)
         sponsorship = await sponsorship_of(ctx, worker)
@@ -223,14 +231,18 @@ class ClaimReport(Form):
                       reporter_consent_at=datetime.fromisoformat(a["consent"]), estimate=result.total,
                       scholarship=result.scholarship, status="documents", requested={},
                       created_at=ctx.now, updated_at=ctx.now)
+        # A second report of the same death committed at the same moment elsewhere makes this insert fail on the
+        # unique index: the writer runs the event again on its own, and it then joins that claim (above).
         await claim_data.open_claim(ctx.session, claim, actor=ctx.actor, now=ctx.now)
         # The reference from the start: with it the family can go on from another chat (handlers.claim_follow).
         claim.reference = claim_data.reference_of(claim.id, ctx.today.year)
         death = a["kind"] in DEATHS
+        # The sponsor reads what the ledger says of their worker; anyone else the programme's rules in general.
+        estimate = (estimate_lines(ctx.t, result, cover.reason, death=death) if a.get(IS_SPONSOR)
+                    else general_estimate_lines(ctx.t, a["kind"]))
         lines = [ctx.t("claims.saved" if death else "claims.saved_injury"),
-                 ctx.t("claimfollow.draft_reference", reference=claim.reference),
-                 *estimate_lines(ctx.t, result, cover.reason, death=death)]
-        if a["kind"] != "jkm" and result.covered:  # "report within 2 x 24 hours for free care" only when covered
+                 ctx.t("claimfollow.draft_reference", reference=claim.reference), *estimate]
+        if a["kind"] != "jkm" and (result.covered or not a.get(IS_SPONSOR)):  # report within 2 x 24 hours
             late = "late" if reported_late(day, ctx.today) else "within"
             # After a death, the same deadline without the words about treatment.
             lines.append(ctx.t(f"claimfix.report_death_{late}" if death else f"claims.report_{late}",

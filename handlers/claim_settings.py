@@ -26,6 +26,8 @@ class ClaimSettings(BaseModel):
     branch_phone: str = "175"
     lookups_per_hour: int = 5  # worker searches per person per hour
     untouched_days: int = 3  # a submitted claim unchanged this long appears in the officers' daily digest
+    draft_days: int = 14  # a report saved and left this long (not submitted) expires; its reporter is told
+    draft_warning_days: int = 3  # the reporter is reminded this many days before their draft expires
 
     def checklist(self, kind: str) -> tuple[list[str], list[str]]:
         """(required, optional) document keys of a claim type."""

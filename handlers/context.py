@@ -67,6 +67,7 @@ class Ctx:
     t: Translator
     answers: dict[str, Any]
     _cache: dict[str, Any] = field(default_factory=dict)
+    acting_as: str | None = None  # the actor of what the programme does by itself (the planner), not the chat's
 
     @property
     def program(self) -> ProgramSettings:
@@ -78,7 +79,7 @@ class Ctx:
 
     @property
     def actor(self) -> str:
-        return f"{self.chat.channel}:{self.chat.address}"
+        return self.acting_as or f"{self.chat.channel}:{self.chat.address}"
 
     def goto(self, flow: str | None, step: str | None = None, answers: dict[str, Any] | None = None) -> None:
         self.chat.flow, self.chat.step = flow, step

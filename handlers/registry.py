@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from handlers import (claim_docs, claim_follow, claim_officer, consent, consent_form, consent_review, decisions,
-                      membership, nip_claims, officer, officer_todos, payments, receipt_review, worker_details)
+from handlers import (claim_death, claim_decisions, claim_docs, claim_follow, claim_officer, claim_reporters,
+                      claim_withdraw, consent, consent_form, consent_review, decisions, membership, nip_claims, officer,
+                      officer_todos, payments, receipt_review, worker_details)
 from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
@@ -18,8 +19,9 @@ def install(core: Core) -> Core:
                  consent.WorkerConsentFlow(), consent.PaperConsent(), officer.OfficerMenu(), officer.RecordKpj(),
                  payments.PaymentForm(), receipt_review.RejectReceipt(), decisions.RejectAsn(),
                  membership.FixMembership(), consent_review.RejectConsent(), ClaimReport(), claim_docs.ClaimDocs(),
-                 claim_docs.ClaimHub(), claim_officer.AskDocument(), claim_officer.RecordPayout(),
-                 claim_officer.RejectClaim(), claim_officer.ClaimView(), claim_follow.ClaimFollow(), LinkFlow()):
+                 claim_docs.ClaimHub(), claim_decisions.AskDocument(), claim_decisions.RecordPayout(),
+                 claim_decisions.RejectClaim(), claim_death.AcceptDeath(), claim_death.ReverseDeath(),
+                 claim_officer.ClaimView(), claim_withdraw.ClaimWithdraw(), claim_follow.ClaimFollow(), LinkFlow()):
         core.add_flow(flow)
     core.add_action("asn.ok", officer.approve_action)
     core.add_action("asn.no", officer.reject_action)
@@ -47,6 +49,9 @@ def install(core: Core) -> Core:
     core.add_action("klm.ask", claim_officer.form_action("claim_ask"))
     core.add_action("klm.pay", claim_officer.form_action("claim_payout"))
     core.add_action("klm.rej", claim_officer.form_action("claim_reject"))
+    core.add_action("klm.dead", claim_officer.form_action("claim_death"))
+    core.add_action("klm.undo", claim_officer.form_action("claim_undo"))
+    core.add_action("klm.main", claim_reporters.main_action)
     core.add_todo(Todo(officer.PENDING, "officer.pending_asns", officer.count_pending, officer.pending_list))
     core.add_todo(Todo(officer.BPJS, "officer.awaiting_bpjs", officer.count_awaiting_bpjs, officer.bpjs_list))
     core.add_todo(Todo(consent_review.REVIEW_STEP, "identity.todo_consent", consent_review.count_waiting,

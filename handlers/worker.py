@@ -38,7 +38,7 @@ async def _sponsored_by_me(ctx: Ctx, sponsorship_id: int | None) -> bool:
 async def parse_worker_nik(ctx: Ctx, payload: Payload) -> str:
     nik = parse_nik(expect_text(payload), today=ctx.today)
     existing = await queries.worker_by_nik(ctx.session, nik.value)
-    death = await claim_data.reported_death(ctx.session, existing.id) if existing is not None else None
+    death = await claim_data.confirmed_death(ctx.session, existing.id) if existing is not None else None
     if death is not None and await _sponsored_by_me(ctx, death.sponsorship_id):  # not "another sponsor"
         raise Invalid("claimfix.nik_deceased", reference=death.reference or f"#{death.id}")
     if existing is not None:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import queries
@@ -87,13 +88,16 @@ class GroupWriter:
             async with self.sessions() as session, session.begin():
                 with statements_inline():  # each event's few small statements (SQLite; see db/sqlite_driver.py)
                     results = await self._process_batch(session, events)
-        except Exception:
+        except Exception as error:
             # One event failed (a bug, a conflict) or the commit did: nothing of the batch was kept. Run each
-            # event again on its own, so only the one that fails gets the apology.
-            if len(events) == 1:
+            # event again on its own, so only the one that fails gets the apology. A lone event that met a unique
+            # constraint raced a concurrent transaction (another lane) that has committed since: run again, it now
+            # sees that row (e.g. a second report of the same death joins the first's claim).
+            if len(events) == 1 and not isinstance(error, IntegrityError):
                 results = [self._failed(events[0][0])]
             else:
-                logger.warning("a batch of %d events failed; processing them one by one", len(events))
+                logger.warning("a batch of %d events failed (%s); processing them one by one", len(events),
+                               type(error).__name__)
                 results = [await self._process_alone(event) for event in events]
         self.counters["events"] += sum(1 for result in results if result is not None)
         for (_, _, future), result in zip(batch, results, strict=True):

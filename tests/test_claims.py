@@ -41,7 +41,7 @@ async def seed_worker(app: App, *, start: date, paid_through: Month | None, addr
     return sponsorship_id, str(address_base)
 
 
-async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kemarin") -> None:
+async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kemarin", confirm: bool = True) -> None:
     await agree_privacy(person)
     await person.press("Laporkan musibah")
     await person.press("Laporkan musibah")
@@ -58,7 +58,8 @@ async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kema
     await person.press("Istri / suami")
     await person.say("0812-9876-5432")
     await person.press("Ya")
-    await person.press("✅")
+    if confirm:
+        await person.press("✅")
 
 
 JKM_DOCS = ("Kartu peserta", "KTP pekerja", "KTP ahli waris", "Akta kematian", "Kartu Keluarga", "Surat ket.",
