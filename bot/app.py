@@ -66,6 +66,7 @@ class App:
             sessions=self.sessions, catalog=self.catalog, program=settings.program, services=self,
             officers=settings.officers.addresses(), clock=self.clock, files_dir=settings.files_dir,
             max_file_bytes=settings.storage.max_file_mb * 1024 * 1024,
+            max_files_per_day=settings.storage.max_files_per_day,
             lanes=1 if self.engine.dialect.name == "sqlite" else 4))
         self.planner = Planner(self.core, self.core.rules)
         out = settings.outbox

@@ -100,6 +100,7 @@ class OfficerSettings(BaseModel):
 class StorageSettings(BaseModel):
     files_dir: str = "data/files"
     max_file_mb: int = 10
+    max_files_per_day: int = 60  # files one person may send in 24 hours (documents, receipts, forms)
     exports_dir: str = "data/exports"
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import (Claim, ClaimDocument, ClaimEvent, ClaimLookup, ClaimReporter, Contribution, Sponsorship,
+from db.models import (AuditEntry, Claim, ClaimDocument, ClaimEvent, ClaimLookup, ClaimReporter, Contribution, Sponsorship,
                        StoredFile, Worker)
 from db.months import Month
 
@@ -79,6 +79,15 @@ async def documents(session: AsyncSession, claim_id: int, *,
     if not superseded:
         query = query.where(ClaimDocument.superseded_at.is_(None))
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+async def documents_seen_by(session: AsyncSession, actor: str, claim_id: int) -> set[int]:
+    """Ids of the claim's documents already sent to this officer (their views are in the audit log)."""
+    ids = select(ClaimDocument.id).where(ClaimDocument.claim_id == claim_id)
+    targets = [f"claim_document:{ident}" for ident in (await session.execute(ids)).scalars()]
+    query = select(AuditEntry.target).where(AuditEntry.actor == actor, AuditEntry.action == "claim_document_viewed",
+                                            AuditEntry.target.in_(targets))
+    return {int(target.split(":", 1)[1]) for target in (await session.execute(query)).scalars() if target}
 
 
 async def supersede_documents(session: AsyncSession, claim_id: int, *, now: datetime) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
     Asn, AuditEntry, Chat, ChatLink, ConsentToken, Officer, OutboxMessage, ProcessedEvent, RosterEntry, Sponsorship,
-    Worker,
+    StoredFile, Worker,
 )
 
 
@@ -247,3 +247,10 @@ async def describe_chat(session: AsyncSession, *, channel: str, address: str) ->
     if row is not None and row.display_name:
         account += f" «{row.display_name}»"
     return f"{row.name} (NIP {row.nip}), {account}" if row is not None and row.name else account
+
+
+async def files_since(session: AsyncSession, chat_id: int, since: datetime) -> int:
+    """How many files this chat sent (and the bot kept) since `since`."""
+    query = select(func.count()).select_from(StoredFile).where(StoredFile.chat_id == chat_id,
+                                                               StoredFile.created_at >= since)
+    return (await session.execute(query)).scalar_one()

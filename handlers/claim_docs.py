@@ -148,6 +148,7 @@ class ClaimDocs:
             key = "claims.want_file" if not isinstance(payload, Text) else "claims.want_file_not_text"
             return [Reply(ctx.t(key)), await self.prompt(ctx)]
         try:
+            await self._within_limits(ctx, claim, ctx.answers["doc"])
             stored = await ctx.save_file(payload, "claim")
         except Invalid as error:
             return [Reply(ctx.t(error.key, **error.params)), await self.prompt(ctx)]
@@ -167,6 +168,16 @@ class ClaimDocs:
             return [received_reply, Reply(ctx.t("claims.requested_complete", reference=claim.reference or "")),
                     await ctx.core.resume(ctx)]
         return [received_reply, await self.prompt(ctx)]
+
+    async def _within_limits(self, ctx: Ctx, claim: Claim, doc: str) -> None:
+        """Raises Invalid when the document has its most pages, or the claim its most files ([program.claims])."""
+        have = await received(ctx, claim.id)
+        settings = ctx.program.claims
+        if have.get(doc, 0) >= settings.max_pages_per_document:
+            raise Invalid("claimtrust.too_many_pages", doc=ctx.t(f"claims.doc_{doc}"),
+                          max=settings.max_pages_per_document)
+        if sum(have.values()) >= settings.max_files_per_claim:
+            raise Invalid("claimtrust.too_many_files", max=settings.max_files_per_claim)
 
     async def _same_file(self, ctx: Ctx, claim: Claim, stored: StoredFile) -> str | None:
         query = (select(ClaimDocument.doc).join(StoredFile, StoredFile.id == ClaimDocument.file_id)

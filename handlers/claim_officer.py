@@ -71,17 +71,52 @@ async def open_action(ctx: Ctx, arg: str) -> list[Reply]:
         before = ctx.t(f"claims.short_{event.from_status}") if event.from_status else "-"
         lines.append(f"· {format_datetime(event.at, ctx.t.language, ctx.program.timezone)} {before} → "
                      f"{ctx.t(f'claims.short_{event.to_status}')} ({event.actor}) {event.note or ''}".rstrip())
+    replies = [Reply("\n".join(lines)), *await send_documents(ctx, claim, again=False)]
+    # The actions are a screen of their own, so a typed number, label or word chooses among them (not the list).
+    ctx.goto(ClaimView.name, "open", {"claim": claim.id})
+    return [*replies, await ClaimView().prompt(ctx)]
+
+
+async def send_documents(ctx: Ctx, claim: Claim, *, again: bool) -> list[Reply]:
+    """The claim's documents as a list, and the files themselves, each view audited: only those this officer has
+    not been sent yet, unless `again` (a burst of thirty photos is not sent at every opening)."""
+    documents = await claim_data.documents(ctx.session, claim.id, superseded=True)
+    if not documents:
+        return []
+    seen = set() if again else await claim_data.documents_seen_by(ctx.session, ctx.actor, claim.id)
+    pages: dict[tuple[str, bool], int] = {}
+    for document, _ in documents:
+        key = (document.doc, document.superseded_at is not None)
+        pages[key] = pages.get(key, 0) + 1
+    lines = [ctx.t("claimtrust.documents_list", count=len(documents))]
+    lines += [ctx.t("claimtrust.document_line", doc=ctx.t(f"claims.doc_{doc}"), pages=count,
+                    earlier=ctx.t("claimtrust.earlier_reporter") if earlier else "")
+              for (doc, earlier), count in pages.items()]
+    if seen:
+        lines.append(ctx.t("claimtrust.already_sent"))
     replies = [Reply("\n".join(lines))]
-    for document, stored in await claim_data.documents(ctx.session, claim.id, superseded=True):
+    for document, stored in documents:
+        if document.id in seen:
+            continue
         await queries.audit(ctx.session, actor=ctx.actor, action="claim_document_viewed",
                             target=f"claim_document:{document.id}", now=ctx.now, claim=claim.id)
         earlier = ctx.t("claimtrust.earlier_reporter") if document.superseded_at is not None else ""
         replies.append(Reply(f"📎 {ctx.t(f'claims.doc_{document.doc}')}{earlier}", expect=Expect.NOTHING,
                              extra={"attachment": str(ctx.core.files_dir / stored.path),
                                     "attachment_mime": stored.mime_type}))
-    # The actions are a screen of their own, so a typed number, label or word chooses among them (not the list).
-    ctx.goto(ClaimView.name, "open", {"claim": claim.id})
-    return [*replies, await ClaimView().prompt(ctx)]
+    return replies
+
+
+async def files_action(ctx: Ctx, arg: str) -> list[Reply]:
+    """"📎 Kirim ulang berkas": every document of the claim sent again to this officer (each view audited)."""
+    refusal = await refuse_non_officer(ctx, "claim_files", f"claim:{arg}")
+    if refusal:
+        return refusal
+    loaded = await load(ctx, record_id(arg))
+    if loaded is None:
+        return [Reply(ctx.t("officer.not_found")), await ctx.core.resume(ctx)]
+    ctx.goto(ClaimView.name, "open", {"claim": loaded[0].id})
+    return [*await send_documents(ctx, loaded[0], again=True), await ClaimView().prompt(ctx)]
 
 
 def _detail(ctx: Ctx, claim: Claim, worker: Worker) -> str:
@@ -118,7 +153,8 @@ class ClaimView:
                 options += [Option(f"{GLOBAL}klm.main:{claim.id}:{other.id}",
                                    ctx.t("claims.action_main", name=other.name.split()[0][:12]))
                             for other in await claim_data.co_reporters(ctx.session, claim.id)]
-        text = ctx.t("claims.officer_what_next") if options else ctx.t("claimfix.nothing_to_do")
+            options.append(Option(f"{GLOBAL}klm.files:{claim.id}", ctx.t("claimtrust.resend")))
+        text = ctx.t("claims.officer_what_next") if len(options) > 1 else ctx.t("claimfix.nothing_to_do")
         return Reply(text, (*options, Option(BACK, ctx.t("claimfix.back_to_claims"))), Expect.OPTION)
 
     async def handle(self, ctx: Ctx, payload: Payload) -> list[Reply]:

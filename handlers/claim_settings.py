@@ -28,6 +28,8 @@ class ClaimSettings(BaseModel):
     untouched_days: int = 3  # a submitted claim unchanged this long appears in the officers' daily digest
     draft_days: int = 14  # a report saved and left this long (not submitted) expires; its reporter is told
     draft_warning_days: int = 3  # the reporter is reminded this many days before their draft expires
+    max_pages_per_document: int = 10  # files (pages) one document of the checklist may have
+    max_files_per_claim: int = 40  # files one claim may have, all documents together
 
     def checklist(self, kind: str) -> tuple[list[str], list[str]]:
         """(required, optional) document keys of a claim type."""

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,7 +51,7 @@ class Core:
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], catalog: Catalog, program: ProgramSettings,
                  services: Services, officers: set[tuple[str, str]] | None = None, clock: Clock | None = None,
                  files_dir: Path = Path("data/files"), max_file_bytes: int = 10 * 1024 * 1024,
-                 max_batch: int = 64, lanes: int = 1) -> None:
+                 max_files_per_day: int = 60, max_batch: int = 64, lanes: int = 1) -> None:
         self.sessions = sessions
         self.catalog = catalog
         self.program = program
@@ -62,6 +62,7 @@ class Core:
         self.rules = program.ledger_rules()
         self.files_dir = files_dir
         self.max_file_bytes = max_file_bytes
+        self.max_files_per_day = max_files_per_day
         self.max_batch = max_batch
         self.flows: dict[str, Flow] = {}
         self.actions: dict[str, Action] = {}
@@ -235,6 +236,8 @@ class Core:
             fetched = await self._fetch(ctx.chat.channel, upload)
         if isinstance(fetched, Exception):
             raise fetched
+        if await queries.files_since(ctx.session, ctx.chat.id, ctx.now - timedelta(days=1)) >= self.max_files_per_day:
+            raise Invalid("file.daily_limit", max=self.max_files_per_day)
         content, mime = fetched
         return await store_upload(ctx.session, self.files_dir, content, mime, chat_id=ctx.chat.id, purpose=purpose,
                                   now=ctx.now)

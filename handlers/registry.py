@@ -52,6 +52,7 @@ def install(core: Core) -> Core:
     core.add_action("klm.dead", claim_officer.form_action("claim_death"))
     core.add_action("klm.undo", claim_officer.form_action("claim_undo"))
     core.add_action("klm.main", claim_reporters.main_action)
+    core.add_action("klm.files", claim_officer.files_action)
     core.add_todo(Todo(officer.PENDING, "officer.pending_asns", officer.count_pending, officer.pending_list))
     core.add_todo(Todo(officer.BPJS, "officer.awaiting_bpjs", officer.count_awaiting_bpjs, officer.bpjs_list))
     core.add_todo(Todo(consent_review.REVIEW_STEP, "identity.todo_consent", consent_review.count_waiting,

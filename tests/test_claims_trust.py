@@ -335,3 +335,41 @@ async def test_the_database_refuses_a_second_live_death_claim(app: App, clock) -
             session.add(Claim(**values))
     async with app.sessions() as session, session.begin():  # a closed one does not count
         session.add(Claim(**{**values, "status": "rejected"}))
+
+
+async def test_a_burst_of_photos_is_bounded_and_an_officer_gets_each_file_once(app: App, inbox, clock) -> None:
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    family = Person(app, "family")
+    await report_death(family)
+    await family.press("Akta kematian")
+    for page in range(12):  # a burst of photos: ten pages, then each further one refused politely
+        await family.upload(inbox, JPEG + f"page{page}".encode())
+    assert any_text(family.last, "sudah punya 10 halaman")
+    await send_documents(family, inbox, tuple(d for d in JKM_DOCS if d != "Akta kematian"))
+    await family.press("Kirim klaim")
+    async with app.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ClaimDocument)) == 16
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await officer.send(Choice("!klm.open:1"))
+    assert len([r for r in officer.last if r.extra.get("attachment")]) == 16
+    assert any_text(officer.last, "Akta kematian: 10 halaman")
+    await officer.send(Choice("!klm.open:1"))  # opened again: the list, not the files again
+    assert [r for r in officer.last if r.extra.get("attachment")] == []
+    assert any_text(officer.last, "tidak dikirim lagi")
+    await officer.press("📎 Kirim ulang")
+    assert len([r for r in officer.last if r.extra.get("attachment")]) == 16
+
+
+async def test_files_per_person_per_day_are_bounded(app: App, inbox, clock) -> None:
+    app.core.max_files_per_day = 3
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    family = Person(app, "family")
+    await report_death(family)
+    await send_documents(family, inbox, JKM_DOCS[:3])
+    await family.press(JKM_DOCS[3])
+    await family.upload(inbox, JPEG + b"fourth")
+    assert any_text(family.last, "batas dalam 24 jam")
+    clock.advance(days=1, minutes=1)
+    await family.upload(inbox, JPEG + b"fourth")
+    assert any_text(family.last, "Diterima")
