@@ -8,9 +8,12 @@ from datetime import date
 from sqlalchemy import select, update
 
 from bot.app import App
-from db.models import Claim, Contribution, Worker
+from db import standing
+from db.claim_rules import cover_on
+from db.models import Claim, Contribution, Sponsorship, Worker
 from db.months import Month
 from tests.people import NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
+from tests.seed import seed_sponsorships
 from tests.test_claims import seed_worker
 from tests.test_flows import deliver
 from tests.test_officer_journeys import worker_ready_for_kpj
@@ -43,16 +46,9 @@ async def test_a_back_dated_membership_with_nothing_paid_is_not_promised_a_benef
         app: App, inbox: RecordingChannel, clock) -> None:
     """The issue's example: the officer records the KPJ on 22 Nov with the BPJS start a month back (22 Oct); no month
     is ever paid. The first due date (15 Dec) spares the sponsor reminders, but it pays no month: the worker is not
-    protected, the sponsor is told so, and a death on 21 Nov gets no Rp10 jt / Rp42 jt promise."""
+    protected, a death on 21 Nov gets no Rp10 jt / Rp42 jt promise, and the sponsor is told the same."""
     asn = await worker_ready_for_kpj(app, inbox)
     await record_kpj(app, "22-10-2026")
-    await deliver(app)
-    assert any_text(inbox.inbox["asn"][-1:], "terlindungi untuk bulan yang iurannya sudah dibayar")
-    await asn.say("/menu")
-    await asn.press("Pekerja saya")
-    assert any_text(asn.last, "TIDAK terlindungi ⚠️ (iuran belum dibayar: Oktober–November 2026)")
-    assert not any_text(asn.last, "terlindungi ✅")
-
     family = Person(app, "family")
     await report_death(family, pick="S. …0003")
     said = family.text
@@ -62,6 +58,15 @@ async def test_a_back_dated_membership_with_nothing_paid_is_not_promised_a_benef
     assert "BPJS Ketenagakerjaan yang memutuskan" in said and "paling lama 3 bulan" in said
     async with app.sessions() as session:
         assert (await session.execute(select(Claim.estimate))).scalar_one() == 0
+
+    # The sponsor was told, and reads in "Pekerja saya", the same: not protected (it said "terlindungi ✅").
+    await deliver(app)
+    told = next(r.text for r in inbox.inbox["asn"] if "sekarang terdaftar" in r.text)
+    assert "terlindungi untuk bulan yang iurannya sudah dibayar" in told
+    await asn.say("/menu")
+    await asn.press("Pekerja saya")
+    assert any_text(asn.last, "TIDAK terlindungi ⚠️ (iuran belum dibayar: Oktober–November 2026)")
+    assert not any_text(asn.last, "terlindungi ✅")
 
 
 async def test_a_membership_from_june_with_nothing_paid_is_not_promised_rp42_jt(app: App, inbox, clock) -> None:
@@ -87,3 +92,40 @@ async def test_receipts_awaiting_verification_count_as_paid(app: App, inbox, clo
     await report_death(family, pick="S. R.")
     assert any_text(family.last, "Rp42.000.000")
     assert any_text(family.last, "Iuran yang tercatat dibayar: Juni–November 2026.")
+
+
+# (start, months paid, status of those rows, first due date): each a sponsorship of its own
+LEDGERS = [
+    (date(2026, 6, 1), (), "paid", date(2026, 12, 15)),  # back-dated, nothing paid
+    (date(2026, 6, 1), tuple(Month(2026, 6).until(Month(2026, 10))), "paid", None),  # paid through October
+    (date(2026, 6, 1), tuple(m for m in Month(2026, 6).until(Month(2026, 12)) if m != Month(2026, 8)), "paid",
+     None),  # a gap in August
+    (date(2026, 11, 1), (), "paid", date(2026, 12, 15)),  # new, nothing paid
+    (date(2026, 6, 1), tuple(Month(2026, 6).until(Month(2026, 11))), "paid_unverified", None),  # receipts waiting
+]
+
+
+async def test_the_standing_status_agrees_with_cover_on(app: App) -> None:
+    """db/standing.py's "active" (protected: Pekerja saya, tuwai stats, the exports) is cover_on's "covered", on the
+    days around November's due date (Mon 16 Nov) and the first due date (15 Dec)."""
+    rules = app.core.rules
+    workers: dict[int, tuple[date, set[Month]]] = {}
+    async with app.sessions() as session, session.begin():
+        for number, (start, months, status, first_due) in enumerate(LEDGERS):
+            [sponsorship_id] = await seed_sponsorships(session, 1, start=start, address_base=200_000 + number)
+            sponsorship = await session.get(Sponsorship, sponsorship_id)
+            await session.execute(update(Worker).where(Worker.id == sponsorship.worker_id)
+                                  .values(first_due=first_due))
+            session.add_all(Contribution(sponsorship_id=sponsorship_id, period=month, amount=8_400,
+                                         due_date=rules.due(month), status=status) for month in months)
+            workers[sponsorship.worker_id] = (start, set(months))
+    days = (date(2026, 11, 10), date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 22), date(2026, 12, 16))
+    seen = set()
+    async with app.sessions() as session:
+        for day in days:
+            states = await standing.standings(session, list(workers), today=day, rules=rules)
+            for worker_id, (start, paid) in workers.items():
+                cover = cover_on(day, bpjs_start=start, ended_on=None, lapsed_on=None, paid=paid, due_date=rules.due)
+                assert (states[worker_id].status == "active") is cover.covered, (worker_id, day, cover)
+                seen.add(cover.covered)
+    assert seen == {True, False}  # both answers were compared
