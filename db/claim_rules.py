@@ -42,17 +42,17 @@ BENEFITS = BenefitTable()
 class Cover:
     """Whether the worker was protected on a date, why not (a catalogue-friendly reason), and the months behind it.
 
-    `paid` and `unpaid` run from the month BPJS membership started through the month of the date, in order. `open`
-    is that last month when it is unpaid but the date is on or before its due date `open_due` (still payable, so
-    protected); an open month is in neither `paid` nor `unpaid`.
+    `paid` and `unpaid` run from the month BPJS membership started through the month of the date, in order.
+    `payable` is that last month when it is unpaid but the date is on or before its due date `payable_until` (it
+    may still be paid, so it is protected); it is in neither `paid` nor `unpaid`.
     """
 
     covered: bool
     reason: str  # covered | not_yet_member | sponsorship_ended | lapsed | unpaid
     paid: tuple[Month, ...] = ()
     unpaid: tuple[Month, ...] = ()
-    open: Month | None = None
-    open_due: date | None = None
+    payable: Month | None = None
+    payable_until: date | None = None
 
 
 def cover_on(day: date, *, bpjs_start: date | None, ended_on: date | None, lapsed_on: date | None,
@@ -80,17 +80,17 @@ def cover_on(day: date, *, bpjs_start: date | None, ended_on: date | None, lapse
         return Cover(False, "not_yet_member")
     months = Month.of(bpjs_start).until(Month.of(day))
     last = months[-1]
-    open_month = last if last not in paid and day <= due_date(last) else None
+    payable = last if last not in paid and day <= due_date(last) else None
     paid_months = tuple(month for month in months if month in paid)
-    unpaid = tuple(month for month in months if month not in paid and month != open_month)
+    unpaid = tuple(month for month in months if month not in paid and month != payable)
     if ended_on is not None and ended_on < day:
         reason = "sponsorship_ended"
     elif lapsed_on is not None and lapsed_on < day:
         reason = "lapsed"
     else:
         reason = "unpaid" if unpaid else "covered"
-    return Cover(reason == "covered", reason, paid_months, unpaid, open_month,
-                 due_date(open_month) if open_month is not None else None)
+    return Cover(reason == "covered", reason, paid_months, unpaid, payable,
+                 due_date(payable) if payable is not None else None)
 
 
 @dataclass(frozen=True)

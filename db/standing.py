@@ -79,10 +79,8 @@ def unpaid_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
                 (owed > 0, owed), else_=0)
 
 
-def arrears_column(today: date, rules: LedgerRules, unpaid: ColumnElement[int] | None = None) -> ColumnElement[int]:
-    """Months in arrears: the unpaid months (`unpaid_column`, passed in when already built), 0 before the first due
-    date."""
-    unpaid = unpaid_column(today, rules) if unpaid is None else unpaid
+def arrears_column(unpaid: ColumnElement[int], today: date, rules: LedgerRules) -> ColumnElement[int]:
+    """Months in arrears: the unpaid months (`unpaid_column`), 0 before the membership's first due date."""
     # `last` is past due for this membership only when its regular due date is on or after the first due date (due
     # dates are increasing, and the first due date is itself a regular due date).
     not_yet_due = and_(Worker.first_due.is_not(None), Worker.first_due > rules.due(latest_past_due(today, rules)))
@@ -103,7 +101,7 @@ def status_column(unpaid: ColumnElement[int]) -> ColumnElement[str]:
 def standing_columns(today: date, rules: LedgerRules) -> tuple[ColumnElement[int], ColumnElement[str]]:
     """(arrears, status), labelled, to add to any SELECT from Worker outer-joined to its open Sponsorship."""
     unpaid = unpaid_column(today, rules)
-    return arrears_column(today, rules, unpaid).label("arrears"), status_column(unpaid).label("standing")
+    return arrears_column(unpaid, today, rules).label("arrears"), status_column(unpaid).label("standing")
 
 
 def open_sponsorship_join() -> ColumnElement[bool]:

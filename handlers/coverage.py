@@ -66,9 +66,9 @@ def months_lines(t: Translator, cover: Cover) -> list[str]:
              else t("coverage.paid_none")]
     if cover.unpaid:
         lines.append(t("coverage.unpaid", months=month_ranges(cover.unpaid, t.language)))
-    if cover.open is not None and cover.open_due is not None:
-        lines.append(t("coverage.open", month=month_name(cover.open, t.language),
-                       due=format_date(cover.open_due, t.language)))
+    if cover.payable is not None and cover.payable_until is not None:
+        lines.append(t("coverage.payable", month=month_name(cover.payable, t.language),
+                       due=format_date(cover.payable_until, t.language)))
     return lines
 
 

@@ -29,7 +29,7 @@ def cover(day: date, paid: set[Month], *, start: date | None = START, ended: dat
     return cover_on(day, bpjs_start=start, ended_on=ended, lapsed_on=lapsed, paid=paid, due_date=due)
 
 
-# (case, day, paid, start, ended, lapsed) -> (reason, paid, unpaid, open month)
+# (case, day, paid, start, ended, lapsed) -> (reason, paid, unpaid, payable month)
 CASES = [
     ("nothing paid, back-dated start", date(2026, 11, 21), set(), START, None, None,
      ("unpaid", (), (JUN, JUL, AUG, SEP, OCT, NOV), None)),
@@ -63,9 +63,9 @@ def test_cover_on_decides_from_the_months_paid(case: str, day: date, paid: set[M
                                                expected: tuple[str, tuple[Month, ...], tuple[Month, ...], Month | None]
                                                ) -> None:
     result = cover(day, paid, start=start, ended=ended, lapsed=lapsed)
-    assert (result.reason, result.paid, result.unpaid, result.open) == expected
+    assert (result.reason, result.paid, result.unpaid, result.payable) == expected
     assert result.covered is (expected[0] == "covered")
-    assert result.open_due == (due(result.open) if result.open else None)
+    assert result.payable_until == (due(result.payable) if result.payable else None)
 
 
 # (case, kind, day, start, paid) -> (total, early)
