@@ -40,47 +40,75 @@ BENEFITS = BenefitTable()
 
 @dataclass(frozen=True)
 class Cover:
-    """Whether the worker was protected on a date, and why not (a catalogue-friendly reason)."""
+    """Whether the worker was protected on a date, why not (a catalogue-friendly reason), and the months behind it.
+
+    `paid` and `unpaid` run from the month BPJS membership started through the month of the date, in order.
+    `payable` is that last month when it is unpaid but the date is on or before its due date `payable_until` (it
+    may still be paid, so it is protected); it is in neither `paid` nor `unpaid`.
+    """
 
     covered: bool
     reason: str  # covered | not_yet_member | sponsorship_ended | lapsed | unpaid
+    paid: tuple[Month, ...] = ()
+    unpaid: tuple[Month, ...] = ()
+    payable: Month | None = None
+    payable_until: date | None = None
 
 
 def cover_on(day: date, *, bpjs_start: date | None, ended_on: date | None, lapsed_on: date | None,
              paid: Container[Month], due_date: Callable[[Month], date]) -> Cover:
-    """Was the worker covered on `day` (DOMAIN.md §1.2)?
+    """Was the worker protected on `day`, from the money actually paid?
 
-    Covered when membership had started (`bpjs_start` <= day), the sponsorship had neither ended nor lapsed before
-    that day, and every month from the first one through the month of `day` is paid, except that a month not yet past
-    its due date (the 15th or the next working day) still counts: a death on 10 May with May unpaid is covered,
-    because May could still be paid. `paid` holds the months paid (verified or awaiting verification).
-    `due_date` is the membership's own due date of a month (`db.ledger.LedgerRules.due_for`): never before its first
-    due date after the KPJ was recorded (`db.rules.first_due_date`), so a worker is covered from the first day even
-    when the BPJS start date lies in a month whose regular due date had passed.
+    The rule (DOMAIN.md §1.2, "Bot design: treat *any* unpaid month as not protected"): a month of membership is
+    protected only when it is paid (`paid`: verified, or a receipt awaiting verification). One exception: the month
+    of `day` itself, unpaid, is protected up to and including its due date, because a BPU month may still be paid
+    until then (the 15th of the month itself, or the next working day). `due_date` must be that regular due date
+    (`db.ledger.LedgerRules.due`), NOT the membership's own due date (`LedgerRules.due_for`): the first due date
+    after the KPJ was recorded (`db.rules.first_due_date`) only spares the sponsor reminders and arrears; it pays
+    no month. So a membership back-dated to June with nothing ever paid is "unpaid" on any day after June's 15th,
+    however far away its first due date is.
+
+    The grace: BPJS lets a BPU participant pay arrears of at most 3 months, counted from the date protection ended
+    (DOMAIN.md §1.2, PROBIS (a)); whether a claim in an unpaid month is then paid is for BPJS to decide. This
+    function does not model the grace: a day in an unpaid month is NOT covered, and the caller says that BPJS
+    decides and that the arrears may still be paid.
+
+    Reasons, first match wins: `not_yet_member` (no BPJS start, or `day` before it; no months), `sponsorship_ended`
+    (`ended_on` < day), `lapsed` (`lapsed_on` < day), `unpaid` (a month in `unpaid`), else `covered`.
     """
     if bpjs_start is None or day < bpjs_start:
         return Cover(False, "not_yet_member")
+    months = Month.of(bpjs_start).until(Month.of(day))
+    last = months[-1]
+    payable = last if last not in paid and day <= due_date(last) else None
+    paid_months = tuple(month for month in months if month in paid)
+    unpaid = tuple(month for month in months if month not in paid and month != payable)
     if ended_on is not None and ended_on < day:
-        return Cover(False, "sponsorship_ended")
-    if lapsed_on is not None and lapsed_on < day:
-        return Cover(False, "lapsed")
-    for month in Month.of(bpjs_start).until(Month.of(day)):
-        if month not in paid and due_date(month) < day:
-            return Cover(False, "unpaid")
-    return Cover(True, "covered")
+        reason = "sponsorship_ended"
+    elif lapsed_on is not None and lapsed_on < day:
+        reason = "lapsed"
+    else:
+        reason = "unpaid" if unpaid else "covered"
+    return Cover(reason == "covered", reason, paid_months, unpaid, payable,
+                 due_date(payable) if payable is not None else None)
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """What a claim may pay. `parts` are (catalogue key, rupiah); `total` is None where there is no ceiling."""
+    """What a claim may pay. `parts` are (catalogue key, rupiah); `total` is None where there is no ceiling, 0 when
+    not covered. `cover` says which months were paid and which not (see `Cover`)."""
 
     kind: str
-    covered: bool
+    cover: Cover
     parts: tuple[tuple[str, int], ...]
     total: int | None
     early: bool  # a death within the first `full_after_months` of membership
     scholarship: bool
     to_confirm: tuple[str, ...]  # rules DOMAIN.md marks as uncertain, said to be confirmed by BPJS
+
+    @property
+    def covered(self) -> bool:
+        return self.cover.covered
 
 
 def full_jkm_from(bpjs_start: date, table: BenefitTable = BENEFITS) -> date:
@@ -96,7 +124,7 @@ def scholarship_eligible(kind: str, paid_months: int, table: BenefitTable = BENE
     return kind == JKM and paid_months >= table.scholarship_min_months
 
 
-def estimate(kind: str, day: date, *, cover: Cover, bpjs_start: date | None, paid_months: int,
+def estimate(kind: str, day: date, *, cover: Cover, bpjs_start: date | None, paid_months: int | None = None,
              table: BenefitTable = BENEFITS) -> Estimate:
     """The estimated benefit of a claim of `kind` for an event on `day` (DOMAIN.md §2.1, §2.2).
 
@@ -105,26 +133,28 @@ def estimate(kind: str, day: date, *, cover: Cover, bpjs_start: date | None, pai
     - JKK death: 48 × reported income + Rp12 jt + Rp10 jt (Rp70 jt at the Rp1 jt bracket).
     - JKK injury: medical care without a ceiling and 100% of the reported income while unable to work for
       the first 12 months; no total.
-    Not covered: no parts, total 0. Raises ValueError for an unknown kind.
+    Not covered (an unpaid month, lapsed, ended, not yet a member): no parts, total 0, nothing promised.
+    `paid_months` (for the scholarship's masa iur) defaults to the months `cover` counts as paid.
+    Raises ValueError for an unknown kind.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown claim kind {kind!r}")
     if not cover.covered:
-        return Estimate(kind, False, (), 0, False, False, ())
-    scholarship = scholarship_eligible(kind, paid_months, table)
+        return Estimate(kind, cover, (), 0, False, False, ())
+    scholarship = scholarship_eligible(kind, len(cover.paid) if paid_months is None else paid_months, table)
     if kind == JKM:
         early = bpjs_start is not None and day < full_jkm_from(bpjs_start, table)
         if early:
-            return Estimate(kind, True, (("early_death", table.early_death),), table.early_death, True, scholarship,
+            return Estimate(kind, cover, (("early_death", table.early_death),), table.early_death, True, scholarship,
                             ("three_months", "early_breakdown"))
         parts = (("death_lump_sum", table.death_lump_sum), ("periodic", table.periodic), ("funeral", table.funeral))
-        return Estimate(kind, True, parts, sum(a for _, a in parts), False, scholarship, ())
+        return Estimate(kind, cover, parts, sum(a for _, a in parts), False, scholarship, ())
     if kind == JKK_DEATH:
         parts = (("jkk_death", table.jkk_death_multiplier * table.reported_income), ("periodic", table.periodic),
                  ("funeral", table.funeral))
-        return Estimate(kind, True, parts, sum(a for _, a in parts), False, scholarship, ())
+        return Estimate(kind, cover, parts, sum(a for _, a in parts), False, scholarship, ())
     parts = (("medical", 0), ("stmb", table.reported_income))
-    return Estimate(kind, True, parts, None, False, False, ("jkk_bpu_filing",))
+    return Estimate(kind, cover, parts, None, False, False, ("jkk_bpu_filing",))
 
 
 def report_deadline(accident_day: date, table: BenefitTable = BENEFITS) -> date:

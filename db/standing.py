@@ -3,12 +3,19 @@
 `/tunggakan`, the daily digest, the ASN's "Pekerja saya", `tuwai stats` and the exports all take their figures from
 the functions below, so the same worker shows the same arrears and the same status everywhere.
 
-The definition (DOMAIN.md 1.2): a contribution month is in arrears when its due date has passed and it is neither
-paid nor waiting for an officer to verify its receipt. The months counted run from the month BPJS membership started
-(`Worker.bpjs_start`) to the latest month whose due date has passed; a month without a ledger row counts as unpaid
-(the ledger may not have been planned that far back). No month is in arrears before the membership's first due date
-(`Worker.first_due`, set when the KPJ is recorded: `db.rules.first_due_date`, DOMAIN.md 1.2 and 1.3): until then the
-months from the BPJS start date are all still payable; once it has passed they count like any other.
+Two counts, from the months BPJS membership started (`Worker.bpjs_start`); a month is paid when it is paid or its
+receipt waits for an officer to verify it, and a month without a ledger row counts as unpaid (the ledger may not
+have been planned that far back):
+
+- unpaid: the months through the latest month whose regular due date (DOMAIN.md 1.2, `LedgerRules.due`) has passed
+  that are not paid. These months are not protected: it is the rule of `db.claim_rules.cover_on`, which a claim's
+  estimate uses, so "protected" means the same here and there (issue 18, DOMAIN.md 1.2 "treat any unpaid month as not
+  protected").
+- arrears: the same months, counted only once the membership's first due date (`Worker.first_due`, set when the KPJ
+  is recorded: `db.rules.first_due_date`, DOMAIN.md 1.2 and 1.3) has passed: until then the sponsor could not have
+  been reminded and nobody is late, although the unpaid months are still not protected; once it has passed they
+  count like any other. Arrears are what /tunggakan, the digest and the exports count.
+
 Statuses, in this order of precedence:
 
 - `deceased`: an officer accepted the worker's death reported in a claim (the sponsorship ended then);
@@ -17,8 +24,8 @@ Statuses, in this order of precedence:
 - `consent_review`: the worker's consent (a paper form, or one from an unverified number) waits for an officer;
 - `awaiting_consent`: the worker has not given consent yet;
 - `awaiting_bpjs`: consent given, the KPJ not recorded yet;
-- `in_arrears`: active, with at least one month in arrears: not protected today;
-- `active`: active with no month in arrears: protected.
+- `in_arrears`: active, with at least one unpaid month: not protected today (its arrears may still be 0);
+- `active`: active with every month paid, or only the current month unpaid before its due date: protected.
 """
 
 from __future__ import annotations
@@ -57,8 +64,9 @@ def _month_index(column: Any) -> ColumnElement[int]:
     return cast(extract("year", column), Integer) * 12 + cast(extract("month", column), Integer) - 1
 
 
-def arrears_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
-    """Months in arrears, for a SELECT over Worker outer-joined to its open Sponsorship."""
+def unpaid_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
+    """Months not protected today (see the module's docstring), for a SELECT over Worker outer-joined to its open
+    Sponsorship; 0 without a sponsorship, a BPJS start date or an active membership."""
     last = latest_past_due(today, rules)
     start = _month_index(Worker.bpjs_start)
     covered = (select(func.count(Contribution.id))
@@ -66,28 +74,32 @@ def arrears_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
                       Contribution.period <= last, _month_index(Contribution.period) >= start)
                .scalar_subquery())
     owed = last.index - start + 1 - covered
-    # `last` is past due for this membership only when its regular due date is on or after the first due date (due
-    # dates are increasing, and the first due date is itself a regular due date).
-    not_yet_due = and_(Worker.first_due.is_not(None), Worker.first_due > rules.due(last))
     return case((Sponsorship.id.is_(None), 0), (Worker.bpjs_start.is_(None), 0), (Worker.status != "active", 0),
-                (not_yet_due, 0),
                 (owed > 0, owed), else_=0)
 
 
-def status_column(arrears: ColumnElement[int]) -> ColumnElement[str]:
-    """The status word (see the module's docstring) for the same SELECT."""
+def arrears_column(unpaid: ColumnElement[int], today: date, rules: LedgerRules) -> ColumnElement[int]:
+    """Months in arrears: the unpaid months (`unpaid_column`), 0 before the membership's first due date."""
+    # `last` is past due for this membership only when its regular due date is on or after the first due date (due
+    # dates are increasing, and the first due date is itself a regular due date).
+    not_yet_due = and_(Worker.first_due.is_not(None), Worker.first_due > rules.due(latest_past_due(today, rules)))
+    return case((not_yet_due, 0), else_=unpaid)
+
+
+def status_column(unpaid: ColumnElement[int]) -> ColumnElement[str]:
+    """The status word (see the module's docstring) for the same SELECT; `unpaid` from `unpaid_column`."""
     deceased = select(Claim.id).where(Claim.worker_id == Worker.id, Claim.death_confirmed_at.is_not(None)).exists()
     return case((deceased, "deceased"), (Sponsorship.id.is_(None), "no_sponsor"),
                 (Sponsorship.lapsed_at.is_not(None), "lapsed"),
                 (Worker.consent_at.is_(None) & Worker.consent_review.is_not(None), "consent_review"),
                 (Worker.consent_at.is_(None), "awaiting_consent"), (Worker.status != "active", "awaiting_bpjs"),
-                (arrears > 0, "in_arrears"), else_="active")
+                (unpaid > 0, "in_arrears"), else_="active")
 
 
 def standing_columns(today: date, rules: LedgerRules) -> tuple[ColumnElement[int], ColumnElement[str]]:
     """(arrears, status), labelled, to add to any SELECT from Worker outer-joined to its open Sponsorship."""
-    arrears = arrears_column(today, rules)
-    return arrears.label("arrears"), status_column(arrears).label("standing")
+    unpaid = unpaid_column(today, rules)
+    return arrears_column(unpaid, today, rules).label("arrears"), status_column(unpaid).label("standing")
 
 
 def open_sponsorship_join() -> ColumnElement[bool]:

@@ -7,17 +7,15 @@ from datetime import date
 from sqlalchemy import select
 
 from db import claims as claim_data
-from db import ledger
-from db.claim_rules import DEATHS, Cover, Estimate, cover_on, estimate
+from db.claim_rules import BENEFITS, DEATHS, KINDS, BenefitTable, Cover, Estimate, estimate
 from db.models import Asn, Chat, Claim, Sponsorship, Worker
-from db.months import Month
 from db.wilayah import load_wilayah
 from handlers.core import Ctx
+from handlers.coverage import ledger_cover, months_lines
 from handlers.format import format_date, format_rupiah
 from handlers.i18n import Translator
 from handlers.masking import mask_nik
 
-PAID = ("paid", "paid_unverified")
 GATHERING = ("documents", "more_docs")  # the reporter sends documents: a draft, or one an officer asked for
 
 
@@ -43,28 +41,25 @@ async def sponsorship_of(ctx: Ctx, worker: Worker) -> Sponsorship | None:
 
 
 async def estimate_for(ctx: Ctx, worker: Worker, kind: str, day: date) -> tuple[Cover, Estimate]:
-    """Cover on `day` and the estimated benefit, from the ledger and the programme's rules (db.claim_rules)."""
-    sponsorship = await sponsorship_of(ctx, worker)
-    paid: set[Month] = set()
-    if sponsorship is not None:
-        rows = await ledger.ledger(ctx.session, sponsorship.id)
-        paid = {row.period for row in rows if row.status in PAID}
-    cover = cover_on(day, bpjs_start=worker.bpjs_start, paid=paid,
-                     due_date=lambda month: ctx.core.rules.due_for(month, worker),
-                     ended_on=ctx.local(sponsorship.ended_at).date() if sponsorship and sponsorship.ended_at else None,
-                     lapsed_on=ctx.local(sponsorship.lapsed_at).date() if sponsorship and sponsorship.lapsed_at
-                     else None)
-    paid_before = len([m for m in paid if m <= Month.of(day)])
-    return cover, estimate(kind, day, cover=cover, bpjs_start=worker.bpjs_start, paid_months=paid_before)
+    """Cover on `day` (from the months actually paid: handlers.coverage, db.claim_rules.cover_on) and the
+    estimated benefit."""
+    cover = await ledger_cover(ctx, worker, await sponsorship_of(ctx, worker), day)
+    return cover, estimate(kind, day, cover=cover, bpjs_start=worker.bpjs_start)
 
 
 def estimate_lines(t: Translator, result: Estimate, reason: str | None = None, *,
                    death: bool = True) -> list[str]:
-    """The estimate as a family can read it: amounts stated as an estimate that BPJS decides. Medical care advice
-    (BPJS Kesehatan) only for an injury that is not covered."""
+    """The full estimate, for the sponsoring ASN, officers and a verified heir: which months were paid up to the
+    event and which not, then either the amounts (stated as an estimate that BPJS decides) or, when the event fell
+    in an unpaid, lapsed or ended period, why no amount is promised and what can still be done. Medical care advice
+    (BPJS Kesehatan) only for an injury that is not covered. `reason` defaults to `result.cover.reason`."""
+    months = months_lines(t, result.cover)
     if not result.covered:
-        return [t(f"claims.not_covered_{reason or 'unpaid'}"), t("claims.still_possible_death" if death
-                                                                 else "claims.still_possible")]
+        reason = reason or result.cover.reason
+        lines = [t(f"claims.not_covered_{reason}"), *months]
+        if reason in ("unpaid", "lapsed"):
+            lines.append(t("coverage.arrears_meaning"))
+        return [*lines, t("claims.still_possible_death" if death else "claims.still_possible")]
     lines = [t("claims.estimate_title")]
     for part, amount in result.parts:
         lines.append(t(f"claims.part_{part}", amount=format_rupiah(amount)))
@@ -75,8 +70,25 @@ def estimate_lines(t: Translator, result: Estimate, reason: str | None = None, *
     if result.scholarship:
         lines.append(t("claims.scholarship"))
     lines += [t(f"claims.confirm_{key}") for key in result.to_confirm]
-    lines.append(t("claims.estimate_disclaimer"))
-    return lines
+    return [*lines, *months, t("claims.estimate_disclaimer")]
+
+
+def general_estimate_lines(t: Translator, kind: str, table: BenefitTable = BENEFITS) -> list[str]:
+    """The benefit rules in general terms, for a reporter whose right to see this worker's record is not checked
+    (an unverified reporter): nothing specific to the worker (no months paid, nothing about whether the sponsor
+    paid). A death: Rp42 jt when a member for at least 3 months with contributions paid, Rp10 jt in the first 3
+    months, Rp70 jt after a work accident; an injury: medical care and income while unable to work. Then: an
+    unpaid month is not protected, and an officer checks the cover and tells them. Raises ValueError for an
+    unknown kind."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown claim kind {kind!r}")
+    jkk_death = table.jkk_death_multiplier * table.reported_income + table.periodic + table.funeral
+    rules = [t("coverage.general_jkm", full=format_rupiah(table.death_lump_sum + table.periodic + table.funeral),
+               early=format_rupiah(table.early_death), months=table.full_after_months),
+             t("coverage.general_jkk_death", amount=format_rupiah(jkk_death))] if kind in DEATHS \
+        else [t("coverage.general_jkk_injury")]
+    return [t("coverage.general_title"), *rules, t("coverage.general_unpaid"), t("coverage.general_officer"),
+            t("claims.estimate_disclaimer")]
 
 
 async def access(ctx: Ctx, claim: Claim) -> str | None:
@@ -160,6 +172,3 @@ async def load(ctx: Ctx, claim_id: int | None) -> tuple[Claim, Worker] | None:
     worker = await ctx.session.get(Worker, claim.worker_id) if claim else None
     return (claim, worker) if claim is not None and worker is not None else None
 
-
-def general_estimate_lines(t: Translator, kind: str) -> list[str]:  # TEMP until the coverage branch lands
-    return [t("claims.estimate_disclaimer")]

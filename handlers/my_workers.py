@@ -9,6 +9,7 @@ from db.rules import jkm_full_benefit_from
 from db.standing import Standing
 from handlers.claim_after import deceased_lines
 from handlers.core import Ctx
+from handlers.coverage import ledger_cover, today_line
 from handlers.format import format_date, format_rupiah, month_name
 from handlers.masking import mask_nik
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply
@@ -23,7 +24,8 @@ def worker_status(worker: Worker) -> str:
 
 
 async def contribution_lines(ctx: Ctx, sponsorship: Sponsorship, worker: Worker, state: Standing) -> list[str]:
-    """Months paid, the next month due and its amount, and whether the worker is protected today."""
+    """Months paid, the next month due and its amount, and whether the worker is protected today
+    (handlers.coverage)."""
     first = ledger.first_month(worker)
     if first is None:
         return []
@@ -42,9 +44,10 @@ async def contribution_lines(ctx: Ctx, sponsorship: Sponsorship, worker: Worker,
     lines.append(ctx.t("my_workers.next_due", month=month_name(following, language), amount=format_rupiah(amount),
                        due=format_date(due, language)))
     lines.append(ctx.t("trial.how_to_pay", instructions=ctx.program.contributions.instructions(language)))
-    # The same figures as /tunggakan, tuwai stats and the exports (db/standing.py)
-    lines.append(ctx.t("my_workers.protected" if state.status == "active" else "my_workers.not_protected",
-                       months=state.arrears))
+    # Protected today from the months actually paid (the rule of a claim's estimate; db/standing.py agrees), with
+    # the months the sponsor is late for from db/standing.py, like /tunggakan, tuwai stats and the exports.
+    cover = await ledger_cover(ctx, worker, sponsorship, ctx.today, list(rows.values()))
+    lines.append(today_line(ctx.t, cover, state.arrears))
     return lines
 
 

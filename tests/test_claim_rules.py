@@ -9,7 +9,7 @@ import pytest
 from db.claim_rules import (JKK_DEATH, JKK_INJURY, JKM, Cover, cover_on, estimate, full_jkm_from, refundable_months,
                             report_deadline, reported_late, scholarship_eligible)
 from db.months import Month
-from db.rules import due_date, effective_due_date, first_due_date
+from db.rules import due_date, first_due_date
 
 COVERED = Cover(True, "covered")
 
@@ -26,7 +26,7 @@ def cover(day: date, start: date, paid: set[Month], ended: date | None = None, l
 
 def test_a_worker_with_every_month_paid_is_covered() -> None:
     paid = set(Month(2026, 1).until(Month(2026, 6)))
-    assert cover(date(2026, 6, 20), date(2026, 1, 10), paid) == Cover(True, "covered")
+    assert cover(date(2026, 6, 20), date(2026, 1, 10), paid).reason == "covered"
 
 
 def test_an_event_before_membership_started_is_not_covered() -> None:
@@ -42,12 +42,12 @@ def test_a_death_before_the_due_date_of_an_unpaid_month_is_covered() -> None:
     assert due(Month(2026, 5)) == date(2026, 5, 15)
     assert cover(date(2026, 5, 10), date(2026, 1, 5), paid).covered
     assert cover(date(2026, 5, 15), date(2026, 1, 5), paid).covered
-    assert cover(date(2026, 5, 16), date(2026, 1, 5), paid) == Cover(False, "unpaid")
+    assert cover(date(2026, 5, 16), date(2026, 1, 5), paid).reason == "unpaid"
 
 
 def test_an_unpaid_earlier_month_means_not_covered() -> None:
     paid = set(Month(2026, 1).until(Month(2026, 6))) - {Month(2026, 3)}
-    assert cover(date(2026, 6, 1), date(2026, 1, 5), paid) == Cover(False, "unpaid")
+    assert cover(date(2026, 6, 1), date(2026, 1, 5), paid).reason == "unpaid"
 
 
 def test_an_ended_or_lapsed_sponsorship_is_not_covered() -> None:
@@ -57,23 +57,15 @@ def test_an_ended_or_lapsed_sponsorship_is_not_covered() -> None:
     assert cover(date(2026, 6, 1), date(2026, 1, 5), paid, ended=date(2026, 6, 1)).covered  # the same day
 
 
-def test_a_month_due_before_the_kpj_was_recorded_does_not_uncover_a_new_worker() -> None:
-    """BPJS start 1 Nov 2026, KPJ recorded 30 Nov: Nov (regularly due 16 Nov) is due with Dec on 15 Dec."""
-    first = first_due_date(date(2026, 11, 30), frozenset())
-    assert first == date(2026, 12, 15)
-
-    def own_due(month: Month) -> date:
-        return effective_due_date(month, frozenset(), first_due=first)
-
-    def on(day: date, paid: set[Month]) -> Cover:
-        return cover_on(day, bpjs_start=date(2026, 11, 1), ended_on=None, lapsed_on=None, paid=paid, due_date=own_due)
-
-    assert on(date(2026, 11, 30), set()).covered  # the day the KPJ was recorded
-    assert on(date(2026, 12, 15), set()).covered  # the first due date itself
-    assert on(date(2026, 12, 16), set()) == Cover(False, "unpaid")
-    assert on(date(2026, 12, 16), {Month(2026, 12)}) == Cover(False, "unpaid")  # Nov still owed
-    assert on(date(2026, 12, 16), {Month(2026, 11), Month(2026, 12)}).covered
-    assert not cover(date(2026, 11, 30), date(2026, 11, 1), set()).covered  # the regular due dates alone would not
+def test_a_month_due_before_the_kpj_was_recorded_is_not_protected_until_paid() -> None:
+    """BPJS start 1 Nov 2026, KPJ recorded 30 Nov: Nov is due with Dec on 15 Dec for the sponsor's reminders, but
+    that pays nothing (issue 18 item 7, which replaced "covered until the first due date"): cover_on takes the
+    regular due dates, so with nothing paid a death after 16 Nov is unpaid."""
+    assert first_due_date(date(2026, 11, 30), frozenset()) == date(2026, 12, 15)
+    assert cover(date(2026, 11, 16), date(2026, 11, 1), set()).covered  # November's own due date
+    assert cover(date(2026, 11, 30), date(2026, 11, 1), set()).reason == "unpaid"
+    assert cover(date(2026, 12, 16), date(2026, 11, 1), {Month(2026, 12)}).reason == "unpaid"  # Nov still owed
+    assert cover(date(2026, 12, 16), date(2026, 11, 1), {Month(2026, 11), Month(2026, 12)}).covered
 
 
 # -- JKM: the 3-month rule from the BPJS start date ----------------------------------------------------------------

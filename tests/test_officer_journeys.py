@@ -222,7 +222,8 @@ async def test_the_worker_is_told_when_cover_starts(app: App, inbox: RecordingCh
     await officer.press("✅")
     await deliver(app)
     told = inbox.inbox["worker"][-1].text
-    assert "terlindungi mulai 22 November 2026" in told and "23012345678" in told
+    assert "(JKK dan JKM) mulai 22 November 2026" in told and "23012345678" in told
+    assert "terlindungi untuk bulan yang iurannya sudah dibayar" in told  # not "protected from" (issue 18 item 7)
 
 
 async def test_petugas_before_the_notice_opens_it_then_the_officer_menu(app: App) -> None:

@@ -34,19 +34,21 @@ async def record_kpj(app: App, start: str) -> Person:
     return officer
 
 
-async def test_a_new_worker_is_protected_until_the_first_due_date_after_activation(app, inbox, clock: Clock) -> None:
-    """Trial item 4: BPJS start 1 Nov, KPJ recorded 22 Nov: November (regularly due 16 Nov) is due 15 Dec."""
+async def test_a_new_worker_owes_nothing_until_the_first_due_date_after_activation(app, inbox, clock: Clock) -> None:
+    """Trial item 4: BPJS start 1 Nov, KPJ recorded 22 Nov: November (regularly due 16 Nov) is due 15 Dec, so the
+    sponsor is not late before then. Issue 18 item 7: but November unpaid is not protected (cover follows the money):
+    the status is "in arrears" with 0 months late, and "Pekerja saya" says "not protected" (it said protected)."""
     asn = await worker_ready_for_kpj(app, inbox)
     officer = await record_kpj(app, "01-11-2026")
     async with app.sessions() as session:
         worker = (await session.execute(select(Worker))).scalar_one()
         assert worker.first_due == date(2026, 12, 15)
         state = (await standing.standings(session, [worker.id], today=date(2026, 11, 22), rules=app.core.rules))
-        assert state[worker.id] == standing.Standing("active", 0)
+        assert state[worker.id] == standing.Standing("in_arrears", 0)
     await asn.say("/menu")
     await asn.press("Pekerja saya")
     assert any_text(asn.last, "November 2026, Rp8.400, jatuh tempo 15 Desember 2026")
-    assert any_text(asn.last, "terlindungi ✅") and not any_text(asn.last, "TIDAK terlindungi")
+    assert any_text(asn.last, "TIDAK terlindungi ⚠️ (iuran belum dibayar: November 2026)")
     assert any_text(asn.last, "Cara bayar: Bayar lewat aplikasi JMO")  # trial item 18, from config.toml
     await officer.say("/tunggakan")
     assert not any_text(officer.last, "1 bulan")
@@ -58,8 +60,8 @@ async def test_a_new_worker_is_protected_until_the_first_due_date_after_activati
     assert "bulan Desember 2026" in reminder and "15 Desember 2026" in reminder and "Cara bayar" in reminder
     assert "Bulan November 2026 juga jatuh tempo 15 Desember 2026" in reminder  # both months, before they fall due
     async with app.sessions() as session:
-        assert (await standing.figures(session, today=date(2026, 12, 15), rules=app.core.rules))[
-            "workers_active"] == 1
+        on_first_due = await standing.figures(session, today=date(2026, 12, 15), rules=app.core.rules)
+        assert (on_first_due["workers_active"], on_first_due["arrears_months"]) == (0, 0)
         late = await standing.standings(session, [worker.id], today=date(2026, 12, 16), rules=app.core.rules)
         assert late[worker.id] == standing.Standing("in_arrears", 2)
 
@@ -278,7 +280,8 @@ def test_a_roster_row_with_an_invalid_optional_phone_is_imported_without_it(conf
 
 
 async def test_a_reactivated_membership_owes_nothing_before_its_new_first_due_date(app, inbox, clock: Clock) -> None:
-    """Trial item 4, for a lapsed sponsorship reactivated on 20 Nov from that day: November is due 15 Dec."""
+    """Trial item 4, for a lapsed sponsorship reactivated on 20 Nov from that day: November is due 15 Dec. Issue 18
+    item 7: November unpaid, the worker is not protected (in arrears, 0 months late; it said active)."""
     await seed(app, start=date(2026, 8, 1))
     for day in (date(2026, 9, 16), date(2026, 10, 8), date(2026, 10, 16)):
         await tick(app, clock, at(day))
@@ -298,16 +301,18 @@ async def test_a_reactivated_membership_owes_nothing_before_its_new_first_due_da
     async with app.sessions() as session:
         worker = (await session.execute(select(Worker))).scalar_one()
         state = await standing.standings(session, [worker.id], today=date(2026, 11, 21), rules=app.core.rules)
-    assert state[worker.id] == standing.Standing("active", 0)
+    assert state[worker.id] == standing.Standing("in_arrears", 0)
 
 
-async def test_a_claim_for_a_new_worker_is_covered_before_the_first_due_date(app, inbox, clock: Clock) -> None:
-    """Trial item 4, the claims' cover check: BPJS start 1 Nov, KPJ recorded 22 Nov (first due 15 Dec), nothing paid
-    yet, a death on 21 Nov: covered (the early-death JKM), not refused for November's regular due date."""
+async def test_a_claim_for_a_new_worker_follows_the_money_not_the_first_due_date(app, inbox, clock: Clock) -> None:
+    """Trial item 4 made this death covered (Rp10 jt) because November's first due date (15 Dec) was ahead. Issue 18
+    item 7: BPJS start 1 Nov, KPJ recorded 22 Nov, nothing paid, a death on 21 Nov (after November's regular due
+    date, 16 Nov): November is unpaid, so no amount is promised; BPJS decides."""
     await seed_worker(app, start=date(2026, 11, 1), paid_through=None)
     async with app.sessions() as session, session.begin():
         worker = (await session.execute(select(Worker))).scalar_one()
         worker.first_due = app.core.rules.first_due(date(2026, 11, 22))
     family = Person(app, "family")
     await report_death(family, when="kemarin")
-    assert any_text(family.last, "Rp10.000.000") and not any_text(family.last, "tidak terlindungi")
+    assert not any_text(family.last, "Rp10.000.000") and any_text(family.last, "tidak terlindungi")
+    assert any_text(family.last, "belum dibayar sampai tanggal itu: November 2026")
