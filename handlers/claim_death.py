@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 from db import claims as claim_data
-from db.models import Claim
+from db.models import Chat, Claim
 from handlers.claim_after import after_death, tell_sponsor, restore_after_reversal, tell_worker
-from handlers.claim_common import load, tell
+from handlers.claim_common import estimate_for, estimate_lines, load, tell
 from handlers.claim_decisions import ClaimDecision, parse_note
 from handlers.claim_report import earliest_date
 from handlers.core import Ctx
 from handlers.date_parser import parse_date
 from handlers.format import format_date
+from handlers.i18n import Translator
 from handlers.forms import Field, expect_text, prompt_text
 from handlers.parsers import Invalid
 from handlers.types import Choice, Option, Payload, Reply, record_id
@@ -72,7 +73,25 @@ class AcceptDeath(ClaimDecision):
 
     async def announce(self, ctx: Ctx, claim: Claim, status: str) -> None:
         await tell(ctx, claim, "death_accepted", to_sponsor=False)
+        await tell_estimate(ctx, claim)
         await after_death(ctx, claim)  # the sponsor's condolences, billing stopped, refunds to officers
+
+
+async def tell_estimate(ctx: Ctx, claim: Claim) -> None:
+    """The main reporter hears the worker's own estimate (months paid, amounts) once an officer has accepted the
+    death with its documents seen: until then they read the rules in general terms only."""
+    loaded = await load(ctx, claim.id)
+    reporter = await ctx.session.get(Chat, claim.reporter_chat_id)
+    if loaded is None or reporter is None:
+        return
+    _, result = await estimate_for(ctx, loaded[1], claim.kind, claim.event_date)
+    claim.estimate, claim.scholarship = result.total, result.scholarship
+
+    def lines(t: Translator) -> str:
+        return "\n".join(estimate_lines(t, result))
+    await ctx.notify_chat(reporter, key=f"claim:{claim.id}:estimate:{ctx.now.timestamp():.0f}",
+                          text_key="claimtrust.accepted_estimate", reference=claim.reference or f"#{claim.id}",
+                          estimate=lines)
 
 
 class ReverseDeath(ClaimDecision):

@@ -77,7 +77,9 @@ async def test_a_family_reports_a_death_and_gets_a_reference(app: App, inbox: Re
     sponsorship_id, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2027, 2))
     family = Person(app, "family")
     await report_death(family)
-    assert any_text(family.last, "Rp42.000.000") and any_text(family.last, "perkiraan")
+    # The family reads the rules in general terms (nothing of this worker's own payments yet), and the checklist.
+    assert any_text(family.last, "Aturan santunan") and any_text(family.last, "perkiraan")
+    assert not any_text(family.last, "tercatat dibayar")
     assert any_text(family.last, "Kartu peserta (KPJ)")  # the checklist from config
     await send_documents(family, inbox, JKM_DOCS[:3])
     await family.press("Nanti saja")  # comes back another day: nothing is lost
@@ -94,35 +96,60 @@ async def test_a_family_reports_a_death_and_gets_a_reference(app: App, inbox: Re
         history = [(e.from_status, e.to_status) for e in (await session.execute(select(ClaimEvent))).scalars()]
         assert history == [(None, "documents"), ("documents", "review")]
         assert await session.scalar(select(func.count()).select_from(ClaimDocument)) == 7
-        sponsorship = await session.get(Sponsorship, sponsorship_id)
-        assert sponsorship.ended_at is not None  # billing and reminders stop
+        assert (await session.get(Sponsorship, sponsorship_id)).ended_at is None  # a report is not a fact
+    await deliver(app)
+    asn_texts = "\n".join(r.text for r in inbox.inbox[asn])
+    assert "KLM-2026-000001" in asn_texts and "sedang memeriksa" in asn_texts and "berduka" not in asn_texts
+    assert NIK_MALE not in asn_texts and f"Anda jamin ({WORKER_NAME})" in asn_texts  # the sponsor knows the name
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await officer.send(Choice("!klm.dead:1"))
+    await officer.press("Sesuai laporan")
+    await officer.press("✅")
+    async with app.sessions() as session:
+        assert (await session.get(Sponsorship, sponsorship_id)).ended_at is not None  # billing and reminders stop
         left = (await session.execute(select(Contribution.period, Contribution.status).where(
             Contribution.sponsorship_id == sponsorship_id, Contribution.period > Month(2026, 11)))).all()
         assert {status for _, status in left} == {"paid"}  # unpaid later months are gone, prepaid ones stay
     await deliver(app)
     asn_texts = "\n".join(r.text for r in inbox.inbox[asn])
-    assert "KLM-2026-000001" in asn_texts and "diperiksa" in asn_texts
     assert "Desember 2026, Januari 2027, Februari 2027" in asn_texts  # prepaid months listed for refund
-    assert NIK_MALE not in asn_texts and f"Anda jamin ({WORKER_NAME})" in asn_texts  # the sponsor knows the name
+    assert "Turut berduka" in asn_texts
     officer_texts = "\n".join(r.text for r in inbox.inbox["officer"])
     assert "Klaim baru KLM-2026-000001" in officer_texts and "dikembalikan" in officer_texts
+    estimate = "\n".join(r.text for r in inbox.inbox["family"] if "Perkiraan manfaat" in r.text)
+    assert "Rp42.000.000" in estimate and "Juni–November 2026" in estimate  # now their own worker's estimate
+
+
+async def report_as_sponsor(sponsor: Person, *, when: str) -> None:
+    """The sponsoring ASN reports their own worker's death: they read the full estimate from the ledger."""
+    await sponsor.say("/klaim")
+    await sponsor.press("Laporkan musibah")
+    await sponsor.press("Setuju")
+    await sponsor.press("Pekerja: Syafrizal")
+    await sponsor.press("Meninggal, bkn kerja")
+    for answer in (when, "Di rumah", "Sakit jantung."):
+        await sponsor.say(answer)
+    await sponsor.press("Penjamin (ASN)")
+    await sponsor.press("Tidak")
+    await sponsor.press("✅")
 
 
 async def test_a_death_in_the_first_three_months_is_estimated_at_rp10_jt(app: App, inbox, clock) -> None:
-    await seed_worker(app, start=date(2026, 10, 1), paid_through=Month(2026, 11))
-    family = Person(app, "family")
-    await report_death(family, when="2 november 2026")
-    assert any_text(family.last, "Rp10.000.000") and any_text(family.last, "belum 3 bulan")
-    assert any_text(family.last, "akan memastikannya")  # the uncertain rule is said to be confirmed
+    _, asn = await seed_worker(app, start=date(2026, 10, 1), paid_through=Month(2026, 11))
+    sponsor = Person(app, asn)
+    await report_as_sponsor(sponsor, when="2 november 2026")
+    assert any_text(sponsor.last, "Rp10.000.000") and any_text(sponsor.last, "belum 3 bulan")
+    assert any_text(sponsor.last, "akan memastikannya")  # the uncertain rule is said to be confirmed
 
 
 async def test_an_unpaid_month_means_not_covered_said_kindly(app: App, inbox, clock) -> None:
-    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 9))
-    family = Person(app, "family")
-    await report_death(family, when="20-11-2026")
-    assert any_text(family.last, "tidak terlindungi") and any_text(family.last, "kami teruskan ke petugas")
-    assert not any_text(family.last, "BPJS Kesehatan")  # no medical-care advice after a death
-    assert not any_text(family.last, "Rp42.000.000")
+    _, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 9))
+    sponsor = Person(app, asn)
+    await report_as_sponsor(sponsor, when="20-11-2026")
+    assert any_text(sponsor.last, "tidak terlindungi") and any_text(sponsor.last, "kami teruskan ke petugas")
+    assert not any_text(sponsor.last, "BPJS Kesehatan")  # no medical-care advice after a death
+    assert not any_text(sponsor.last, "Rp42.000.000")
 
 
 async def test_matches_are_masked_and_lookups_are_limited(app: App, inbox, clock) -> None:
@@ -204,8 +231,8 @@ async def test_bad_files_and_a_second_report_of_the_same_death(app: App, inbox: 
     await neighbour.press("Dengan NIK")
     await neighbour.say(NIK_MALE)
     await neighbour.press("S. R.")
-    await neighbour.press("Meninggal, bkn kerja")
-    assert any_text(neighbour.last, "sudah dilaporkan")
+    await neighbour.press("Meninggal, bkn kerja")  # never refused: the report joins the first one's claim
+    assert any_text(neighbour.last, "sudah pernah dilaporkan orang lain")
 
 
 async def test_dates_in_the_future_or_before_enrolment_are_asked_again(app: App, inbox, clock) -> None:
@@ -274,6 +301,11 @@ async def test_an_officer_asks_for_a_document_and_records_payout(app: App, inbox
     await family.upload(inbox, JPEG + b"sharper")
     assert any_text(family.last, "kembali diperiksa")
     await officer.send(Choice("!klm.fwd:1"))
+    assert any_text(officer.last, "tidak dapat dilakukan")  # a death goes to BPJS once accepted
+    await officer.send(Choice("!klm.dead:1"))
+    await officer.press("Sesuai laporan")
+    await officer.press("✅")
+    await officer.send(Choice("!klm.fwd:1"))
     await officer.send(Choice("!klm.pay:1"))
     await officer.say("42 juta")
     await officer.say("28-11-2026")
@@ -287,7 +319,7 @@ async def test_an_officer_asks_for_a_document_and_records_payout(app: App, inbox
         claim = (await session.execute(select(Claim))).scalar_one()
         assert (claim.status, claim.paid_amount, claim.paid_on) == ("paid", 42_000_000, date(2026, 11, 22))
         steps = [e.to_status for e in (await session.execute(select(ClaimEvent).order_by(ClaimEvent.id))).scalars()]
-        assert steps == ["documents", "review", "more_docs", "review", "forwarded", "paid"]
+        assert steps == ["documents", "review", "more_docs", "review", "review", "forwarded", "paid"]
     stranger = Person(app, "stranger")
     await agree_privacy(stranger)
     await stranger.send(Choice("!klm.pay:1"))
@@ -387,7 +419,7 @@ async def test_a_work_accident_death_brings_a_yearly_scholarship_reminder(app: A
                           reporter_name="Yusnidar", reporter_relation="spouse", reporter_phone="+6281298765432",
                           reporter_is_heir=True, reporter_consent_at=clock.now, estimate=70_000_000, scholarship=True,
                           status="forwarded", requested={}, reference="KLM-2026-000001", created_at=clock.now,
-                          updated_at=clock.now))
+                          updated_at=clock.now, death_confirmed_at=clock.now, death_confirmed_by="console:officer"))
     officer = Person(app, "officer")
     await agree_privacy(officer)
     await officer.send(Choice("!klm.pay:1"))
