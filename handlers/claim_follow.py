@@ -22,7 +22,7 @@ from handlers.claim_common import GATHERING, access, load, status_text
 from handlers.claim_worker import count_lookup
 from handlers.core import Ctx
 from handlers.identity import same_phone
-from handlers.one_time_code import CODE_MINUTES, channel_name, masked_number
+from handlers.one_time_code import CODE_MINUTES, asker, channel_name, masked_number
 from handlers.parsers import Invalid
 from handlers.types import GLOBAL, Choice, Contact, Expect, Option, Payload, Reply, Text
 
@@ -97,8 +97,8 @@ class ClaimFollow:
         if code is not None and claim is not None and reporter is not None:
             await ctx.notify_chat(reporter, key=f"claim_code:{claim.id}:{ctx.chat.id}:{ctx.event.event_id}"[:120],
                                   text_key="linkguard.claim_code_message", code=code, minutes=CODE_MINUTES,
-                                  reference=claim.reference or "", where=channel_name(ctx.chat.channel),
-                                  phone=masked_number(phone or ctx.event.phone),
+                                  reference=claim.reference or "",
+                                  asker=asker(ctx.chat.channel, phone or ctx.event.phone),
                                   options=((f"{GLOBAL}code.me:{target}", "linkguard.mine"),
                                            (f"{GLOBAL}code.no:{target}:{ctx.chat.id}", "linkguard.not_me")))
         ctx.goto(self.name, CODE, {**answers, **code_answers, "phone": phone})

@@ -41,10 +41,10 @@ async def chat_wait(ctx: Ctx) -> str | None:
     return ctx.local(asked[-limit] + timedelta(hours=1)).strftime("%H:%M")
 
 
-async def issue(ctx: Ctx, target: str | None, **details: Any) -> tuple[str | None, dict[str, Any]]:
+async def issue(ctx: Ctx, target: str | None) -> tuple[str | None, dict[str, Any]]:
     """A request for a code for `target` (None: the NIP or reference typed does not exist), recorded: (the code to
     send to the owner, or None when it is withheld; the answers of the code step, which look alike either way)."""
-    await queries.audit(ctx.session, actor=ctx.actor, action=ASKED, target=target, now=ctx.now, **details)
+    await queries.audit(ctx.session, actor=ctx.actor, action=ASKED, target=target, now=ctx.now)
     answers = {**one_time_code.blank(ctx), "target": target}
     if target is None:
         return None, answers

@@ -14,7 +14,7 @@ from db import queries
 from db.models import Asn, Chat
 from handlers import code_guard, one_time_code
 from handlers.core import Ctx
-from handlers.one_time_code import CODE_MINUTES, channel_name, masked_number
+from handlers.one_time_code import CODE_MINUTES, asker, channel_name
 from handlers.parsers import Invalid, parse_nip
 from handlers.types import GLOBAL, Payload, Reply, Text
 
@@ -51,14 +51,8 @@ class LinkFlow:
         asn = await queries.asn_by_nip(ctx.session, nip.value)
         asn = asn if asn is not None and asn.status != "rejected" else None
         code, answers = await code_guard.issue(ctx, f"asn:{asn.id}" if asn is not None else None)
-        home = await ctx.session.get(Chat, asn.chat_id) if asn is not None else None
-        if code is not None and home is not None and asn is not None:
-            target = f"asn:{asn.id}"
-            await ctx.notify_chat(home, key=f"link_code:{asn.id}:{ctx.chat.id}:{ctx.event.event_id}"[:120],
-                                  text_key="linkguard.code_message", code=code, minutes=CODE_MINUTES,
-                                  where=channel_name(ctx.chat.channel), phone=masked_number(ctx.event.phone),
-                                  options=((f"{GLOBAL}code.me:{target}", "linkguard.mine"),
-                                           (f"{GLOBAL}code.no:{target}:{ctx.chat.id}", "linkguard.not_me")))
+        if code is not None and asn is not None:
+            await _send_code(ctx, asn, code)
         # The same answer whether the NIP is registered or not, and whether a code went out or was withheld.
         ctx.goto(self.name, "code", answers)
         return [Reply(ctx.t("link.code_sent", minutes=CODE_MINUTES))]
@@ -77,8 +71,21 @@ class LinkFlow:
             return [Reply(ctx.t("link.expired")), await ctx.core.resume(ctx)]
         await ctx.notify_chat(home, key=f"link_ask:{asn.id}:{ctx.chat.id}:{ctx.event.event_id}"[:120],
                               text_key="linkguard.confirm_ask", where=channel_name(ctx.chat.channel),
-                              phone=masked_number(ctx.event.phone),
+                              asker=asker(ctx.chat.channel, ctx.event.phone),
                               options=((f"{GLOBAL}lnk.ok:{ctx.chat.id}", "linkguard.allow"),
                                        (f"{GLOBAL}lnk.home:{ctx.chat.id}", "linkguard.allow_home"),
                                        (f"{GLOBAL}code.no:asn:{asn.id}:{ctx.chat.id}", "linkguard.not_me")))
         return [Reply(ctx.t("linkguard.code_right", there=channel_name(home.channel))), await ctx.core.resume(ctx)]
+
+
+async def _send_code(ctx: Ctx, asn: Asn, code: str) -> None:
+    """The code to the ASN's registered chat, saying who asks, with «Ini saya» / «Bukan saya»."""
+    home = await ctx.session.get(Chat, asn.chat_id)
+    if home is None:
+        return
+    target = f"asn:{asn.id}"
+    await ctx.notify_chat(home, key=f"link_code:{asn.id}:{ctx.chat.id}:{ctx.event.event_id}"[:120],
+                          text_key="linkguard.code_message", code=code, minutes=CODE_MINUTES,
+                          where=channel_name(ctx.chat.channel), asker=asker(ctx.chat.channel, ctx.event.phone),
+                          options=((f"{GLOBAL}code.me:{target}", "linkguard.mine"),
+                                   (f"{GLOBAL}code.no:{target}:{ctx.chat.id}", "linkguard.not_me")))

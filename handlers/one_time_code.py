@@ -13,9 +13,11 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from handlers.core import Ctx
+from handlers.i18n import Translator
 from handlers.masking import mask_phone
 from handlers.parsers import Invalid, parse_phone
 from handlers.types import Payload, Text
@@ -27,6 +29,14 @@ OK, WRONG, TOO_MANY, EXPIRED = "ok", "wrong", "too_many", "expired"
 
 def channel_name(channel: str) -> str:
     return CHANNEL_NAMES.get(channel, channel)
+
+
+def asker(channel: str, phone: str | None) -> Callable[[Translator], str]:
+    """How the owner's chat is told who asks for a code: "WhatsApp (nomor +62812*****432)", or just "Telegram"
+    where the channel vouches for no number (a parameter of `Ctx.notify`, translated in the owner's language)."""
+    if not phone:
+        return lambda t: channel_name(channel)
+    return lambda t: t("linkguard.asker", where=channel_name(channel), phone=masked_number(phone))
 
 
 def masked_number(phone: str | None) -> str:
