@@ -7,8 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.app import App
+from bot.config import load_settings
 from db.models import Asn, AuditEntry, Chat
+from handlers.code_settings import CodeSettings
 from handlers.types import Choice, Reply
+from tests.conftest import ROOT
 from tests.people import Person, RecordingChannel, agree_privacy, any_text, register_asn
 from tests.test_claim_follow import REFERENCE, ask_to_follow, reporter_address, submitted_claim
 from tests.test_claims import deliver
@@ -88,3 +91,9 @@ async def test_the_buttons_work_only_from_the_chat_they_were_sent_to(app: App, i
     async with app.sessions() as session:
         actions = set((await session.execute(select(AuditEntry.action))).scalars())
     assert "code_locked" not in actions and "link_confirmed" not in actions and "denied" in actions
+
+
+def test_the_limits_in_config_toml_are_the_safe_defaults() -> None:
+    codes = load_settings(ROOT / "config.toml").program.codes
+    assert codes == CodeSettings()
+    assert (codes.per_target_per_hour, codes.per_chat_per_hour, codes.wrong_before_lock) == (3, 3, 10)
