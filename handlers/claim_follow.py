@@ -3,8 +3,10 @@ way round, or from a new phone), types the claim's reference, and the claim move
 
 The new chat proves it is the reporter's by its own number as the channel vouches for it (WhatsApp: the sender's
 number; Telegram: the person's own shared contact), equal to the number given in the report; otherwise by a
-one-time code sent to the chat the claim was reported from (`handlers.one_time_code`). Anyone else learns
-nothing: a reference that does not exist and a number that does not match get the same answer, and the same
+one-time code sent to the chat the claim was reported from (`handlers.one_time_code`), limited as the ASN's codes
+are (`handlers.code_guard`: per claim and per asking chat per hour, wrong codes per claim from all chats lock it
+until an officer unlocks it; the reporter's «Bukan saya» locks it too). Anyone else learns nothing: a reference
+that does not exist, a number that does not match and a code withheld get the same answer, and the same
 "wrong code" after it. Each reference tried from a chat without access counts toward the lookup limit.
 """
 
@@ -15,15 +17,14 @@ from typing import Any
 from db import claims as claim_data
 from db import queries
 from db.models import Chat, Claim
-from handlers import one_time_code
+from handlers import code_guard, one_time_code
 from handlers.claim_common import GATHERING, access, load, status_text
 from handlers.claim_worker import count_lookup
 from handlers.core import Ctx
 from handlers.identity import same_phone
-from handlers.masking import mask_phone
-from handlers.one_time_code import CODE_MINUTES, channel_name
-from handlers.parsers import Invalid, parse_phone
-from handlers.types import Choice, Contact, Expect, Option, Payload, Reply, Text
+from handlers.one_time_code import CODE_MINUTES, asker, channel_name, masked_number
+from handlers.parsers import Invalid
+from handlers.types import GLOBAL, Choice, Contact, Expect, Option, Payload, Reply, Text
 
 CONTACT, CODE, CODE_INSTEAD = "contact", "code", "code_instead"
 
@@ -86,21 +87,28 @@ class ClaimFollow:
         claim = await ctx.session.get(Claim, answers["claim"]) if answers.get("claim") else None
         if claim is not None and same_phone(phone, claim.reporter_phone):
             return await self._move(ctx, claim, phone, "phone")
-        code_answers = one_time_code.blank(ctx)
+        wait = await code_guard.chat_wait(ctx)
+        if wait is not None:  # counted whatever the reference: this says nothing about it
+            ctx.goto(None)
+            return [Reply(ctx.t("linkguard.chat_limit", time=wait)), await ctx.core.resume(ctx)]
         reporter = await ctx.session.get(Chat, claim.reporter_chat_id) if claim is not None else None
-        if claim is not None and reporter is not None:
-            code, code_answers = one_time_code.issue(ctx)
+        target = f"claim:{claim.id}" if claim is not None and reporter is not None else None
+        code, code_answers = await code_guard.issue(ctx, target)
+        if code is not None and claim is not None and reporter is not None:
             await ctx.notify_chat(reporter, key=f"claim_code:{claim.id}:{ctx.chat.id}:{ctx.event.event_id}"[:120],
-                                  text_key="claimfollow.code_message", code=code, minutes=CODE_MINUTES,
-                                  reference=claim.reference or "", where=channel_name(ctx.chat.channel))
+                                  text_key="linkguard.claim_code_message", code=code, minutes=CODE_MINUTES,
+                                  reference=claim.reference or "",
+                                  asker=asker(ctx.chat.channel, phone or ctx.event.phone),
+                                  options=((f"{GLOBAL}code.me:{target}", "linkguard.mine"),
+                                           (f"{GLOBAL}code.no:{target}:{ctx.chat.id}", "linkguard.not_me")))
         ctx.goto(self.name, CODE, {**answers, **code_answers, "phone": phone})
-        # The same words whether or not the reference exists or a code went out.
+        # The same words whether or not the reference exists, and whether a code went out or was withheld.
         return [Reply(ctx.t("claimfollow.code_sent", minutes=CODE_MINUTES))]
 
     async def _code(self, ctx: Ctx, payload: Payload) -> list[Reply]:
         if not isinstance(payload, Text):  # a photo or a sticker is not a try
             return [Reply(ctx.t("claimfollow.type_code")), await self.prompt(ctx)]
-        verdict, left = one_time_code.check(ctx, payload)
+        verdict, left = await code_guard.check(ctx, payload)
         if verdict == one_time_code.WRONG:
             return [Reply(ctx.t("link.wrong_code", left=left))]
         claim = await ctx.session.get(Claim, ctx.answers["claim"]) if ctx.answers.get("claim") else None
@@ -120,7 +128,7 @@ class ClaimFollow:
         await queries.audit(ctx.session, actor=ctx.actor, action="claim_followed", target=f"claim:{claim.id}",
                             now=ctx.now, method=method, before=before.id if before is not None else None)
         if before is not None and before.id != ctx.chat.id:
-            masked = _masked(phone)
+            masked = masked_number(phone)
             await ctx.notify_chat(before, key=f"claim:{claim.id}:moved:{ctx.chat.id}:{ctx.now.timestamp():.0f}",
                                   text_key="claimfollow.moved_away", reference=claim.reference or "",
                                   where=channel_name(ctx.chat.channel), phone=masked)
@@ -133,12 +141,3 @@ class ClaimFollow:
             return [*replies, *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]
         return [*replies, await ctx.core.resume(ctx)]
 
-
-def _masked(phone: str) -> str:
-    """The new chat's number as the old chat may read it: "+62812*****432" (or "-" when none was shared)."""
-    if not phone:
-        return "-"
-    try:
-        return mask_phone(parse_phone(phone))
-    except Invalid:  # a foreign number: masked as it came
-        return mask_phone(phone)

@@ -1,7 +1,8 @@
 """One-time codes that prove a new chat belongs to someone already known on another chat.
 
 The code goes to the chat the person already uses (through the outbox) and is typed in the new one: 6 digits,
-`CODE_MINUTES` minutes, `MAX_TRIES` tries. Only its hash (bound to the new chat) is kept, in the chat's answers.
+`CODE_MINUTES` minutes, `MAX_TRIES` tries. Only its hash (bound to the new chat) is kept, in the chat's answers,
+with a nonce that names it in the audit log (`handlers.code_guard` limits codes, and revokes them).
 Used to link an ASN's second chat (`handlers.link`) and to follow a claim from another chat
 (`handlers.claim_follow`).
 """
@@ -12,9 +13,13 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from handlers.core import Ctx
+from handlers.i18n import Translator
+from handlers.masking import mask_phone
+from handlers.parsers import Invalid, parse_phone
 from handlers.types import Payload, Text
 
 CODE_MINUTES, MAX_TRIES = 10, 5
@@ -24,6 +29,24 @@ OK, WRONG, TOO_MANY, EXPIRED = "ok", "wrong", "too_many", "expired"
 
 def channel_name(channel: str) -> str:
     return CHANNEL_NAMES.get(channel, channel)
+
+
+def asker(channel: str, phone: str | None) -> Callable[[Translator], str]:
+    """How the owner's chat is told who asks for a code: "WhatsApp (nomor +62812*****432)", or just "Telegram"
+    where the channel vouches for no number (a parameter of `Ctx.notify`, translated in the owner's language)."""
+    if not phone:
+        return lambda t: channel_name(channel)
+    return lambda t: t("linkguard.asker", where=channel_name(channel), phone=masked_number(phone))
+
+
+def masked_number(phone: str | None) -> str:
+    """A chat's number as someone else may read it: "+62812*****432" (or "-" when the channel gave none)."""
+    if not phone:
+        return "-"
+    try:
+        return mask_phone(parse_phone(phone))
+    except Invalid:  # a foreign number: masked as it came
+        return mask_phone(phone)
 
 
 def code_hash(code: str, chat_id: int) -> str:
@@ -36,18 +59,21 @@ def blank(ctx: Ctx) -> dict[str, Any]:
 
 
 def issue(ctx: Ctx) -> tuple[str, dict[str, Any]]:
-    """A new code, and the answers that remember it (hashed for this chat) until it expires."""
+    """A new code, and the answers that remember it (hashed for this chat, with its nonce) until it expires."""
     code = f"{secrets.randbelow(1_000_000):06d}"
-    return code, {**blank(ctx), "code": code_hash(code, ctx.chat.id)}
+    return code, {**blank(ctx), "code": code_hash(code, ctx.chat.id), "nonce": secrets.token_hex(6)}
 
 
-def check(ctx: Ctx, payload: Payload) -> tuple[str, int]:
-    """(verdict, tries left) for what was typed; a wrong code counts a try in `ctx.answers`."""
+def check(ctx: Ctx, payload: Payload, *, live: bool = True) -> tuple[str, int]:
+    """(verdict, tries left) for what was typed; a wrong code counts a try in `ctx.answers`.
+
+    `live` False: the code was revoked (a newer one, a lock, «Bukan saya»), so every code typed is wrong, said as
+    any wrong code is: whoever types learns nothing from it."""
     answers = ctx.answers
     if datetime.fromisoformat(answers["expires"]) <= ctx.now:
         return EXPIRED, 0
     typed = "".join(payload.text.split()) if isinstance(payload, Text) else ""
-    expected = answers.get("code") or ""
+    expected = (answers.get("code") or "") if live else ""
     if expected and hmac.compare_digest(code_hash(typed[:12], ctx.chat.id), expected):
         return OK, 0
     tries = int(answers.get("tries", 0)) + 1

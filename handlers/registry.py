@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from handlers import (claim_death, claim_decisions, claim_docs, claim_follow, claim_officer, claim_reporters,
-                      claim_withdraw, consent, consent_form, consent_review, decisions, membership, nip_claims, officer,
-                      officer_todos, payments, receipt_review, worker_details)
+                      claim_withdraw, code_actions, consent, consent_form, consent_review, decisions, link_confirm,
+                      membership, nip_claims, officer, officer_todos, payments, receipt_review, worker_details)
 from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
@@ -61,5 +61,12 @@ def install(core: Core) -> Core:
                        officer_todos.receipts_list))
     core.add_todo(Todo(officer_todos.LAPSED, "journey.todo.lapsed", officer_todos.count_lapsed,
                        officer_todos.lapsed_list))
+    core.add_action("code.me", code_actions.mine_action)
+    core.add_action("code.no", code_actions.not_me_action)
+    core.add_action("code.unlock", code_actions.unlock_action)
+    core.add_action("lnk.ok", link_confirm.allow_action)
+    core.add_action("lnk.home", link_confirm.allow_home_action)
+    core.add_action("lnk.cut", link_confirm.cut_action)
     core.add_todo(Todo("claims", "claims.todo", claim_officer.count_claims, claim_officer.claims_screen))
+    core.add_todo(Todo(code_actions.LOCKS, "linkguard.todo", code_actions.count_locks, code_actions.locks_screen))
     return core

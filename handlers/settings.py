@@ -10,6 +10,7 @@ from db.ledger import LedgerRules, indonesian_holidays
 from db.months import Month
 from db.rules import Discount, TariffSchedule
 from handlers.claim_settings import ClaimSettings
+from handlers.code_settings import CodeSettings
 
 OCCUPATIONS = ["labai", "ubiyah", "lembaga_adat", "nelayan", "petani", "buruh_harian", "tukang_bangunan",
                "pkl_asongan", "tukang_ojek", "sopir_angkot", "art", "lainnya"]
@@ -73,6 +74,7 @@ class ProgramSettings(BaseModel):
     opds: list[str] = Field(default_factory=lambda: ["Sekretariat Daerah", "Lainnya"])
     contributions: ContributionSettings = Field(default_factory=ContributionSettings)
     claims: ClaimSettings = Field(default_factory=ClaimSettings)
+    codes: CodeSettings = Field(default_factory=CodeSettings)
 
     def ledger_rules(self) -> LedgerRules:
         return LedgerRules(self.contributions.schedule(), frozenset(self.transport_occupations),

@@ -162,11 +162,14 @@ async def test_an_asn_registered_on_telegram_links_whatsapp(db_url, tmp_path, st
             await agree(on_whatsapp)
             await on_whatsapp.press("Hubungkan akun", "Ketik NIP")
             await on_whatsapp.say("198503172010011002", "kode 6 angka")
-            message = await on_telegram.expect("Kode untuk menghubungkan WhatsApp")
-            code = message["text"].split(": ")[1][:6]
+            message = await on_telegram.expect("kode untuk menghubungkan WhatsApp")
+            code = message["text"].split("Kodenya: ")[1][:6]
             await on_whatsapp.say("000000" if code != "000000" else "111111", "Sisa percobaan: 4")
-            await on_whatsapp.say(code, "Pengingat dan pemberitahuan dikirim ke mana?")
-            await on_whatsapp.press("Ke WhatsApp ini", "dikirim ke WhatsApp")
+            await on_whatsapp.say(code, "tekan «Ya, hubungkan»")
+            # The registered chat allows it, and moves reminders to WhatsApp (issue 18.5).
+            await on_telegram.expect("sudah mengetik kode yang benar")
+            await on_telegram.press("Ya, jadikan utama", "sekarang dikirim ke WhatsApp")
+            await on_whatsapp.expect("terhubung dengan akun ASN Rahmat")
             # Either channel now acts as the same ASN; reminders and notices go to WhatsApp.
             await on_whatsapp.say("menu", "ASN terdaftar: Rahmat")
             await on_telegram.say("/menu", "ASN terdaftar: Rahmat")
