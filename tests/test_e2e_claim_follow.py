@@ -91,7 +91,7 @@ async def wa_report(family: WaPerson) -> None:
     await family.press("Istri / suami", "Nomor HP Anda")
     await family.press("Kirim kontak", "Apakah Anda ahli warisnya")  # WhatsApp vouches for their own number
     await family.press("Ya", "Periksa laporan musibah")
-    await family.press("Simpan", "Rp42.000.000")
+    await family.press("Simpan", "Buku nikah (bila ada)")  # the checklist, after the rules in general terms
 
 
 async def wa_send_docs(family: WaPerson, standin: WhatsAppStandin, labels: tuple[str, ...]) -> None:
@@ -121,6 +121,10 @@ async def officer_asks_for_savings_book(officer: WaPerson) -> None:
 
 
 async def officer_pays(officer: WaPerson) -> None:
+    await officer_opens(officer)
+    await officer.press("Terima kematian", "Tanggal meninggal menurut akta")  # the certificate seen
+    await officer.press("Sesuai laporan", "Terima kematian ini")
+    await officer.press("Simpan", "sudah diberi tahu")
     await officer_opens(officer)
     await officer.press("Teruskan ke BPJS", "sudah diberi tahu")
     await officer_opens(officer)

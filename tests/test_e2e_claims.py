@@ -62,7 +62,7 @@ async def report(family: TgPerson, standin: TelegramStandin) -> None:
     standin.push_contact(family.id, "6281298765432")
     await family.expect("Apakah Anda ahli warisnya")
     await family.press("Ya", "Periksa laporan musibah")
-    await family.press("Simpan", "Rp42.000.000")
+    await family.press("Simpan", "Buku nikah (bila ada)")  # the checklist, after the rules in general terms
 
 
 async def officer_opens(officer: TgPerson) -> None:
@@ -92,13 +92,18 @@ async def test_a_death_claim_from_report_to_payout_over_telegram(db_url, tmp_pat
         await send_docs(family, standin, DOCS[4:])
         submitted = await family.press("Kirim klaim", "Nomor klaim: KLM-2026-000001")
         assert "Cabang Padang Pariaman" in submitted["text"]
-        await asn.expect("KLM-2026-000001")
-        await asn.expect("Tagihan iurannya berhenti")
+        received = await asn.expect("sedang memeriksa")  # a report, not yet a fact: nothing stops
+        assert "KLM-2026-000001" in received["text"] and "berduka" not in received["text"]
         await officer.expect("Klaim baru KLM-2026-000001")
 
         await officer_opens(officer)
         photos = [r for r in standin.sent if r["method"] == "sendPhoto" and r["chat_id"] == OFFICER]
         assert len(photos) == 7  # the documents themselves, each view audited
+        await officer.press("Terima kematian", "Tanggal meninggal menurut akta")
+        await officer.press("Sesuai laporan", "Terima kematian ini")
+        await officer.press("Simpan", "sudah diberi tahu")
+        await asn.expect("Tagihan iurannya berhenti")
+        await officer_opens(officer)
         await officer.press("Minta dokumen", "Dokumen apa")
         await officer.press("Buku tabungan", "Catatan untuk keluarga")
         await officer.say("Foto buram, mohon difoto ulang", "Minta dokumen ini?")
@@ -129,10 +134,10 @@ async def test_a_death_claim_from_report_to_payout_over_telegram(db_url, tmp_pat
             assert claim.status == "paid" and claim.paid_amount == 42_000_000
             steps = [e.to_status for e in (await session.execute(select(ClaimEvent).order_by(ClaimEvent.id)))
                      .scalars()]
-            assert steps == ["documents", "review", "more_docs", "review", "forwarded", "paid"]
+            assert steps == ["documents", "review", "review", "more_docs", "review", "forwarded", "paid"]
             views = await session.scalar(select(func.count()).select_from(AuditEntry)
                                          .where(AuditEntry.action == "claim_document_viewed"))
-            assert views == 7 + 8 + 8  # three openings: 7 documents, then 8 with the new one, twice
+            assert views == 7 + 1  # each file sent to the officer once: 7, then the new one
 
         stranger = TgPerson(standin, STRANGER)
         await agree(stranger)
