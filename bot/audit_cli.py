@@ -4,7 +4,6 @@ filtered by officer, person and dates, for the programme's data protection offic
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import os
@@ -14,18 +13,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Select, select
 
 from bot.app import App
 from bot.config import Settings
+from bot.export_files import open_sink
+from bot.exports import ExportColumn
 from db import queries
 from db.models import Asn, AuditEntry, Worker
 from db.private_files import private_file
 
 HEADER = ["at", "actor", "action", "target", "details"]
+COLUMNS = tuple(ExportColumn(name, width=width) for name, width in zip(HEADER, (26, 24, 22, 20, 60), strict=True))
 FORMATS = ("csv", "xlsx")
 
 
@@ -148,20 +149,14 @@ async def audit_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _write(output: Path, fmt: str, rows: Sequence[list[str]]) -> None:
-    """Written to a private (0600) file beside the output, then moved into place."""
+    """Written to a private (0600) file beside the output, then moved into place. The details hold what people
+    typed (reasons, file names): written as text, never a formula, like every export (bot/export_files.py)."""
     partial = private_file(output.with_name(output.name + ".part"))
     try:
-        if fmt == "csv":
-            with partial.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(HEADER)
-                writer.writerows(rows)
-        else:
-            book = Workbook(write_only=True)
-            sheet = book.create_sheet("audit")
-            for row in [HEADER, *rows]:
-                sheet.append(row)
-            book.save(partial)
+        sink = open_sink(fmt, partial, COLUMNS, HEADER, "audit")
+        for row in rows:
+            sink.write(row)
+        sink.close()
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 CSV: UTF-8 with a BOM (so Excel shows accents), dates as ISO (2026-11-03, which every Excel reads as a date).
 XLSX: dates and months as date cells, counts and rupiah as numbers, the header row frozen, sensible column widths.
+In both, text is never a formula, whoever typed it (bot/sheet_cells.py).
 The file is written under a temporary name and renamed at the end, so a half-written export never looks finished.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.exports import ExportColumn, ExportTable
+from bot.sheet_cells import csv_text, looks_like_formula, xlsx_text
 from handlers.i18n import Translator
 
 FORMATS = ("csv", "xlsx")
@@ -31,11 +33,12 @@ NUMBER_FORMATS = {"date": "dd/mm/yyyy", "month": "mmm yyyy", "int": "0", "rupiah
 class CsvSink:
     def __init__(self, path: Path, columns: tuple[ExportColumn, ...], header: list[str]) -> None:
         self.handle = _private_open(path, encoding="utf-8-sig", newline="")
-        self.writer = csv.writer(self.handle)
+        self.writer = csv.writer(self.handle, quoting=csv.QUOTE_NONNUMERIC)  # every text quoted, numbers not
         self.writer.writerow(header)
 
     def write(self, row: list[Any]) -> None:
-        self.writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row])
+        self.writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date)
+                              else csv_text(v) if isinstance(v, str) else v for v in row])
 
     def close(self) -> None:
         self.handle.close()
@@ -55,7 +58,12 @@ class XlsxSink:
         self.sheet.append([self._cell(text, font=bold) for text in header])
 
     def _cell(self, value: Any, *, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
+        if isinstance(value, str):
+            cell = WriteOnlyCell(self.sheet, value=xlsx_text(value))
+            cell.data_type = "s"  # a string cell, never a formula (openpyxl makes "=..." a formula)
+            cell.quotePrefix = looks_like_formula(value)  # and Excel keeps it text when the cell is edited
+        else:
+            cell = WriteOnlyCell(self.sheet, value=value)
         if font is not None:
             cell.font = font
         if number_format is not None and value is not None:
@@ -69,6 +77,12 @@ class XlsxSink:
     def close(self) -> None:
         with _private_open(self.path, mode="wb") as handle:
             self.book.save(handle)
+
+
+def open_sink(fmt: str, path: Path, columns: tuple[ExportColumn, ...], header: list[str],
+              title: str) -> CsvSink | XlsxSink:
+    """A private (0600) CSV or XLSX file at `path` with its header row written; `write` rows, then `close`."""
+    return CsvSink(path, columns, header) if fmt == "csv" else XlsxSink(path, columns, header, title)
 
 
 def _private_open(path: Path, mode: str = "w", **kwargs: Any) -> Any:
@@ -87,8 +101,7 @@ async def write_export(session: AsyncSession, table: ExportTable, *, t: Translat
     partial = output.with_name(output.name + ".part")
     written = 0
     try:
-        sink = CsvSink(partial, table.columns, header) if fmt == "csv" else XlsxSink(partial, table.columns, header,
-                                                                                     title)
+        sink = open_sink(fmt, partial, table.columns, header, title)
         result = await session.stream(table.query.execution_options(yield_per=1000))
         async for partition in result.partitions():
             for row in partition:

@@ -78,7 +78,7 @@ async def parse_doc(ctx: Ctx, payload: Payload) -> str:
 
 
 async def parse_note(ctx: Ctx, payload: Payload) -> str:
-    note = " ".join(expect_text(payload).split())
+    note = expect_text(payload)  # cleaned by the core (handlers/text_clean.py)
     if not 3 <= len(note) <= 200:
         raise Invalid("officer.reason_length", max=200)
     return note

@@ -83,7 +83,7 @@ async def parse_when(ctx: Ctx, payload: Payload) -> str:
 
 def free_text(low: int, high: int):  # type: ignore[no-untyped-def]
     async def parse(ctx: Ctx, payload: Payload) -> str:
-        value = " ".join(expect_text(payload).split())
+        value = expect_text(payload)  # cleaned by the core (handlers/text_clean.py)
         if not low <= len(value) <= high:
             raise Invalid("claims.text_length", min=low, max=high)
         return value

@@ -104,20 +104,22 @@ class WorkerConsentFlow:
         return [Reply(ctx.t("consent.thanks", name=worker.name))]
 
     async def _contact(self, ctx: Ctx, payload: Payload) -> list[Reply]:
-        """The person shares their own number: never the sponsor's; the worker's, where one was given."""
+        """The person shares their own number: never the sponsor's; the worker's, where one was given. Only the
+        button works here (a typed number vouches for nothing), so no refusal suggests typing one."""
         if not isinstance(payload, Contact) or not payload.own:
-            key = "identity.contact_not_own" if isinstance(payload, Contact) else "identity.consent_need_contact"
+            key = "contact_step.consent_not_own" if isinstance(payload, Contact) else "identity.consent_need_contact"
             return [Reply(ctx.t(key)), await self.prompt(ctx)]
         try:
-            phone = parse_phone(payload.phone)
-        except Invalid as error:
-            return [Reply(ctx.t(error.key, **error.params)), await self.prompt(ctx)]
+            phone: str | None = parse_phone(payload.phone)
+        except Invalid:  # the account's own number is foreign or not a mobile: sharing it again cannot help
+            phone = None
         worker = await ctx.session.get(Worker, ctx.answers["worker"])
         sponsor = await queries.sponsor_of_worker(ctx.session, worker.id) if worker else None
         if worker is None or sponsor is None:
             ctx.goto(None)
             return [Reply(ctx.t("consent.link_invalid")), await ctx.core.resume(ctx)]
-        refusal = ("consent.sponsor.refused" if same_phone(phone, sponsor.phone)
+        refusal = ("contact_step.consent_number_unusable" if phone is None
+                   else "consent.sponsor.refused" if same_phone(phone, sponsor.phone)
                    else "identity.consent_wrong_phone" if worker.phone and not same_phone(phone, worker.phone)
                    else None)
         if refusal is not None:

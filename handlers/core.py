@@ -27,6 +27,7 @@ from handlers.context import Action, Ctx, Flow, Services, Todo
 from handlers.i18n import Catalog, Translator
 from handlers.parsers import Invalid
 from handlers.settings import ProgramSettings
+from handlers.text_clean import clean_event
 from handlers.types import GLOBAL, Choice, Event, Expect, File, Reply, Text
 from handlers.uploads import check_upload, store_upload
 from handlers.writer import GroupWriter
@@ -118,6 +119,7 @@ class Core:
 
     # -- one event ---------------------------------------------------------------------------------------------------
     async def _process(self, session: AsyncSession, event: Event, chat: Chat, now: datetime) -> list[Reply]:
+        event = clean_event(event)  # typed text without invisible characters, for every flow
         if event.display_name and chat.display_name != event.display_name[:80]:
             chat.display_name = event.display_name[:80]
         ctx = Ctx(core=self, session=session, chat=chat, event=event, now=now,

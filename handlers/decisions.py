@@ -31,7 +31,7 @@ def reason_parser(reasons: tuple[str, ...]):  # type: ignore[no-untyped-def]
             if key not in reasons:
                 raise Invalid("common.choose_option")
             return ctx.t(f"journey.reason.{key}")
-        reason = " ".join(expect_text(payload).split())
+        reason = expect_text(payload)  # cleaned by the core (handlers/text_clean.py)
         if not 3 <= len(reason) <= MAX_REASON:
             raise Invalid("officer.reason_length", max=MAX_REASON)
         return reason

@@ -3,31 +3,19 @@
 A display name is chosen by the person, so it can try to spoof: right-to-left overrides that reverse what an officer
 reads, zero-width characters, control characters, lone surrogates (which no database or log can encode), or a
 name thousands of characters long. Every channel passes the name through `clean_display_name` before the core
-sees it.
+sees it; the cleaning is the one of every typed text (handlers/text_clean.py).
 """
 
 from __future__ import annotations
 
-import unicodedata
+from handlers.text_clean import clean_text
 
 MAX_DISPLAY_NAME = 64
-REPLACEMENT = "\ufffd"
 
 
 def clean_display_name(name: str | None) -> str | None:
-    """The name without bidi controls (U+202A-U+202E, U+2066-U+2069), zero-width and other control or format
-    characters, lone surrogates replaced by U+FFFD, spaces collapsed, at most 64 characters; None when nothing
-    is left."""
+    """The name cleaned by `clean_text` (no bidi controls, zero-width or other invisible characters, lone
+    surrogates replaced by U+FFFD, spaces collapsed), at most 64 characters; None when nothing is left."""
     if not name:
         return None
-    kept: list[str] = []
-    for ch in name:
-        category = unicodedata.category(ch)
-        if category == "Cs":  # a lone surrogate: replaced, so the rest of the name survives
-            kept.append(REPLACEMENT)
-        elif category in ("Zl", "Zp") or (category.startswith("C") and category != "Co"):
-            kept.append(" " if ch in "\t\n\r\x0b\x0c" else "")  # Cc, Cf (bidi, zero-width), Cn
-        else:
-            kept.append(ch)
-    cleaned = " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
-    return cleaned[:MAX_DISPLAY_NAME].rstrip() or None
+    return clean_text(name)[:MAX_DISPLAY_NAME].rstrip() or None

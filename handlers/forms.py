@@ -14,6 +14,7 @@ from typing import Any
 
 from handlers.core import Ctx
 from handlers.parsers import Invalid
+from handlers.text_clean import INVISIBLE
 from handlers.types import Choice, Contact, Expect, File, Location, Option, Payload, Reply, Text, Unsupported
 
 SUMMARY, EDIT = "_summary", "_edit"
@@ -195,7 +196,7 @@ def _what(payload: Payload) -> str:
     if isinstance(payload, Location):
         return "location"
     if isinstance(payload, Unsupported):
-        return "other"
+        return "invisible" if payload.what == INVISIBLE else "other"
     return "button"
 
 

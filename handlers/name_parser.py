@@ -1,5 +1,6 @@
 """A person's name as typed: letters (Latin script), spaces and name punctuation, 2-80 characters; all lower or
-upper case is title-cased, keeping academic titles (handlers/titles.py). Raises Invalid like every parser
+upper case is title-cased, keeping academic titles (handlers/titles.py). Invisible and control characters are
+removed first, as from every typed text (handlers/text_clean.py). Raises Invalid like every parser
 (handlers/parsers.py)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 
 from handlers.parsers import Invalid
+from handlers.text_clean import clean_text
 from handlers.titles import keep_titles
 
 NAME_MIN, NAME_MAX = 2, 80
@@ -18,9 +20,7 @@ _WORD_BREAKS = frozenset(" -.,")
 def parse_name(text: str) -> str:
     if len(text) > MAX_NAME_INPUT:
         raise Invalid("name.too_long", max=NAME_MAX)
-    if any(_is_control(ch) for ch in text):
-        raise Invalid("name.chars")
-    name = " ".join(unicodedata.normalize("NFC", text).split())
+    name = clean_text(text)
     if not all(_is_name_char(ch) for ch in name):
         raise Invalid("name.chars")
     if len(name) < NAME_MIN or sum(1 for ch in name if ch.isalpha()) < NAME_MIN:
@@ -28,11 +28,6 @@ def parse_name(text: str) -> str:
     if len(name) > NAME_MAX:
         raise Invalid("name.too_long", max=NAME_MAX)
     return keep_titles(_title_case(name)) if name in (name.lower(), name.upper()) else name
-
-
-def _is_control(ch: str) -> bool:
-    """Control, format (RTL marks, zero-width), surrogate, private-use and unassigned characters; not whitespace."""
-    return unicodedata.category(ch).startswith("C") and ch not in "\t\n\r"
 
 
 def _is_name_char(ch: str) -> bool:

@@ -41,7 +41,9 @@ async def seed_worker(app: App, *, start: date, paid_through: Month | None, addr
     return sponsorship_id, str(address_base)
 
 
-async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kemarin", confirm: bool = True) -> None:
+async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kemarin", place: str = "Di rumah",
+                       description: str = "Sakit jantung, meninggal di rumah pada malam hari.",
+                       confirm: bool = True) -> None:
     await agree_privacy(person)
     await person.press("Laporkan musibah")
     await person.press("Laporkan musibah")
@@ -52,8 +54,8 @@ async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kema
     await person.press("S. R.")
     await person.press("Meninggal, bkn kerja")
     await person.say(when)
-    await person.say("Di rumah")
-    await person.say("Sakit jantung, meninggal di rumah pada malam hari.")
+    await person.say(place)
+    await person.say(description)
     await person.say("Yusnidar")
     await person.press("Istri / suami")
     await person.say("0812-9876-5432")

@@ -5,13 +5,16 @@ see only masked matches, are held to the lookup limit, and cannot read someone e
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.channels import telegram as telegram_channel
 from db.models import AuditEntry, Claim, ClaimEvent
 from db.months import Month
 from tests.conftest import Clock
@@ -63,6 +66,26 @@ async def report(family: TgPerson, standin: TelegramStandin) -> None:
     await family.expect("Apakah Anda ahli warisnya")
     await family.press("Ya", "Periksa laporan musibah")
     await family.press("Simpan", "Buku nikah (bila ada)")  # the checklist, after the rules in general terms
+
+
+async def report_injury(family: TgPerson, standin: TelegramStandin) -> None:
+    await agree(family)
+    await family.press("Laporkan musibah / klaim", "Laporan musibah dan klaim")
+    await family.press("Laporkan musibah", "bersifat spesifik")
+    await family.press("Setuju", "Cari dengan NIK")
+    await family.press("Dengan NIK", "Ketik NIK")
+    await family.say(NIK_MALE, "Pekerja yang cocok")
+    await family.press("S. R. …0003", "Apa yang terjadi")
+    await family.press("Kecelakaan kerja", "Kapan")
+    await family.say("kemarin", "Di mana")
+    await family.say("Di laut", "Ceritakan")
+    await family.say("Terjatuh dari perahu saat menarik jaring.", "lalu lintas")
+    await family.press("Tidak", "Nama Anda")
+    await family.say("Yusnidar", "hubungan Anda")
+    await family.press("Istri / suami", "Nomor HP Anda")
+    standin.push_contact(family.id, "6281298765432")
+    await family.expect("Periksa laporan musibah")
+    await family.press("Simpan", "lekas pulih")
 
 
 async def officer_opens(officer: TgPerson) -> None:
@@ -167,3 +190,35 @@ async def test_a_death_claim_from_report_to_payout_over_telegram(db_url, tmp_pat
             assert NIK_MALE not in text
             assert WORKER_NAME not in text or record.get("chat_id") == ASN
 
+
+
+@pytest.mark.parametrize("telegram_refuses", [False, True], ids=["measured", "refused"])
+async def test_an_officer_gets_every_document_a_very_tall_screenshot_as_a_file(
+        db_url, tmp_path, standin, monkeypatch: pytest.MonkeyPatch, telegram_refuses: bool) -> None:
+    """A 1080 x 9500 screenshot of a receipt is no photo for Telegram (width + height over 10000): the bot sends it
+    as a document, whether it measured it first or Telegram refused it (PHOTO_INVALID_DIMENSIONS)."""
+    if telegram_refuses:  # a limit the bot does not know about: only Telegram's refusal tells
+        monkeypatch.setattr(telegram_channel, "fits_telegram_photo", lambda path: True)
+    buffer = io.BytesIO()
+    Image.new("L", (1080, 9500), 255).save(buffer, "PNG")
+    screenshot = buffer.getvalue()
+    app = await start(db_url, tmp_path, standin, Clock(datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)))
+    try:
+        await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12), address_base=ASN,
+                          channel="telegram")
+        family, officer = TgPerson(standin, FAMILY), TgPerson(standin, OFFICER)
+        await agree(officer)
+        await report_injury(family, standin)
+        await send_docs(family, standin, ("Kartu peserta", "KTP pekerja", "Surat dokter"))
+        await family.press("Kronologi", "Kirim foto atau PDF")
+        standin.push_document(FAMILY, screenshot, "Screenshot_20261121.png", "image/png")
+        await family.expect("Diterima")
+        await family.press("Kirim klaim", "Nomor klaim: KLM-2026-000001")
+        await officer.expect("Klaim baru KLM-2026-000001")
+        await officer_opens(officer)
+    finally:
+        await app.stop()
+    files = [r for r in standin.messages_to(OFFICER) if r["method"] in ("sendPhoto", "sendDocument")]
+    assert [r["method"] for r in files] == ["sendPhoto"] * 3 + ["sendDocument"]  # all four, in the list's order
+    assert files[-1]["content"] == screenshot
+    assert standin.calls["sendPhoto"] == 3 + telegram_refuses  # refused once, then sent as a document

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import Asn, Chat, ChatLink, OutboxMessage, WhatsAppInbox, Worker
+from handlers.types import Reply
 from tests.conftest import Clock
 from tests.seed import seed_sponsorships
 from tests.standins.telegram import TelegramStandin
@@ -209,3 +210,22 @@ async def test_a_restart_in_the_middle_loses_nothing(db_url, tmp_path, standin) 
         assert sum("Nama lengkap Anda" in text for text in person.texts()) == 1
     finally:
         await app.stop()
+
+
+async def test_an_image_over_whatsapps_5_mb_goes_to_the_officer_as_a_document(db_url, tmp_path, standin) -> None:
+    app = await start(db_url, tmp_path, standin)
+    try:
+        officer = WaPerson(standin, OFFICER)
+        await agree(officer)  # the officer wrote: inside the 24-hour window
+        big, small = tmp_path / "big.jpg", tmp_path / "small.jpg"
+        big.write_bytes(JPEG + b"0" * (5 * 1024 * 1024))  # a 5 MB phone photo of a receipt
+        small.write_bytes(JPEG)
+        channel = app.channels["whatsapp"]
+        for path in (big, small):
+            await channel.show(OFFICER, Reply("📎 Bukti bayar", extra={"attachment": str(path),
+                                                                       "attachment_mime": "image/jpeg"}))
+    finally:
+        await app.stop()
+    files = [m for m in officer.messages() if m["kind"] in ("image", "document")]
+    assert [m["kind"] for m in files] == ["document", "image"]
+    assert standin.errors_returned[131053] == 0  # measured before sending: never refused

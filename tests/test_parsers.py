@@ -397,6 +397,11 @@ def test_bad_phone_is_refused_with_the_right_key(typed: str, key: str):
     ("Ngô Bảo Châu", "Ngô Bảo Châu"),
     ("Yo", "Yo"),
     ("siti\taminah\nputri", "Siti Aminah Putri"),
+    # Invisible and control characters go, as from every typed text (handlers/text_clean.py): nothing reversed
+    ("\u202eSiti Aminah\u202c", "Siti Aminah"),  # right-to-left override
+    ("Siti\u200b Aminah\ufeff", "Siti Aminah"),  # zero-width space, BOM
+    ("Siti\u200bAminah", "SitiAminah"),  # invisible inside a word: the word as it looks
+    ("Siti\x00 Ami\x1bnah", "Siti Aminah"),
 ])
 def test_name_is_cleaned(typed: str, expected: str):
     assert parse_name(typed) == expected
@@ -420,10 +425,6 @@ def test_name_is_cleaned(typed: str, expected: str):
     ("Дмитрий", "name.chars"),
     ("王小明", "name.chars"),
     ("Agent 007", "name.chars"),
-    ("Siti\x00Aminah", "name.chars"),
-    ("Siti\x1bAminah", "name.chars"),
-    ("Siti\u202eAminah", "name.chars"),  # right-to-left override
-    ("Siti\u200bAminah", "name.chars"),  # zero-width space
     ("Siti_Aminah", "name.chars"),
     ("Siti <b>Aminah</b>", "name.chars"),
 ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 
 import aiohttp
@@ -31,6 +32,7 @@ from aiogram.types import (
 )
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from PIL import Image
 
 from tests.standins.telegram import TelegramStandin
 
@@ -374,6 +376,25 @@ async def test_files_download_and_upload(bot: Bot, standin: TelegramStandin) -> 
     assert file.file_path and file.file_size == len(b"%PDF-1.4 hello")
     with pytest.raises(TelegramBadRequest):
         await bot.get_file("no-such-file")
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG of that size (white, so it compresses to a few kilobytes)."""
+    buffer = io.BytesIO()
+    Image.new("L", (width, height), 255).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1080, 9500), (5001, 5000), (100, 2001)])
+async def test_photos_telegram_would_not_take_as_photos_are_refused(bot: Bot, standin: TelegramStandin,
+                                                                    width: int, height: int) -> None:
+    image = png(width, height)
+    with pytest.raises(TelegramBadRequest, match="PHOTO_INVALID_DIMENSIONS"):
+        await bot.send_photo(USER, BufferedInputFile(image, filename="struk.png"))
+    sent = await bot.send_document(USER, BufferedInputFile(image, filename="struk.png"))
+    assert sent.document is not None and standin.last_message(USER)["content"] == image
+    await bot.send_photo(USER, BufferedInputFile(png(1080, 2400), filename="foto.png"))  # a phone's photo is fine
+    assert standin.last_message(USER)["method"] == "sendPhoto"
 
 
 async def test_other_pushes_and_methods(bot: Bot, standin: TelegramStandin) -> None:

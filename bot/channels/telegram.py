@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
@@ -18,6 +19,7 @@ from aiogram.types import BotCommand, FSInputFile, InlineKeyboardMarkup, ReplyKe
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.channels.base import RetryLater, Transient, Unreachable, split_text
+from bot.channels.image_limits import fits_telegram_photo
 from bot.channels.telegram_render import MAX_TEXT, keyboard
 from bot.channels.telegram_session import LeanSession
 from handlers.types import Event, Reply
@@ -28,6 +30,9 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 BATCH_LIMIT = 100  # updates getUpdates returns at most (its default limit)
 PAUSE = 0.25  # seconds between getUpdates while only updates already handed over come back
 START_TIMEOUT = 15  # seconds: getMe at start-up
+# Telegram's refusals of a file as a photo (PHOTO_INVALID_DIMENSIONS, PHOTO_SAVE_FILE_INVALID, IMAGE_PROCESS_FAILED):
+# the same file then goes as a document.
+PHOTO_REFUSALS = ("PHOTO_", "IMAGE_PROCESS_FAILED")
 
 EventSink = Callable[[Event], Awaitable[list[Reply] | None]]
 Running = dict[int, asyncio.Future[None]]  # updates still being handled in the background, by update id
@@ -166,12 +171,18 @@ class TelegramChannel:
         self.sent += 1
 
     async def _send_file(self, chat_id: int, path: str, mime: str) -> None:
-        """A stored upload (a receipt) shown to an officer: photos as photos, anything else as a document."""
-        upload = FSInputFile(path)
-        if mime.startswith("image/"):
-            await self.bot.send_photo(chat_id=chat_id, photo=upload)
-        else:
-            await self.bot.send_document(chat_id=chat_id, document=upload)
+        """A stored upload (a receipt, a claim document) shown to an officer: an image as a photo where Telegram takes
+        it as one (bot/channels/image_limits.py); anything else, and an image Telegram refuses as a photo, as a
+        document, so that no file is ever missing."""
+        if mime.startswith("image/") and await asyncio.to_thread(fits_telegram_photo, Path(path)):
+            try:
+                await self.bot.send_photo(chat_id=chat_id, photo=FSInputFile(path))
+                return
+            except TelegramBadRequest as error:
+                if not any(refusal in error.message for refusal in PHOTO_REFUSALS):
+                    raise
+                logger.info("sendPhoto refused the file (%s): sent as a document", error.message)
+        await self.bot.send_document(chat_id=chat_id, document=FSInputFile(path))
 
     def spawn(self, coroutine: Awaitable[None]) -> asyncio.Task[None]:
         task = asyncio.ensure_future(coroutine)

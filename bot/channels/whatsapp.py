@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import RetryLater, SendError, Transient
+from bot.channels.image_limits import fits_whatsapp_image
 from bot.channels.whatsapp_api import GraphClient, OutsideWindow
 from bot.channels.whatsapp_render import render, template_message
 from bot.config import WhatsAppSettings
@@ -153,9 +154,10 @@ class WhatsAppChannel:
         return wamids[-1]
 
     async def _attachment(self, address: str, path: str, mime: str) -> str:
-        """A stored upload (a receipt) shown to an officer: images as images, anything else as a document."""
+        """A stored upload (a receipt, a claim document) shown to an officer: an image as an image; anything else,
+        and an image over WhatsApp's 5 MB for images, as a document."""
         content = await asyncio.to_thread(Path(path).read_bytes)
-        kind = "image" if mime.startswith("image/") else "document"
+        kind = "image" if mime.startswith("image/") and fits_whatsapp_image(len(content)) else "document"
         media_id = await self.api.upload(content, mime or "application/octet-stream", Path(path).name)
         media: dict[str, str] = {"id": media_id}
         if kind == "document":

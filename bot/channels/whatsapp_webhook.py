@@ -11,6 +11,8 @@ import hmac
 from datetime import datetime
 from typing import Any
 
+from handlers.display_names import clean_display_name
+
 
 def signature_ok(body: bytes, header: str | None, secret: str) -> bool:
     """X-Hub-Signature-256 is "sha256=" + HMAC-SHA256(app secret, raw body), compared in constant time."""
@@ -37,7 +39,7 @@ def items_of(data: Any, now: datetime) -> list[dict[str, Any]]:
                 if address:
                     rows.append({"item_key": str(message["id"])[:160], "kind": "message", "address": address[:140],
                                  "phone": phone[:20] if phone else None, "item": message, "received_at": now,
-                                 "name": str((contact.get("profile") or {}).get("name") or "")[:80] or None})
+                                 "name": clean_display_name(str((contact.get("profile") or {}).get("name") or ""))})
             for status in value.get("statuses") or []:
                 if isinstance(status, dict) and status.get("id") and status.get("status"):
                     key = f"status:{status['id']}:{status['status']}"[:160]

@@ -16,7 +16,9 @@ Behaviour follows the real Bot API where it matters to a bot:
   unescaped); the text as the bot sent it is in ``raw_text``. Other parse modes are stored unchecked.
 * Limits the real API enforces and that bots trip over: text over 4096 characters, caption over 1024,
   empty text, callback_data over 64 bytes, "message is not modified", answering a callback query twice,
-  invalid bot command names.
+  invalid bot command names, and photos Telegram will not take as photos (sendPhoto of an image over 10 MB:
+  400 PHOTO_SAVE_FILE_INVALID; width + height over 10000 or sides in a ratio over 20, read from the image's
+  header: 400 PHOTO_INVALID_DIMENSIONS). Uploads whose size cannot be read are taken, as tests send tiny fakes.
 * Only inline keyboards are echoed back in the returned Message (as Telegram does); reply keyboards are
   kept in the records (``reply_markup``) and in ``current_reply_keyboard(chat_id)``.
 
@@ -28,6 +30,7 @@ simulated people.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import math
 import random
@@ -40,6 +43,7 @@ from html import unescape
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, MultipartReader, web
+from PIL import Image
 
 __all__ = ["TelegramStandin", "NEW_MESSAGE_METHODS", "SEND_TYPE_METHODS"]
 
@@ -111,6 +115,7 @@ _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
 _MAX_GETFILE = 20 * 1024 * 1024
+_MAX_PHOTO = 10 * 1024 * 1024
 
 
 class _ApiError(Exception):
@@ -166,6 +171,20 @@ def _as_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes")
     return bool(value)
+
+
+def _photo_refusal(content: bytes) -> str | None:
+    """What sendPhoto answers to an upload it will not take as a photo; None when it takes it."""
+    if len(content) > _MAX_PHOTO:
+        return "Bad Request: PHOTO_SAVE_FILE_INVALID"
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+    except Exception:  # not a readable image header (the tests' tiny fake JPEGs): taken
+        return None
+    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+        return "Bad Request: PHOTO_INVALID_DIMENSIONS"
+    return None
 
 
 def _json_param(params: dict[str, Any], name: str) -> Any:
@@ -1069,6 +1088,9 @@ class TelegramStandin:
             upload = files[kind]
         if upload is not None:
             file_name, mime_type, content = upload
+            refusal = _photo_refusal(content) if kind == "photo" else None
+            if refusal is not None:
+                raise _ApiError(400, refusal)
             mime_type = mime_type if mime_type and mime_type != "application/octet-stream" else None
             f = self.register_file(content, kind=kind, file_name=file_name, mime_type=mime_type)
         elif isinstance(value, str) and value in self._files:

@@ -8,7 +8,8 @@ What it does, in the shapes of Meta's documentation:
 - Throughput (130429 above `throughput` messages/s), pair rate (131056 above `pair_burst` messages to one person in
   6 s) and the daily limit of people reached outside the window (131048 past `tier`), plus injected errors.
 - Statuses (sent, delivered, read; failed with 131026 for numbers not on WhatsApp) posted back to the bot.
-- Media: `GET /{version}/{media_id}` gives a URL, the URL gives the bytes, both with the access token.
+- Media: `GET /{version}/{media_id}` gives a URL, the URL gives the bytes, both with the access token. Media the bot
+  uploads and sends: an image over 5 MB is refused (131053), as WhatsApp takes such a file only as a document.
 - People: `send_text`, `press`, `send_image`, ... build webhook payloads and POST them to the bot, signed with the
   app secret (X-Hub-Signature-256), retrying like Meta when the bot does not answer 200.
 """
@@ -30,6 +31,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 TEXT_MAX, BODY_MAX, BUTTON_TITLE_MAX, ROW_TITLE_MAX, ROW_DESC_MAX = 4096, 1024, 20, 24, 72
 PERMANENT_NOT_ON_WHATSAPP = 131026
+IMAGE_BYTES_MAX = 5 * 1024 * 1024
 
 
 class GraphError(Exception):
@@ -367,6 +369,8 @@ class WhatsAppStandin:
             media = body.get(kind) or {}
             if str(media.get("id")) not in self._media:
                 raise GraphError(131053, "Media upload error: unknown media id")
+            if kind == "image" and len(self._media[str(media["id"])]["content"]) > IMAGE_BYTES_MAX:
+                raise GraphError(131053, "Media upload error: an image must be at most 5 MB")
             return {"kind": kind, "text": media.get("caption") or "", "choices": [], "media": media["id"]}
         raise GraphError(100, f"(#100) Unsupported message type {kind!r}")
 
