@@ -86,7 +86,7 @@ def general_estimate_lines(t: Translator, kind: str, table: BenefitTable = BENEF
     rules = [t("coverage.general_jkm", full=format_rupiah(table.death_lump_sum + table.periodic + table.funeral),
                early=format_rupiah(table.early_death), months=table.full_after_months),
              t("coverage.general_jkk_death", amount=format_rupiah(jkk_death))] if kind in DEATHS \
-        else [t("coverage.general_jkk_injury")]
+        else [t("coverage.general_jkk_injury"), t("coverage.general_health")]
     return [t("coverage.general_title"), *rules, t("coverage.general_unpaid"), t("coverage.general_officer"),
             t("claims.estimate_disclaimer")]
 

@@ -23,15 +23,17 @@ from handlers.claim_worker import (NO, YES, parse_consent, parse_how, parse_nik_
                                    the_worker, worker_id)
 from handlers.core import Ctx
 from handlers.format import format_date
+from handlers.identity import same_phone
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
 from handlers.masking import mask_phone
 from handlers.name_parser import parse_name
 from handlers.parsers import Invalid
-from handlers.types import Choice, Expect, Option, Payload, Reply
+from handlers.types import Choice, Contact, Expect, Option, Payload, Reply
 
 RELATIONS = ("spouse", "child", "parent", "grandparent", "sibling", "in_law", "self", "other")  # DOMAIN.md §3.3
 SPONSOR = "sponsor"  # the worker's own sponsoring ASN reports (offered only to them)
 IS_SPONSOR = "_is_sponsor"
+VOUCHED = "_phone_vouched"  # the reporter's phone is theirs as the channel vouches for it
 
 
 def yes_no(ctx: Ctx) -> tuple[Option, ...]:
@@ -110,6 +112,25 @@ async def parse_relation(ctx: Ctx, payload: Payload) -> str:
     return choice[4:]
 
 
+async def parse_reporter_phone(ctx: Ctx, payload: Payload) -> str:
+    """The reporter's number; remembered as vouched for when the channel vouches for it (their own shared contact,
+    WhatsApp's sender number), so that it can prove them the heir recorded at enrolment."""
+    phone = await parse_phone_or_contact(ctx, payload)
+    own_contact = isinstance(payload, Contact) and payload.own
+    ctx.answers[VOUCHED] = own_contact or same_phone(ctx.event.phone, phone)
+    return phone
+
+
+def may_see_record(ctx: Ctx, worker: Worker) -> bool:
+    """Whether this reporter may read the worker's own record (months paid, the estimate from them): the sponsor,
+    the worker from the chat they consented from, or the heir (or the worker's phone) recorded at enrolment on a
+    number the channel vouches for. Anyone else, who may know no more than a NIK, reads the rules in general."""
+    if ctx.answers.get(IS_SPONSOR) or worker.consent_chat_id == ctx.chat.id:
+        return True
+    phone = ctx.answers.get("phone")
+    return bool(ctx.answers.get(VOUCHED)) and (same_phone(phone, worker.heir_phone) or same_phone(phone, worker.phone))
+
+
 async def prompt_heir(ctx: Ctx) -> Reply:
     """Only the sponsor reads the heir recorded at enrolment: anyone else who knows a NIK learns nothing of it."""
     if not ctx.answers.get(IS_SPONSOR):
@@ -165,7 +186,7 @@ class ClaimReport(Form):
         Field("relation", prompt_text("claims.ask_relation", options=relation_options, expect=Expect.OPTION),
               parse_relation, "claims.field_relation", lambda ctx, v: ctx.t(f"claims.rel_{v}")),
         Field("phone", prompt_text("claims.ask_phone", expect=Expect.CONTACT, contact_label="worker.share_contact"),
-              parse_phone_or_contact, "claims.field_phone", lambda ctx, v: mask_phone(v)),
+              parse_reporter_phone, "claims.field_phone", lambda ctx, v: mask_phone(v)),
         # Heirs matter for a death only: the injured worker claims for themself.
         Field("heir", prompt_heir, parse_yes_no, "claims.field_heir", _show_yes_no,
               when=lambda a: a.get("kind") in DEATHS),
@@ -237,12 +258,13 @@ class ClaimReport(Form):
         # The reference from the start: with it the family can go on from another chat (handlers.claim_follow).
         claim.reference = claim_data.reference_of(claim.id, ctx.today.year)
         death = a["kind"] in DEATHS
-        # The sponsor reads what the ledger says of their worker; anyone else the programme's rules in general.
-        estimate = (estimate_lines(ctx.t, result, cover.reason, death=death) if a.get(IS_SPONSOR)
+        # Those who may read the worker's record get the estimate from it; anyone else the rules in general.
+        known = may_see_record(ctx, worker)
+        estimate = (estimate_lines(ctx.t, result, cover.reason, death=death) if known
                     else general_estimate_lines(ctx.t, a["kind"]))
         lines = [ctx.t("claims.saved" if death else "claims.saved_injury"),
                  ctx.t("claimfollow.draft_reference", reference=claim.reference), *estimate]
-        if a["kind"] != "jkm" and (result.covered or not a.get(IS_SPONSOR)):  # report within 2 x 24 hours
+        if a["kind"] != "jkm" and (result.covered or not known):  # report within 2 x 24 hours
             late = "late" if reported_late(day, ctx.today) else "within"
             # After a death, the same deadline without the words about treatment.
             lines.append(ctx.t(f"claimfix.report_death_{late}" if death else f"claims.report_{late}",

@@ -108,7 +108,8 @@ async def test_a_strangers_death_report_changes_nothing_and_its_rejection_says_s
         assert await _due_months(app, sponsorship_id) == due_before  # the ledger is untouched
         # The stranger learnt nothing more of the worker: not the heir, nor whether the sponsor has paid.
         seen = "\n".join(stranger.texts())
-        assert "Y." not in seen and "+62812" not in seen and "iuran yang belum dibayar" not in seen
+        assert "Y." not in seen and "+62812" not in seen  # no recorded heir
+        assert "tercatat dibayar" not in seen and "menurut catatan kami" not in seen and "Aturan santunan" in seen
 
         await open_claim(officer)
         assert "Teruskan ke BPJS" not in [label for label, _ in standin.buttons(standin.last_message(OFFICER)

@@ -12,6 +12,7 @@ from db import standing
 from db.claim_rules import cover_on
 from db.models import Claim, Contribution, Sponsorship, Worker
 from db.months import Month
+from handlers.types import Contact
 from tests.people import NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
 from tests.seed import seed_sponsorships
 from tests.test_claims import seed_worker
@@ -23,7 +24,8 @@ PROMISES = ("Rp42.000.000", "Rp10.000.000", "Rp70.000.000")
 
 
 async def report_death(person: Person, *, pick: str, when: str = "kemarin") -> None:
-    """The family reports a death not at work of the worker with NIK_MALE (listed masked as `pick`)."""
+    """The heir recorded at enrolment reports a death not at work of the worker with NIK_MALE (listed masked as
+    `pick`), sharing their own contact: the number proves them the heir, so they read the worker's own record."""
     await agree_privacy(person)
     await person.press("Laporkan musibah")
     await person.press("Laporkan musibah")
@@ -37,7 +39,7 @@ async def report_death(person: Person, *, pick: str, when: str = "kemarin") -> N
     await person.say("Sakit jantung, meninggal di rumah pada malam hari.")
     await person.say("Yusnidar")
     await person.press("Istri / suami")
-    await person.say("0812-9876-5432")
+    await person.send(Contact("+6281298765432"))
     await person.press("Ya")
     await person.press("✅")
 
@@ -49,6 +51,8 @@ async def test_a_back_dated_membership_with_nothing_paid_is_not_promised_a_benef
     protected, a death on 21 Nov gets no Rp10 jt / Rp42 jt promise, and the sponsor is told the same."""
     asn = await worker_ready_for_kpj(app, inbox)
     await record_kpj(app, "22-10-2026")
+    async with app.sessions() as session, session.begin():  # the heir recorded at enrolment reports
+        await session.execute(update(Worker).values(heir_phone="+6281298765432"))
     family = Person(app, "family")
     await report_death(family, pick="S. …0003")
     said = family.text
