@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from bot.app import App
 from db.models import AuditEntry, Claim, ClaimDocument, ClaimEvent, Contribution, Sponsorship, StoredFile, Worker
 from db.months import Month
-from handlers.types import Choice
+from handlers.types import Choice, Contact
 from tests.people import JPEG, NIK_FEMALE, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
 from tests.seed import T0, seed_sponsorships
 
@@ -43,7 +43,9 @@ async def seed_worker(app: App, *, start: date, paid_through: Month | None, addr
 
 async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kemarin", place: str = "Di rumah",
                        description: str = "Sakit jantung, meninggal di rumah pada malam hari.",
-                       confirm: bool = True) -> None:
+                       confirm: bool = True, as_heir: bool = False) -> None:
+    """The family reports a death; `as_heir`: sharing their own contact, whose number is the heir's recorded at
+    enrolment (so they read the worker's own estimate); else the number is typed (it vouches for nothing)."""
     await agree_privacy(person)
     await person.press("Laporkan musibah")
     await person.press("Laporkan musibah")
@@ -58,7 +60,7 @@ async def report_death(person: Person, *, nik: str = NIK_MALE, when: str = "kema
     await person.say(description)
     await person.say("Yusnidar")
     await person.press("Istri / suami")
-    await person.say("0812-9876-5432")
+    await (person.send(Contact("+6281298765432")) if as_heir else person.say("0812-9876-5432"))
     await person.press("Ya")
     if confirm:
         await person.press("✅")

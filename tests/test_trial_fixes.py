@@ -313,6 +313,6 @@ async def test_a_claim_for_a_new_worker_follows_the_money_not_the_first_due_date
         worker = (await session.execute(select(Worker))).scalar_one()
         worker.first_due = app.core.rules.first_due(date(2026, 11, 22))
     family = Person(app, "family")
-    await report_death(family, when="kemarin")
+    await report_death(family, when="kemarin", as_heir=True)
     assert not any_text(family.last, "Rp10.000.000") and any_text(family.last, "tidak terlindungi")
     assert any_text(family.last, "belum dibayar sampai tanggal itu: November 2026")
