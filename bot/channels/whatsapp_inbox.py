@@ -218,7 +218,7 @@ class Inbox:
                 self._chain(self._sending, row.address, self.channel.show(row.address, reply))
                 return None
         if isinstance(payload, File) and payload.kind in ("photo", "document") and payload.ref:
-            if not await self.channel.prefetch(payload.ref, self.max_file_bytes):  # outside any transaction
+            if not await self.channel.prefetch(payload.ref, self.max_file_bytes, payload.sha256):  # no transaction
                 # Gone (an old media id): the flow asks for the file again, as for any file it cannot take.
                 payload = replace(payload, kind="unavailable")
         return Event("whatsapp", row.address, row.item_key, payload, row.name, phone=row.phone)

@@ -131,7 +131,8 @@ def payload_of(message: dict[str, Any], phone: str | None) -> Payload | None:
     if kind in ("image", "document", "sticker", "audio", "voice", "video"):
         media = message.get(kind) or {}
         file_kind = {"image": "photo", "voice": "voice", "audio": "voice"}.get(kind, kind)
-        return File(str(media.get("id") or ""), media.get("filename"), media.get("mime_type"), None, file_kind)
+        return File(str(media.get("id") or ""), media.get("filename"), media.get("mime_type"), None, file_kind,
+                    sha256=media.get("sha256") if isinstance(media.get("sha256"), str) else None)
     if kind == "contacts":
         phones = [p for c in message.get("contacts") or [] for p in c.get("phones") or []]
         if not phones:
