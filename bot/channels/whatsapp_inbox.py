@@ -280,8 +280,10 @@ class Inbox:
         return later
 
     async def _failed(self, session: AsyncSession, outbox: Any, status: dict[str, Any], now: datetime) -> None:
-        errors = status.get("errors") or [{}]
-        code = errors[0].get("code") if isinstance(errors[0], dict) else None
+        errors = status.get("errors")
+        first = errors[0] if isinstance(errors, list) and errors else None
+        code = first.get("code") if isinstance(first, dict) else None
+        code = code if isinstance(code, int) and not isinstance(code, bool) else None  # a shape Meta never sent
         if code in NOT_REACHABLE:
             outbox.status, outbox.last_error = "unreachable", f"{code}"
             await queries.set_unreachable(session, channel=outbox.channel, address=outbox.address, now=now)
