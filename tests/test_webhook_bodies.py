@@ -170,7 +170,8 @@ async def test_a_failed_status_with_odd_errors_is_applied_without_a_traceback(
         "id": wamid, "status": "failed", "timestamp": "1", "recipient_id": "6281500000000", "errors": errors}])) == 200
     for _ in range(100):
         async with app.sessions() as session:
-            row = (await session.execute(select(OutboxMessage).where(OutboxMessage.key.like("reminder:%")))).scalar_one()
+            reminder = select(OutboxMessage).where(OutboxMessage.key.like("reminder:%"))
+            row = (await session.execute(reminder)).scalar_one()
         if row.delivery == "failed":
             break
         await asyncio.sleep(0.05)

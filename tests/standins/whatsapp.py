@@ -67,6 +67,7 @@ class WhatsAppStandin:
         self.post_statuses = True
         self.read_receipts = False
         self.lookup_gives_size = True  # the media lookup says file_size (a test may leave it out)
+        self.lookup_gives_hash = True  # the media lookup says sha256 (a test may leave it out)
         self.download_gives_length = True  # the media download says Content-Length (else it is chunked)
         # records
         self.sent: list[dict[str, Any]] = []
@@ -481,7 +482,9 @@ class WhatsAppStandin:
             return self._error(error)
         media_id = request.match_info["media_id"]
         found = {"messaging_product": "whatsapp", "url": f"{self.api_base}/download/{media_id}",
-                 "mime_type": media["mime"], "sha256": hashlib.sha256(media["content"]).hexdigest(), "id": media_id}
+                 "mime_type": media["mime"], "id": media_id}
+        if self.lookup_gives_hash:
+            found["sha256"] = hashlib.sha256(media["content"]).hexdigest()
         if self.lookup_gives_size:
             found["file_size"] = str(len(media["content"]))  # a string, as in Meta's documentation
         return web.json_response(found)
