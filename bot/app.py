@@ -92,8 +92,8 @@ class App:
         self.webhook_secret: str | None = None
 
     # -- Services lent to the conversation core ---------------------------------------------------------------------
-    async def fetch_file(self, channel: str, ref: str, max_bytes: int) -> bytes:
-        return await self.channels[channel].fetch_file(ref, max_bytes)
+    async def fetch_file(self, channel: str, ref: str, max_bytes: int, *, sha256: str | None = None) -> bytes:
+        return await self.channels[channel].fetch_file(ref, max_bytes, sha256=sha256)
 
     def has_channel(self, channel: str) -> bool:
         return channel in self.channels

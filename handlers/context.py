@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 class Services(Protocol):
     """What the channels lend the core: files and deep links."""
 
-    async def fetch_file(self, channel: str, ref: str, max_bytes: int) -> bytes: ...
+    async def fetch_file(self, channel: str, ref: str, max_bytes: int, *, sha256: str | None = None) -> bytes:
+        """The whole file, or more than max_bytes of it when it is bigger (refused as too big). Raises
+        handlers.uploads.FileTooBig (over the limit, not downloaded whole) or FileNotWhole (cut short, or not the
+        declared length or `sha256`)."""
 
     def deep_link(self, channel: str, payload: str) -> str | None: ...
 

@@ -29,7 +29,7 @@ from handlers.parsers import Invalid
 from handlers.settings import ProgramSettings
 from handlers.text_clean import clean_event
 from handlers.types import GLOBAL, Choice, Event, Expect, File, Reply, Text
-from handlers.uploads import check_upload, store_upload
+from handlers.uploads import FileNotWhole, FileTooBig, check_upload, store_upload, too_big
 from handlers.writer import GroupWriter
 
 __all__ = ["Core", "Ctx", "Flow", "Services", "Action", "Todo", "match_option", "parse_command", "MAX_TEXT"]
@@ -245,12 +245,18 @@ class Core:
                                   now=ctx.now)
 
     async def _fetch(self, channel: str, upload: File) -> tuple[bytes, str] | Exception:
-        """An upload's content and real type, or why it cannot be kept (Invalid: too big, wrong type)."""
+        """An upload's content and real type, or why it cannot be kept (Invalid: too big, wrong type, not arrived
+        whole: the flow asks for the file again)."""
         if upload.size is not None and upload.size > self.max_file_bytes:
-            return Invalid("file.too_big", max_mb=self.max_file_bytes // (1024 * 1024))
+            return too_big(self.max_file_bytes)
         try:
-            content = await self.services.fetch_file(channel, upload.ref, self.max_file_bytes)
+            content = await self.services.fetch_file(channel, upload.ref, self.max_file_bytes, sha256=upload.sha256)
             return content, check_upload(content, self.max_file_bytes)
+        except FileTooBig:
+            return too_big(self.max_file_bytes)
+        except FileNotWhole as error:
+            logger.warning("a %s file did not arrive whole (%s); asked for again", channel, error)
+            return Invalid("media.send_again")
         except Exception as error:  # raised again by save_file, inside the flow that asked for the file
             return error
 

@@ -33,6 +33,7 @@ class File:
     mime_type: str | None
     size: int | None
     kind: str = "document"  # photo | document | sticker | voice | video | audio
+    sha256: str | None = None  # the file's SHA-256 as the channel declares it (WhatsApp: base64 or hex)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,21 @@ from db.private_files import private_dir
 from handlers.parsers import Invalid
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+MB = 1024 * 1024
+
+
+class FileTooBig(Exception):
+    """Raised by a channel's download: the file is over the limit (by its declared size, or more bytes came than
+    allowed), and the download stopped there."""
+
+
+class FileNotWhole(Exception):
+    """Raised by a channel's download: the file arrived cut short or changed (its length or SHA-256 is not what the
+    channel declared for it). Nothing is stored; the person is asked to send it again."""
+
+
+def too_big(max_bytes: int) -> Invalid:
+    return Invalid("file.too_big", max_mb=max_bytes // MB)
 
 
 def sniff_mime(content: bytes) -> str | None:
@@ -32,7 +47,7 @@ def sniff_mime(content: bytes) -> str | None:
 def check_upload(content: bytes, max_bytes: int) -> str:
     """The MIME type of an acceptable upload; raises Invalid ("file.too_big", "file.type") otherwise."""
     if len(content) > max_bytes:
-        raise Invalid("file.too_big", max_mb=max_bytes // (1024 * 1024))
+        raise too_big(max_bytes)
     mime = sniff_mime(content)
     if mime is None:
         raise Invalid("file.type")

@@ -26,7 +26,7 @@ class RecordingChannel:
     async def send(self, address: str, reply: Reply) -> None:
         self.inbox[address].append(reply)
 
-    async def fetch_file(self, ref: str, max_bytes: int) -> bytes:
+    async def fetch_file(self, ref: str, max_bytes: int, *, sha256: str | None = None) -> bytes:
         return self.files[ref][: max_bytes + 1]
 
     def deep_link(self, payload: str) -> str | None:

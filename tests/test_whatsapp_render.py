@@ -106,7 +106,7 @@ def test_every_message_type_of_the_documentation() -> None:
         ({"type": "button", "button": {"payload": "!paid:9", "text": "Sudah bayar"}}, Choice("!paid:9")),
         ({"type": "button", "button": {"payload": "Sudah bayar", "text": "Sudah bayar"}}, Text("Sudah bayar")),
         ({"type": "image", "image": {"id": "111", "mime_type": "image/jpeg", "sha256": "x", "caption": "ok"}},
-         File("111", None, "image/jpeg", None, "photo")),
+         File("111", None, "image/jpeg", None, "photo", sha256="x")),  # the hash is checked at the download
         ({"type": "document", "document": {"id": "222", "filename": "kk.pdf", "mime_type": "application/pdf"}},
          File("222", "kk.pdf", "application/pdf", None, "document")),
         ({"type": "sticker", "sticker": {"id": "333", "mime_type": "image/webp", "animated": False}},

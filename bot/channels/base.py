@@ -40,7 +40,8 @@ class Channel(Protocol):
     async def send(self, address: str, reply: Reply) -> None:
         """Deliver one message; raises RetryLater, Transient or Unreachable."""
 
-    async def fetch_file(self, ref: str, max_bytes: int) -> bytes: ...
+    async def fetch_file(self, ref: str, max_bytes: int, *, sha256: str | None = None) -> bytes:
+        """See handlers.context.Services.fetch_file."""
 
     def deep_link(self, payload: str) -> str | None: ...
 

@@ -60,7 +60,7 @@ class ConsoleChannel:
     async def send(self, address: str, reply: Reply) -> None:
         self.write(f"\n📨 {render(reply)}\n")
 
-    async def fetch_file(self, ref: str, max_bytes: int) -> bytes:
+    async def fetch_file(self, ref: str, max_bytes: int, *, sha256: str | None = None) -> bytes:
         def read() -> bytes:
             with open(ref, "rb") as handle:
                 return handle.read(max_bytes + 1)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiogram import Bot
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -19,10 +20,12 @@ from aiogram.types import BotCommand, FSInputFile, InlineKeyboardMarkup, ReplyKe
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.channels.base import RetryLater, Transient, Unreachable, split_text
+from bot.channels.downloads import check_whole, collect
 from bot.channels.image_limits import fits_telegram_photo
 from bot.channels.telegram_render import MAX_TEXT, keyboard
 from bot.channels.telegram_session import LeanSession
 from handlers.types import Event, Reply
+from handlers.uploads import FileNotWhole, FileTooBig
 
 logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -33,6 +36,7 @@ START_TIMEOUT = 15  # seconds: getMe at start-up
 # Telegram's refusals of a file as a photo (PHOTO_INVALID_DIMENSIONS, PHOTO_SAVE_FILE_INVALID, IMAGE_PROCESS_FAILED):
 # the same file then goes as a document.
 PHOTO_REFUSALS = ("PHOTO_", "IMAGE_PROCESS_FAILED")
+DOWNLOAD_TIMEOUT = 30  # seconds: one file download, whole (aiogram's own default)
 
 EventSink = Callable[[Event], Awaitable[list[Reply] | None]]
 Running = dict[int, asyncio.Future[None]]  # updates still being handled in the background, by update id
@@ -119,13 +123,27 @@ class TelegramChannel:
     def deep_link(self, payload: str) -> str | None:
         return f"https://t.me/{self.username}?start={payload}" if self.username else None
 
-    async def fetch_file(self, ref: str, max_bytes: int) -> bytes:
+    async def fetch_file(self, ref: str, max_bytes: int, *, sha256: str | None = None) -> bytes:
+        """The whole file, checked against getFile's file_size (Telegram declares no hash). Raises FileTooBig,
+        FileNotWhole (cut short, or not file_size bytes), Transient (the Bot API refused or was unreachable)."""
         try:
             file = await self.bot.get_file(ref)
-            buffer = await self.bot.download_file(file.file_path or "")
-        except TelegramAPIError as error:
-            raise Transient(str(error)) from error
-        return buffer.read(max_bytes + 1) if buffer is not None else b""
+        except (TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise Transient(f"getFile: {error}") from error
+        if file.file_size is not None and file.file_size > max_bytes:
+            raise FileTooBig(f"file_size {file.file_size}")
+        url = self.bot.session.api.file_url(self.bot.token, file.file_path or "")
+        chunks = self.bot.session.stream_content(url, timeout=DOWNLOAD_TIMEOUT, raise_for_status=True)
+        try:
+            content = await collect(chunks, max_bytes)
+        except aiohttp.ClientResponseError as error:  # an HTTP error status, before any of the body
+            raise Transient(f"download: HTTP {error.status}") from error
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise FileNotWhole(f"download cut short: {type(error).__name__}") from error
+        finally:
+            await chunks.aclose()  # a download stopped early closes its connection now, not when collected
+        check_whole(content, sizes=(file.file_size,), hashes=(sha256,))
+        return content
 
     # -- sending ------------------------------------------------------------------------------------------------------
     async def send(self, address: str, reply: Reply) -> None:

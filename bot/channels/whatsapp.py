@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import RetryLater, SendError, Transient
 from bot.channels.image_limits import fits_whatsapp_image
+from bot.channels.downloads import check_whole, declared_size
 from bot.channels.whatsapp_api import GraphClient, OutsideWindow
 from bot.channels.whatsapp_render import render, template_message
 from bot.config import WhatsAppSettings
 from db import whatsapp as store
 from handlers.types import Reply
+from handlers.uploads import FileNotWhole, FileTooBig
 
 logger = logging.getLogger(__name__)
 REMEMBERED_PAGES = 10_000
@@ -73,7 +75,7 @@ class WhatsAppChannel:
         self.throughput = ThroughputGate(settings.per_second)
         self.untracked: OrderedDict[str, None] = OrderedDict()  # wamids of recent direct replies (no outbox row)
         self._shown: OrderedDict[str, Reply] = OrderedDict()  # the last reply with options, for list pages
-        self._prefetched: dict[str, bytes] = {}
+        self._prefetched: dict[str, bytes | FileTooBig] = {}
         self._windows: dict[str, tuple[bool, str]] = {}  # looked up for the outbox batch being sent
         self._background: set[asyncio.Task[None]] = set()
         self._reach_lock = asyncio.Lock()  # one daily-limit decision at a time
@@ -96,32 +98,44 @@ class WhatsAppChannel:
         return f"https://wa.me/{number}?text=%2Fstart%20{payload}" if number else None
 
     # -- files --------------------------------------------------------------------------------------------------------
-    async def prefetch(self, media_id: str, max_bytes: int) -> bool:
+    async def prefetch(self, media_id: str, max_bytes: int, sha256: str | None = None) -> bool:
         """Download a file before its event reaches the core, so the download never runs inside a transaction.
-        False when the media is gone (expired or refused); a network failure leaves the download to the core."""
+        False when the media is gone (expired or refused). A file over the limit is remembered as such; a network
+        failure or a file that did not arrive whole leaves the download to the core (a second try)."""
         try:
-            self._prefetched[media_id] = await self._download(media_id, max_bytes)
-        except Transient as error:
+            self._prefetched[media_id] = await self._download(media_id, max_bytes, sha256)
+        except FileTooBig as error:
+            self._prefetched[media_id] = error
+        except (Transient, FileNotWhole) as error:
             logger.info("media %s could not be downloaded ahead: %s", media_id, error)
         except SendError as error:
             logger.info("media %s is not available: %s", media_id, error)
             return False
         return True
 
-    async def fetch_file(self, ref: str, max_bytes: int) -> bytes:
+    async def fetch_file(self, ref: str, max_bytes: int, *, sha256: str | None = None) -> bytes:
+        """The whole file (see handlers.context.Services.fetch_file); a media id that is gone raises Transient."""
         content = self._prefetched.pop(ref, None)
+        if isinstance(content, FileTooBig):
+            raise content
         if content is not None:
-            return content[:max_bytes + 1]
+            return content
         try:
-            return await self._download(ref, max_bytes)
+            return await self._download(ref, max_bytes, sha256)
         except SendError as error:
             raise Transient(str(error)) from error
 
-    async def _download(self, media_id: str, max_bytes: int) -> bytes:
+    async def _download(self, media_id: str, max_bytes: int, sha256: str | None) -> bytes:
+        """The media's bytes, checked against the lookup's file_size and sha256 and the webhook's sha256."""
         info = await self.api.media(media_id)
-        if int(info.get("file_size") or 0) > max_bytes:
-            return b"\0" * (max_bytes + 1)  # too big: the size check refuses it without downloading it
-        return await self.api.download(str(info["url"]), max_bytes)
+        size = declared_size(info.get("file_size"))
+        if size is not None and size > max_bytes:
+            raise FileTooBig(f"file_size {size}")  # refused without downloading it
+        if not isinstance(info.get("url"), str):
+            raise Transient("media lookup without a url")
+        content = await self.api.download(info["url"], max_bytes)
+        check_whole(content, sizes=(size,), hashes=(info.get("sha256"), sha256))
+        return content
 
     # -- sending ------------------------------------------------------------------------------------------------------
     @staticmethod

@@ -13,6 +13,8 @@ from typing import Any
 import aiohttp
 
 from bot.channels.base import RetryLater, SendError, Transient, Unreachable
+from bot.channels.downloads import check_whole, collect
+from handlers.uploads import FileNotWhole, FileTooBig
 
 logger = logging.getLogger(__name__)
 
@@ -78,18 +80,30 @@ class GraphClient:
         return str(data["id"])
 
     async def media(self, media_id: str) -> dict[str, Any]:
-        """The media's URL, MIME type and size (file_size in bytes); an expired id raises SendError."""
+        """The media's url, mime_type, file_size (bytes, as a string) and sha256 (hex); an expired id raises
+        SendError."""
         return await self._call("GET", f"{self.base}/{media_id}")
 
     async def download(self, url: str, max_bytes: int) -> bytes:
-        """The media's bytes, at most max_bytes + 1 of them (the caller refuses a file that is too big)."""
+        """The media's whole body. Raises FileTooBig past max_bytes (the download stops there), FileNotWhole when
+        the body stops short of its Content-Length or the connection drops mid-body, Transient for a network
+        failure or an HTTP 5xx before the body, SendError for another refusal (an expired URL)."""
         try:
             async with self.session().get(url) as response:
                 if response.status != 200:
                     raise (Transient if response.status >= 500 else SendError)(f"download: HTTP {response.status}")
-                return await response.content.read(max_bytes + 1)
+                if (response.content_length or 0) > max_bytes:
+                    raise FileTooBig(f"Content-Length {response.content_length}")
+                try:
+                    body = await collect(response.content.iter_any(), max_bytes)
+                except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                    raise FileNotWhole(f"download cut short: {type(error).__name__}") from error
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise Transient(f"download: {type(error).__name__}") from error
+        # Content-Length counts the bytes on the wire: comparable only to a body that was not decompressed.
+        if response.content_length is not None and "Content-Encoding" not in response.headers:
+            check_whole(body, sizes=(response.content_length,))
+        return body
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
         try:

@@ -218,7 +218,7 @@ class Inbox:
                 self._chain(self._sending, row.address, self.channel.show(row.address, reply))
                 return None
         if isinstance(payload, File) and payload.kind in ("photo", "document") and payload.ref:
-            if not await self.channel.prefetch(payload.ref, self.max_file_bytes):  # outside any transaction
+            if not await self.channel.prefetch(payload.ref, self.max_file_bytes, payload.sha256):  # no transaction
                 # Gone (an old media id): the flow asks for the file again, as for any file it cannot take.
                 payload = replace(payload, kind="unavailable")
         return Event("whatsapp", row.address, row.item_key, payload, row.name, phone=row.phone)
@@ -280,8 +280,10 @@ class Inbox:
         return later
 
     async def _failed(self, session: AsyncSession, outbox: Any, status: dict[str, Any], now: datetime) -> None:
-        errors = status.get("errors") or [{}]
-        code = errors[0].get("code") if isinstance(errors[0], dict) else None
+        errors = status.get("errors")
+        first = errors[0] if isinstance(errors, list) and errors else None
+        code = first.get("code") if isinstance(first, dict) else None
+        code = code if isinstance(code, int) and not isinstance(code, bool) else None  # a shape Meta never sent
         if code in NOT_REACHABLE:
             outbox.status, outbox.last_error = "unreachable", f"{code}"
             await queries.set_unreachable(session, channel=outbox.channel, address=outbox.address, now=now)

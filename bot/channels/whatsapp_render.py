@@ -115,33 +115,58 @@ def template_message(reply: Reply, *, name: str, language: str, params: list[str
 
 
 def payload_of(message: dict[str, Any], phone: str | None) -> Payload | None:
-    """The neutral payload of one webhook message; None for what needs no answer (a reaction)."""
+    """The neutral payload of one webhook message; None for what needs no answer (a reaction). Total: a part in a
+    shape Meta never sends reads as empty (an empty text, an unsupported message), never as an error."""
     kind = message.get("type")
+    if not isinstance(kind, str):
+        return Unsupported("unknown")
+    body = _obj(message.get(kind))
     if kind == "text":
-        return Text(str((message.get("text") or {}).get("body") or ""))
+        return Text(_str(body.get("body")))
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
-        chosen = interactive.get(interactive.get("type") or "") or {}
-        return parse_option_id(str(chosen.get("id") or ""), phone) if chosen.get("id") else Unsupported("interactive")
+        chosen = _obj(body.get(_str(body.get("type"))))
+        return parse_option_id(_str(chosen.get("id")), phone) if _str(chosen.get("id")) else Unsupported(kind)
     if kind == "button":  # a template's quick-reply button
-        button = message.get("button") or {}
-        data = str(button.get("payload") or "")
+        data = _str(body.get("payload"))
         return parse_option_id(data, phone) if data.startswith((GLOBAL, "~", "/")) or "|" in data \
-            else Text(str(button.get("text") or data))
+            else Text(_str(body.get("text")) or data)
     if kind in ("image", "document", "sticker", "audio", "voice", "video"):
-        media = message.get(kind) or {}
         file_kind = {"image": "photo", "voice": "voice", "audio": "voice"}.get(kind, kind)
-        return File(str(media.get("id") or ""), media.get("filename"), media.get("mime_type"), None, file_kind)
+        return File(_str(body.get("id")), _str(body.get("filename")) or None, _str(body.get("mime_type")) or None,
+                    None, file_kind, sha256=_str(body.get("sha256")) or None)
     if kind == "contacts":
-        phones = [p for c in message.get("contacts") or [] for p in c.get("phones") or []]
-        if not phones:
-            return Unsupported("contacts")
-        first = phones[0]
-        return Contact(str(first.get("phone") or first.get("wa_id") or ""),
-                       own=bool(phone) and first.get("wa_id") == phone)
+        return _contact(message.get("contacts"), phone)
     if kind == "location":
-        location = message.get("location") or {}
-        return Location(float(location.get("latitude") or 0), float(location.get("longitude") or 0))
+        return Location(_number(body.get("latitude")), _number(body.get("longitude")))
     if kind == "reaction":
         return None
-    return Unsupported(str(kind or "unknown"))
+    return Unsupported(kind[:40] or "unknown")
+
+
+def _contact(contacts: Any, phone: str | None) -> Payload:
+    """The first phone number of a shared contact card; own=True when it is the sender's own number."""
+    cards = contacts if isinstance(contacts, list) else []
+    phones = [_obj(p) for card in cards for p in (_obj(card).get("phones") or []) if isinstance(p, dict)]
+    if not phones:
+        return Unsupported("contacts")
+    first = phones[0]
+    return Contact(_str(first.get("phone")) or _str(first.get("wa_id")),
+                   own=bool(phone) and _str(first.get("wa_id")) == phone)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str:
+    """A string, or a number as text; anything else (a list, an object) as ""."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else 0.0
+    except (ValueError, OverflowError):
+        return 0.0

@@ -45,6 +45,8 @@ from typing import Any
 from aiohttp import ClientError, ClientSession, ClientTimeout, MultipartReader, web
 from PIL import Image
 
+from tests.standins.media_body import serve_body
+
 __all__ = ["TelegramStandin", "NEW_MESSAGE_METHODS", "SEND_TYPE_METHODS"]
 
 #: Methods that create a new message in a chat (these are what ``messages_to`` lists).
@@ -369,6 +371,8 @@ class TelegramStandin:
         # (HTTP status, body text, content type), e.g. (502, "<html>Bad Gateway</html>", "text/html").
         self.get_updates_faults: deque[tuple[int, str, str]] = deque()
         self.download_delay: float = 0.0  # seconds each file download takes (a slow network)
+        # file_id -> "cut", "short" or "altered": that file's downloads are spoilt (tests/standins/media_body.py)
+        self.download_faults: dict[str, str] = {}
         self.rate_limited: int = 0
         self._rate_global: tuple[float, int] | None = None  # (window seconds, capacity)
         self._rate_chat: tuple[float, int] | None = None
@@ -595,10 +599,14 @@ class TelegramStandin:
         return self._push({"message": self._user_message(user_id, msg_content)})
 
     def push_document(
-        self, user_id: int, content: bytes, file_name: str, mime_type: str, *, caption: str | None = None
+        self, user_id: int, content: bytes, file_name: str, mime_type: str, *, caption: str | None = None,
+        fault: str | None = None,
     ) -> int:
+        """A person sends a file; `fault` ("cut", "short", "altered") spoils its downloads."""
         self.set_user(user_id)
         f = self.register_file(content, kind="document", file_name=file_name, mime_type=mime_type)
+        if fault is not None:
+            self.download_faults[f["file_id"]] = fault
         doc = {"file_id": f["file_id"], "file_unique_id": f["file_unique_id"], "file_name": file_name,
                "mime_type": mime_type, "file_size": len(content)}
         msg_content: dict[str, Any] = {"document": doc}
@@ -921,7 +929,7 @@ class TelegramStandin:
         status, body = await self._dispatch(canon, entry[1], params, files)
         return web.json_response(body, status=status)
 
-    async def _handle_file(self, request: web.Request) -> web.Response:
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         self.calls["downloadFile"] += 1
         if request.match_info["token"] != self.token:
             return self._error_response(401, "Unauthorized")
@@ -931,7 +939,8 @@ class TelegramStandin:
         record = self._files[file_id]
         if self.download_delay:
             await asyncio.sleep(self.download_delay)
-        return web.Response(body=record["content"], content_type="application/octet-stream")
+        return await serve_body(request, record["content"], "application/octet-stream",
+                                fault=self.download_faults.get(file_id))
 
     def _error_response(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
         self.errors_returned[code] += 1

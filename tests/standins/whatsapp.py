@@ -8,8 +8,10 @@ What it does, in the shapes of Meta's documentation:
 - Throughput (130429 above `throughput` messages/s), pair rate (131056 above `pair_burst` messages to one person in
   6 s) and the daily limit of people reached outside the window (131048 past `tier`), plus injected errors.
 - Statuses (sent, delivered, read; failed with 131026 for numbers not on WhatsApp) posted back to the bot.
-- Media: `GET /{version}/{media_id}` gives a URL, the URL gives the bytes, both with the access token. Media the bot
-  uploads and sends: an image over 5 MB is refused (131053), as WhatsApp takes such a file only as a document.
+- Media: `GET /{version}/{media_id}` gives a URL, the URL gives the bytes, both with the access token; the bytes come
+  in small writes, as over a real network, and a test can spoil a file's downloads (tests/standins/media_body.py).
+  Media the bot uploads and sends: an image over 5 MB is refused (131053), as WhatsApp takes such a file only as a
+  document.
 - People: `send_text`, `press`, `send_image`, ... build webhook payloads and POST them to the bot, signed with the
   app secret (X-Hub-Signature-256), retrying like Meta when the bot does not answer 200.
 """
@@ -17,6 +19,7 @@ What it does, in the shapes of Meta's documentation:
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -28,6 +31,8 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
+
+from tests.standins.media_body import serve_body
 
 TEXT_MAX, BODY_MAX, BUTTON_TITLE_MAX, ROW_TITLE_MAX, ROW_DESC_MAX = 4096, 1024, 20, 24, 72
 PERMANENT_NOT_ON_WHATSAPP = 131026
@@ -64,12 +69,16 @@ class WhatsAppStandin:
         self.not_on_whatsapp: set[str] = set()
         self.post_statuses = True
         self.read_receipts = False
+        self.lookup_gives_size = True  # the media lookup says file_size (a test may leave it out)
+        self.lookup_gives_hash = True  # the media lookup says sha256 (a test may leave it out)
+        self.download_gives_length = True  # the media download says Content-Length (else it is chunked)
         # records
         self.sent: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
         self.errors_returned: Counter[int] = Counter()
         self.statuses_posted: list[dict[str, Any]] = []
         self.uploads: list[dict[str, Any]] = []
+        self.served: Counter[str] = Counter()  # bytes of each media's body written to the bot
         self.deliveries: list[tuple[int, str]] = []  # (HTTP status, wamid or "status") per webhook POST attempt
         self.delivery_failed: list[dict[str, Any]] = []
         self.pushed_at: dict[str, float] = {}
@@ -189,27 +198,35 @@ class WhatsAppStandin:
             reply["description"] = choice["description"]
         return {"type": "interactive", "context": context, "interactive": {"type": kind, kind: reply}}
 
-    def add_media(self, content: bytes, mime: str) -> str:
+    def add_media(self, content: bytes, mime: str, *, fault: str | None = None) -> str:
+        """A file people send; `fault` ("cut", "short", "altered": tests/standins/media_body.py) spoils its
+        every download."""
         media_id = str(900000000 + len(self._media) + 1)
-        self._media[media_id] = {"content": content, "mime": mime, "expired": False}
+        self._media[media_id] = {"content": content, "mime": mime, "expired": False, "fault": fault}
         return media_id
+
+    @staticmethod
+    def webhook_hash(content: bytes) -> str:
+        """The "sha256" of a media message's webhook: base64 of the digest, as Meta sends it (the media lookup
+        gives it in hex)."""
+        return base64.b64encode(hashlib.sha256(content).digest()).decode()
 
     def expire_media(self, media_id: str) -> None:
         self._media[media_id]["expired"] = True
 
-    def send_image(self, wa_id: str, content: bytes, caption: str | None = None, **kw: Any) -> str:
-        media_id = self.add_media(content, "image/jpeg")
-        image = {"id": media_id, "mime_type": "image/jpeg", "sha256": hashlib.sha256(content).hexdigest()}
+    def send_image(self, wa_id: str, content: bytes, caption: str | None = None, *, fault: str | None = None,
+                   **kw: Any) -> str:
+        media_id = self.add_media(content, "image/jpeg", fault=fault)
+        image = {"id": media_id, "mime_type": "image/jpeg", "sha256": self.webhook_hash(content)}
         if caption:
             image["caption"] = caption
         return self.inbound(wa_id, {"type": "image", "image": image}, **kw)
 
-    def send_document(self, wa_id: str, content: bytes, filename: str, mime: str = "application/pdf",
-                      **kw: Any) -> str:
-        media_id = self.add_media(content, mime)
+    def send_document(self, wa_id: str, content: bytes, filename: str, mime: str = "application/pdf", *,
+                      fault: str | None = None, **kw: Any) -> str:
+        media_id = self.add_media(content, mime, fault=fault)
         return self.inbound(wa_id, {"type": "document", "document": {
-            "id": media_id, "filename": filename, "mime_type": mime,
-            "sha256": hashlib.sha256(content).hexdigest()}}, **kw)
+            "id": media_id, "filename": filename, "mime_type": mime, "sha256": self.webhook_hash(content)}}, **kw)
 
     def send_sticker(self, wa_id: str, **kw: Any) -> str:
         media_id = self.add_media(b"RIFF0000WEBP", "image/webp")
@@ -469,18 +486,27 @@ class WhatsAppStandin:
             self.errors_returned[error.code] += 1
             return self._error(error)
         media_id = request.match_info["media_id"]
-        return web.json_response({"messaging_product": "whatsapp", "url": f"{self.api_base}/download/{media_id}",
-                                  "mime_type": media["mime"], "sha256": hashlib.sha256(media["content"]).hexdigest(),
-                                  "file_size": len(media["content"]), "id": media_id})
+        found = {"messaging_product": "whatsapp", "url": f"{self.api_base}/download/{media_id}",
+                 "mime_type": media["mime"], "id": media_id}
+        if self.lookup_gives_hash:
+            found["sha256"] = hashlib.sha256(media["content"]).hexdigest()
+        if self.lookup_gives_size:
+            found["file_size"] = str(len(media["content"]))  # a string, as in Meta's documentation
+        return web.json_response(found)
 
-    async def _h_download(self, request: web.Request) -> web.Response:
+    async def _h_download(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.Response(status=401)
         media = self._media.get(request.match_info["media_id"])
         if media is None or media["expired"]:
             return web.Response(status=404)
         self.calls["download"] += 1
-        return web.Response(body=media["content"], content_type=media["mime"])
+        served = [0]
+        try:
+            return await serve_body(request, media["content"], media["mime"], fault=media["fault"],
+                                    with_length=self.download_gives_length, served=served)
+        finally:
+            self.served[request.match_info["media_id"]] += served[0]
 
     # -- what the bot said -------------------------------------------------------------------------------------------
     def messages_to(self, wa_id: str) -> list[dict[str, Any]]:
