@@ -258,11 +258,11 @@ class Deliverer:
 
     async def _send(self, row: OutboxMessage) -> Outcome:
         channel = self.channels[row.channel]
+        if is_blank(row.payload):  # blanked after it was sent (db/retention.py): nothing is left to send again
+            return Outcome(row.id, "failed", error="body no longer kept")
         limiter = self.limiters.get(row.channel)
         if limiter is not None:
             await limiter.acquire(row.address)
-        if is_blank(row.payload):  # blanked after it was sent (db/retention.py): nothing is left to send again
-            return Outcome(row.id, "failed", error="body no longer kept")
         reply = reply_from_payload(row.payload)
         try:
             async with self._sending:
