@@ -177,3 +177,21 @@ async def _is(query: Any, expected: Any) -> bool:
 async def _all(query: Any, test: Callable[[Any], bool]) -> bool:
     found = await query
     return bool(found) and all(test(row) for row in found)
+
+
+async def test_a_message_blanked_then_due_again_is_given_up_not_sent_empty(settings: Settings, clock: Clock) -> None:
+    # A late "failed" status can put a WhatsApp message back in the queue after its text was blanked.
+    app = App(settings, clock=clock)
+    await app.prepare()
+    channel = RecordingChannel()
+    app.add_channel(channel)
+    try:
+        async with app.sessions() as session, session.begin():
+            session.add(OutboxMessage(key="notice:1", channel="console", address="asn", payload={},
+                                      next_attempt_at=clock(), created_at=clock()))
+        assert await app.deliverer.deliver_once() == 1
+        assert channel.inbox == {}
+        assert await rows(app, select(OutboxMessage.status, OutboxMessage.last_error)) == [
+            ("failed", "body no longer kept")]
+    finally:
+        await app.engine.dispose()
