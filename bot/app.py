@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import delete
 
 from bot.channels.base import Channel
 from bot.config import Settings
 from bot.health import Health, Limits
+from bot.housekeeping import Housekeeping
 from bot.intake import Intake
 from bot.outbox import Deliverer, RateLimiter
 from bot.replies import DirectReplies
@@ -27,7 +27,6 @@ from bot.supervisor import Supervisor
 from bot.web import WhatsAppWebhook, build_web_app
 from db import queries
 from db.engine import create_engine, ping, session_factory, upgrade
-from db.models import ProcessedEvent
 from db.wilayah import load_wilayah
 from handlers.core import Core
 from handlers.format import warm_up as format_warm_up
@@ -86,6 +85,9 @@ class App:
             clock=self.clock, sending_hours=self.planner.in_sending_hours,
             limits=Limits(receive_seconds=settings.telegram.polling_timeout + 60,
                           outbox_seconds=settings.outbox.max_due_age_seconds))
+        self.housekeeping = Housekeeping(
+            sessions=self.sessions, read_sessions=self.read_sessions, files_dir=settings.files_dir,
+            orphan_grace=timedelta(hours=settings.storage.orphan_grace_hours), retention_settings=settings.retention)
         self.scheduler: AsyncIOScheduler | None = None
         self._heartbeats: set[asyncio.Task[None]] = set()
         self.runner: web.AppRunner | None = None
@@ -243,7 +245,7 @@ class App:
         await self.engine.dispose()
 
     async def heartbeat(self) -> None:
-        """Plan what is due (from the database, the time passed in), wake the outbox, forget old event ids."""
+        """Plan what is due (from the database, the time passed in), wake the outbox, keep house (housekeeping)."""
         now = self.clock()
         try:
             report = await self.planner.plan(now)
@@ -251,8 +253,7 @@ class App:
                         report.reminders, report.lapsed, report.digests)
         finally:
             self.deliverer.wake()
-        async with self.sessions() as session, session.begin():
-            await session.execute(delete(ProcessedEvent).where(ProcessedEvent.processed_at < now - timedelta(days=7)))
+        await self.housekeeping.run(now)  # message bodies past their retention, files without rows
 
     async def tell_officers_unreachable(self, session: Any, channel: str, address: str, now: datetime) -> None:
         """A person blocked the bot (or left the channel): the officers hear of it once a day at most."""

@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import delete, select
 
-from bot import audit_cli
+from bot import audit_cli, files_sweep_cli
 from bot import claims_export  # noqa: F401  (registers `tuwai export claims`)
 from bot import payments_file, payments_import, roster
 from bot.app import App, StartupError
@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats_parser.add_argument("--lang", choices=LANGUAGES, help="language of the labels (default: [program] language)")
     stats_parser.set_defaults(func=stats)
     audit_cli.add_parser(sub)
+    files_sweep_cli.add_parser(sub)
     return parser
 
 

@@ -102,6 +102,15 @@ class StorageSettings(BaseModel):
     max_file_mb: int = 10
     max_files_per_day: int = 60  # files one person may send in 24 hours (documents, receipts, forms)
     exports_dir: str = "data/exports"
+    orphan_grace_hours: float = Field(24.0, gt=0)
+
+
+class RetentionSettings(BaseModel):
+    """How long message bodies are kept (db/retention.py); config.toml explains each."""
+
+    dedup_days: float = Field(10.0, ge=8)  # Meta retries a webhook call for up to 7 days
+    open_days: float = Field(30.0, gt=0)
+    resend_hours: float = Field(24.0, gt=0)
 
 
 class LoggingSettings(BaseModel):
@@ -119,6 +128,7 @@ class Settings(BaseSettings):
     program: ProgramSettings = ProgramSettings()
     officers: OfficerSettings = OfficerSettings()
     storage: StorageSettings = StorageSettings()
+    retention: RetentionSettings = RetentionSettings()
     logging: LoggingSettings = LoggingSettings()
 
     # Where relative paths (the SQLite file, the files directory) are resolved: the config file's folder.

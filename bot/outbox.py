@@ -24,6 +24,7 @@ from bot.channels.base import Channel, RetryLater, Transient, Unreachable
 from bot.ratelimit import RateLimiter
 from db import queries
 from db.models import OutboxMessage
+from db.retention import BLANK, is_blank
 from handlers.types import reply_from_payload
 
 __all__ = ["Deliverer", "RateLimiter", "Outcome"]
@@ -169,8 +170,9 @@ class Deliverer:
 
     async def _apply_marks(self, session: AsyncSession, marks: set[int]) -> None:
         if marks:
+            # Direct replies: nothing reads them once sent, and officers' views hold full NIKs (db/retention.py).
             await session.execute(update(OutboxMessage).where(*self._mine(marks))
-                                  .values(status="sent", sent_at=self.clock(), last_error=None))
+                                  .values(status="sent", sent_at=self.clock(), last_error=None, payload=BLANK))
 
     def _forget(self, ids: set[int]) -> None:
         for ident in ids:
@@ -256,6 +258,8 @@ class Deliverer:
 
     async def _send(self, row: OutboxMessage) -> Outcome:
         channel = self.channels[row.channel]
+        if is_blank(row.payload):  # blanked after it was sent (db/retention.py): nothing is left to send again
+            return Outcome(row.id, "failed", error="body no longer kept")
         limiter = self.limiters.get(row.channel)
         if limiter is not None:
             await limiter.acquire(row.address)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Chat, OutboxMessage, WhatsAppContact, WhatsAppInbox
 from db.queries import _insert
+from db.retention import BLANK
 
 WINDOW = timedelta(hours=24)
 DAILY_LIMIT_LOCK = 0x7475_7761_6931  # "tuwai1": the advisory lock of the daily-limit count
@@ -53,8 +54,10 @@ async def unprocessed(session: AsyncSession, *, limit: int, after: int = 0) -> l
 
 
 async def mark_done(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> None:
+    """Processed: the item's body is blanked (what people type holds NIKs); its key stays to recognise retries."""
     if ids:
-        await session.execute(update(WhatsAppInbox).where(WhatsAppInbox.id.in_(list(ids))).values(processed_at=now))
+        await session.execute(update(WhatsAppInbox).where(WhatsAppInbox.id.in_(list(ids)))
+                              .values(processed_at=now, item=BLANK))
 
 
 async def window(session: AsyncSession, address: str, now: datetime) -> tuple[bool, str]:

@@ -7,8 +7,6 @@ week later, across restarts, from the menu or from a notification's button.
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import select
 
 from db import claims as claim_data
@@ -21,6 +19,7 @@ from handlers.claim_withdraw import may_withdraw
 from handlers.core import Ctx
 from handlers.parsers import Invalid
 from handlers.types import Choice, Expect, File, Option, Payload, Reply, Text, record_id
+from handlers.uploads import forget_upload
 
 SUBMIT, LATER, NEW, STATUS, MENU, REPLACE, WITHDRAW = "submit", "later", "new", "status", "menu", "replace", "withdraw"
 
@@ -107,7 +106,7 @@ class ClaimDocs:
             if document.doc == doc:
                 await ctx.session.delete(document)
                 await ctx.session.flush()
-                await self._forget(ctx, stored)
+                await forget_upload(ctx.session, ctx.core.files_dir, stored)
         await queries.audit(ctx.session, actor=ctx.actor, action="claim_document_replaced",
                             target=f"claim:{claim.id}", now=ctx.now, doc=doc)
         return [Reply(ctx.t("claimfix.replaced", doc=ctx.t(f"claims.doc_{doc}"))), await self.prompt(ctx)]
@@ -155,7 +154,7 @@ class ClaimDocs:
         doc = ctx.answers["doc"]
         earlier = await self._same_file(ctx, claim, stored)
         if earlier is not None:
-            await self._forget(ctx, stored)
+            await forget_upload(ctx.session, ctx.core.files_dir, stored)
             ctx.chat.step = "list"
             return [Reply(ctx.t("claims.duplicate", doc=ctx.t(f"claims.doc_{earlier}"))), await self.prompt(ctx)]
         ctx.session.add(ClaimDocument(claim_id=claim.id, doc=doc, file_id=stored.id, received_at=ctx.now))
@@ -183,14 +182,6 @@ class ClaimDocs:
         query = (select(ClaimDocument.doc).join(StoredFile, StoredFile.id == ClaimDocument.file_id)
                  .where(ClaimDocument.claim_id == claim.id, StoredFile.sha256 == stored.sha256).limit(1))
         return (await ctx.session.execute(query)).scalar_one_or_none()
-
-    async def _forget(self, ctx: Ctx, stored: StoredFile) -> None:
-        """A duplicate upload: its copy on disk and its row are removed, the first one is kept."""
-        try:
-            os.unlink(ctx.core.files_dir / stored.path)
-        except FileNotFoundError:
-            pass
-        await ctx.session.delete(stored)
 
     async def _requested_received(self, ctx: Ctx, claim: Claim, doc: str) -> bool:
         """A document an officer asked for arrived; True when none is awaited any more (back to review)."""

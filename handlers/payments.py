@@ -19,8 +19,9 @@ from handlers.format import format_date, format_rupiah, month_name, short_month
 from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
 from handlers.officer_views import audit_notice
 from handlers.parsers import Invalid
-from handlers.receipt_checks import forget_file, same_receipt
+from handlers.receipt_checks import same_receipt
 from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id
+from handlers.uploads import forget_upload
 
 DONE = "done"
 MAX_OPTIONS = 12
@@ -145,7 +146,7 @@ async def parse_receipt(ctx: Ctx, payload: Payload) -> int:
     stored = await ctx.save_file(payload, "receipt")
     earlier = await same_receipt(ctx.session, stored)
     if earlier is not None:  # the same file (SHA-256) again: one payment is not two
-        await forget_file(ctx.session, ctx.core.files_dir, stored)
+        await forget_upload(ctx.session, ctx.core.files_dir, stored)
         raise Invalid("journey.receipt.same_again", id=earlier.id, status=ctx.t(f"status.receipt_{earlier.status}"),
                       date=format_date(ctx.local(earlier.created_at).date(), ctx.t.language))
     return stored.id

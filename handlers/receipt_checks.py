@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,13 +20,6 @@ async def same_receipt(session: AsyncSession, stored: StoredFile) -> Receipt | N
              .where(StoredFile.sha256 == stored.sha256, StoredFile.id != stored.id,
                     Receipt.status.in_(("pending", "verified"))).order_by(Receipt.id).limit(1))
     return (await session.execute(query)).scalar_one_or_none()
-
-
-async def forget_file(session: AsyncSession, files_dir: Path, stored: StoredFile) -> None:
-    """A duplicate upload is not kept: its row and its file go (personal data stored for nothing)."""
-    await session.delete(stored)
-    await session.flush()
-    await asyncio.to_thread((files_dir / stored.path).unlink, True)
 
 
 async def close_receipts_paid_by_import(session: AsyncSession, catalog: Catalog, now: datetime) -> int:

@@ -9,6 +9,7 @@ from handlers.claim_report import ClaimReport
 from handlers.asn import AsnRegistration
 from handlers.core import Core, Todo
 from handlers.link import LinkFlow
+from handlers.message_gone import gone_action
 from handlers.my_workers import MyWorkers
 from handlers.start import MenuFlow, PrivacyFlow
 from handlers.worker import WorkerEnrolment
@@ -41,6 +42,7 @@ def install(core: Core) -> Core:
     core.add_action("cf.view", consent_review.view_action)
     core.add_action("w.form", consent_form.blank_form_action)
     core.add_action("w.view", worker_details.worker_details_action)
+    core.add_action("msg.gone", gone_action)
     core.add_command("arrears", receipt_review.arrears_command)
     core.add_command("claim", claim_docs.claim_command)
     core.add_action("klm.docs", claim_docs.docs_action)

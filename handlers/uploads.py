@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.file_transactions import remove_after_commit, written_in_transaction
 from db.models import StoredFile
 from db.private_files import private_dir
 from handlers.parsers import Invalid
@@ -56,15 +57,26 @@ def check_upload(content: bytes, max_bytes: int) -> str:
 
 async def store_upload(session: AsyncSession, files_dir: Path, content: bytes, mime: str, *, chat_id: int,
                        purpose: str, now: datetime) -> StoredFile:
-    """Write the file (0600, random name) and add its row to the session."""
+    """Write the file (0600, random name) and add its row to the session.
+
+    The file is removed again if the session's transaction does not commit (db/file_transactions.py)."""
     private_dir(files_dir)
     name = secrets.token_hex(16) + EXTENSIONS[mime]
+    written_in_transaction(session, files_dir / name)
     await asyncio.to_thread(_write_private, files_dir / name, content)
     stored = StoredFile(chat_id=chat_id, purpose=purpose, path=name, mime_type=mime, size=len(content),
                         sha256=hashlib.sha256(content).hexdigest(), created_at=now)
     session.add(stored)
     await session.flush()
     return stored
+
+
+async def forget_upload(session: AsyncSession, files_dir: Path, stored: StoredFile) -> None:
+    """An upload not kept (the same file sent twice, a document replaced): its row is deleted now, its file once
+    the transaction commits (a rollback keeps both)."""
+    await session.delete(stored)
+    await session.flush()
+    remove_after_commit(session, files_dir / stored.path)
 
 
 def _write_private(path: Path, content: bytes) -> None:

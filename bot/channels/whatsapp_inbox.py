@@ -16,17 +16,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.channels.whatsapp_api import NOT_REACHABLE, OUTSIDE_WINDOW, RATE_LIMITED
+from bot.channels.whatsapp_open import reopen
 from bot.channels.whatsapp_render import OPEN, PAGE, payload_of
 from bot.supervisor import finish_tasks
 from db import queries
 from db import whatsapp as store
-from db.models import OutboxMessage, WhatsAppInbox
-from handlers.types import Event, File, Reply, Text, reply_from_payload
+from db.models import WhatsAppInbox
+from handlers.types import Event, File, Reply, Text
 
 logger = logging.getLogger(__name__)
 STATUS_TRIES, STATUS_RETRY_SECONDS, STORE_TIMEOUT, SHUTDOWN_SECONDS = 5, 1.0, 10.0, 5.0
@@ -213,24 +213,16 @@ class Inbox:
                 return None
             payload = Text("")  # a list from before a restart: the core asks its question again
         if isinstance(payload, Text) and payload.text.startswith(OPEN):
-            reply = await self._outbox_reply(payload.text[len(OPEN):], row)
-            if reply is not None:
-                self._chain(self._sending, row.address, self.channel.show(row.address, reply))
+            opened = await reopen(self.sessions, payload.text[len(OPEN):], address=row.address, phone=row.phone)
+            if isinstance(opened, Reply):
+                self._chain(self._sending, row.address, self.channel.show(row.address, opened))
                 return None
+            payload = opened or payload  # its text no longer kept: the conversation says so
         if isinstance(payload, File) and payload.kind in ("photo", "document") and payload.ref:
             if not await self.channel.prefetch(payload.ref, self.max_file_bytes, payload.sha256):  # no transaction
                 # Gone (an old media id): the flow asks for the file again, as for any file it cannot take.
                 payload = replace(payload, kind="unavailable")
         return Event("whatsapp", row.address, row.item_key, payload, row.name, phone=row.phone)
-
-    async def _outbox_reply(self, key: str, row: WhatsAppInbox) -> Reply | None:
-        """The outbox message behind a template's "open" button, only if it was sent to this very person."""
-        async with self.sessions() as session:
-            message = (await session.execute(select(OutboxMessage).where(
-                OutboxMessage.key == key, OutboxMessage.channel == "whatsapp"))).scalar_one_or_none()
-        if message is None or message.address not in (row.address, row.phone):
-            return None
-        return reply_from_payload(message.payload)
 
     async def _page(self, address: str, page: int) -> None:
         if not await self.channel.show_page(address, page):
