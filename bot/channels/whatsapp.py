@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import RetryLater, SendError, Transient
-from bot.channels.image_limits import fits_whatsapp_image
 from bot.channels.downloads import check_whole, declared_size
+from bot.channels.image_limits import fits_whatsapp_image
 from bot.channels.whatsapp_api import GraphClient, OutsideWindow
 from bot.channels.whatsapp_render import render, template_message
 from bot.config import WhatsAppSettings
