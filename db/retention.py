@@ -26,6 +26,7 @@ from db.models import OutboxMessage, ProcessedEvent, WhatsAppInbox
 
 BLANK: dict[str, Any] = {}
 FINAL = ("sent", "failed", "unreachable")  # an outbox row in one of these is not sent again by itself
+SECRET_KEYS = ("link_code:", "claim_code:")  # outbox keys of messages that carry a one-time code
 
 
 def is_blank(body: dict[str, Any] | None) -> bool:
@@ -46,7 +47,10 @@ async def blank_outbox(session: AsyncSession, *, now: datetime, resend_for: time
     # Sent by the outbox on WhatsApp (it has a wamid): the only rows a status can send again or "Buka" can show.
     may_be_read = and_(OutboxMessage.channel == "whatsapp", OutboxMessage.status == "sent",
                        OutboxMessage.external_id.is_not(None))
-    done_with = or_(not_(may_be_read), and_(options == 0, sent_at < now - resend_for), sent_at < now - open_for)
+    # A one-time code is worth nothing after its minutes and much to a thief: gone after `resend_for`, buttons or not.
+    secret = or_(*(OutboxMessage.key.startswith(prefix) for prefix in SECRET_KEYS))
+    done_with = or_(not_(may_be_read), and_(or_(options == 0, secret), sent_at < now - resend_for),
+                    sent_at < now - open_for)
     chosen = (select(OutboxMessage.id).where(OutboxMessage.status.in_(FINAL), _has_body(OutboxMessage.payload),
                                              done_with).limit(limit))
     result = await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(chosen.scalar_subquery()))

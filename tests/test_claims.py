@@ -70,6 +70,13 @@ JKM_DOCS = ("Kartu peserta", "KTP pekerja", "KTP ahli waris", "Akta kematian", "
             "Buku tabungan")
 
 
+async def accept_death(officer: Person, claim_id: int = 1) -> None:
+    """The officer has seen the death certificate and accepts the death on the date reported."""
+    await officer.send(Choice(f"!klm.dead:{claim_id}"))
+    await officer.press("Sesuai laporan")
+    await officer.press("✅")
+
+
 async def send_documents(person: Person, channel: RecordingChannel, labels: tuple[str, ...], salt: str = "") -> None:
     for number, label in enumerate(labels):
         await person.press(label)
@@ -107,9 +114,7 @@ async def test_a_family_reports_a_death_and_gets_a_reference(app: App, inbox: Re
     assert NIK_MALE not in asn_texts and f"Anda jamin ({WORKER_NAME})" in asn_texts  # the sponsor knows the name
     officer = Person(app, "officer")
     await agree_privacy(officer)
-    await officer.send(Choice("!klm.dead:1"))
-    await officer.press("Sesuai laporan")
-    await officer.press("✅")
+    await accept_death(officer)
     async with app.sessions() as session:
         assert (await session.get(Sponsorship, sponsorship_id)).ended_at is not None  # billing and reminders stop
         left = (await session.execute(select(Contribution.period, Contribution.status).where(
@@ -306,9 +311,7 @@ async def test_an_officer_asks_for_a_document_and_records_payout(app: App, inbox
     assert any_text(family.last, "kembali diperiksa")
     await officer.send(Choice("!klm.fwd:1"))
     assert any_text(officer.last, "tidak dapat dilakukan")  # a death goes to BPJS once accepted
-    await officer.send(Choice("!klm.dead:1"))
-    await officer.press("Sesuai laporan")
-    await officer.press("✅")
+    await accept_death(officer)
     await officer.send(Choice("!klm.fwd:1"))
     await officer.send(Choice("!klm.pay:1"))
     await officer.say("42 juta")

@@ -17,7 +17,8 @@ from db.months import Month
 from handlers.choices import match_options
 from handlers.i18n import Translator
 from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
-from tests.test_claims import JKM_DOCS, WORKER_NAME, deliver, report_death, seed_worker, send_documents
+from tests.test_claims import (JKM_DOCS, WORKER_NAME, accept_death, deliver, report_death, seed_worker,
+                                send_documents)
 
 
 async def submitted_death(app: App, inbox: RecordingChannel, *, paid_through: Month = Month(2026, 12)) -> str:
@@ -115,9 +116,7 @@ async def test_a_deceased_worker_stays_in_sight_of_their_sponsor(app: App, inbox
     asn = await submitted_death(app, inbox, paid_through=Month(2026, 11))
     officer = Person(app, "officer")
     await agree_privacy(officer)
-    await officer.send(Choice("!klm.dead:1"))
-    await officer.press("Sesuai laporan")
-    await officer.press("✅")
+    await accept_death(officer)
     await deliver(app)
     asn_texts = [r.text for r in inbox.inbox[asn]]
     assert not any("(Rp0)" in text for text in asn_texts)  # nothing was prepaid: no refund line

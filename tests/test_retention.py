@@ -136,10 +136,10 @@ async def test_a_one_time_code_is_kept_a_day_for_a_resend_then_blanked(app: App,
     await agree_privacy(second)
     await second.press("🔗 Hubungkan akun")
     await second.say(NIP_PNS)
-    message = await home.expect("Kode untuk menghubungkan")
-    code = message["text"].split(": ")[1][:6]
+    message = await home.expect("Kodenya:")
+    code = message["text"].split("Kodenya: ")[1][:6]
     await second.say(code)
-    assert any("dikirim ke mana" in reply.text for reply in second.last)
+    assert any("Kode benar" in reply.text for reply in second.last)
     sent = select(OutboxMessage.status).where(OutboxMessage.key.like("link_code:%"))
     await eventually(lambda: _is(rows(app, sent), [("sent",)]))
     clock.advance(hours=23)  # WhatsApp may still report a failed delivery: the code could be sent again
