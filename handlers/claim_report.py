@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from db import claims as claim_data
-from db.claim_rules import DEATHS, KINDS, report_deadline, reported_late
+from db.claim_rules import DEATHS, KINDS, Cover, Estimate, report_deadline, reported_late
 from db.models import Claim, Worker
 from handlers.asn import parse_phone_or_contact
-from handlers.claim_common import (GATHERING, access, estimate_for, estimate_lines, general_estimate_lines,
-                                   initials, load, masked_worker, sponsorship_of, status_text)
+from handlers.claim_common import (GATHERING, estimate_for, estimate_lines, general_estimate_lines, initials, load,
+                                   masked_worker, sponsorship_of, status_text)
 from handlers.claim_reporters import join_claim
 from handlers.claim_parsers import parse_event_date
 from handlers.claim_worker import (NO, YES, parse_consent, parse_how, parse_nik_lookup, parse_pick, parse_search_desa,
@@ -203,7 +203,7 @@ class ClaimReport(Form):
             return [Reply(ctx.t("claims.declined")), await ctx.core.resume(ctx)]
         if ctx.chat.step == "kind" and isinstance(payload, Choice) and payload.option in DEATHS:
             existing = await claim_data.live_death_claim(ctx.session, worker_id(ctx.answers))
-            if existing is not None and await access(ctx, existing) in ("reporter", "co_reporter"):
+            if existing is not None and await _reported_here(ctx, existing):
                 return await self._already_theirs(ctx, existing)
             if existing is not None:  # reported by someone else: this report joins it (never refused)
                 replies = await super().handle(ctx, payload)
@@ -234,40 +234,53 @@ class ClaimReport(Form):
         return asn is not None and sponsorship is not None and sponsorship.asn_id == asn.id
 
     async def commit(self, ctx: Ctx) -> list[Reply]:
-        a = ctx.answers
         worker = await the_worker(ctx)
-        existing = await claim_data.live_death_claim(ctx.session, worker.id) if a["kind"] in DEATHS else None
-        if existing is not None and existing.reporter_chat_id == ctx.chat.id:
+        existing = (await claim_data.live_death_claim(ctx.session, worker.id)
+                    if ctx.answers["kind"] in DEATHS else None)
+        if existing is not None and await _reported_here(ctx, existing):
             return await self._already_theirs(ctx, existing)
         if existing is not None:  # one death, one claim (models.LIVE_DEATH_CLAIM): this report joins it
             return await join_claim(ctx, existing)
-        day = date.fromisoformat(a["when"])
-        cover, result = await estimate_for(ctx, worker, a["kind"], day)
-        sponsorship = await sponsorship_of(ctx, worker)
-        claim = Claim(worker_id=worker.id, sponsorship_id=sponsorship.id if sponsorship else None, kind=a["kind"],
-                      event_date=day, place=a["place"], description=a["description"], traffic=a.get("traffic"),
-                      police_report=a.get("police"), reporter_chat_id=ctx.chat.id, reporter_name=a["reporter"],
-                      reporter_relation=a["relation"], reporter_phone=a["phone"],
-                      reporter_is_heir=bool(a.get("heir")),
-                      reporter_consent_at=datetime.fromisoformat(a["consent"]), estimate=result.total,
-                      scholarship=result.scholarship, status="documents", requested={},
-                      created_at=ctx.now, updated_at=ctx.now)
-        # A second report of the same death committed at the same moment elsewhere makes this insert fail on the
-        # unique index: the writer runs the event again on its own, and it then joins that claim (above).
-        await claim_data.open_claim(ctx.session, claim, actor=ctx.actor, now=ctx.now)
-        # The reference from the start: with it the family can go on from another chat (handlers.claim_follow).
-        claim.reference = claim_data.reference_of(claim.id, ctx.today.year)
-        death = a["kind"] in DEATHS
+        claim, cover, result = await _open_claim(ctx, worker)
+        kind, day = claim.kind, claim.event_date
+        death = kind in DEATHS
         # Those who may read the worker's record get the estimate from it; anyone else the rules in general.
         known = may_see_record(ctx, worker)
         estimate = (estimate_lines(ctx.t, result, cover.reason, death=death) if known
-                    else general_estimate_lines(ctx.t, a["kind"]))
+                    else general_estimate_lines(ctx.t, kind))
         lines = [ctx.t("claims.saved" if death else "claims.saved_injury"),
                  ctx.t("claimfollow.draft_reference", reference=claim.reference), *estimate]
-        if a["kind"] != "jkm" and (result.covered or not known):  # report within 2 x 24 hours
+        if kind != "jkm" and (result.covered or not known):  # report within 2 x 24 hours
             late = "late" if reported_late(day, ctx.today) else "within"
             # After a death, the same deadline without the words about treatment.
             lines.append(ctx.t(f"claimfix.report_death_{late}" if death else f"claims.report_{late}",
                                deadline=format_date(report_deadline(day), ctx.t.language),
                                branch=ctx.program.claims.branch()))
         return [Reply("\n".join(lines)), *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]
+
+
+async def _reported_here(ctx: Ctx, claim: Claim) -> bool:
+    """This chat already reported `claim` (as its main reporter or a further one)."""
+    return (claim.reporter_chat_id == ctx.chat.id
+            or await claim_data.co_reporter_of(ctx.session, claim.id, ctx.chat.id) is not None)
+
+
+async def _open_claim(ctx: Ctx, worker: Worker) -> tuple[Claim, Cover, Estimate]:
+    """The report's answers as a new claim (documents still to come), with its reference and estimate."""
+    a = ctx.answers
+    day = date.fromisoformat(a["when"])
+    cover, result = await estimate_for(ctx, worker, a["kind"], day)
+    sponsorship = await sponsorship_of(ctx, worker)
+    claim = Claim(worker_id=worker.id, sponsorship_id=sponsorship.id if sponsorship else None, kind=a["kind"],
+                  event_date=day, place=a["place"], description=a["description"], traffic=a.get("traffic"),
+                  police_report=a.get("police"), reporter_chat_id=ctx.chat.id, reporter_name=a["reporter"],
+                  reporter_relation=a["relation"], reporter_phone=a["phone"], reporter_is_heir=bool(a.get("heir")),
+                  reporter_consent_at=datetime.fromisoformat(a["consent"]), estimate=result.total,
+                  scholarship=result.scholarship, status="documents", requested={}, created_at=ctx.now,
+                  updated_at=ctx.now)
+    # A second report of the same death committed at the same moment elsewhere makes this insert fail on the unique
+    # index: the writer runs the event again on its own, and it then joins that claim (ClaimReport.commit).
+    await claim_data.open_claim(ctx.session, claim, actor=ctx.actor, now=ctx.now)
+    # The reference from the start: with it the family can go on from another chat (handlers.claim_follow).
+    claim.reference = claim_data.reference_of(claim.id, ctx.today.year)
+    return claim, cover, result
