@@ -35,9 +35,9 @@ MAX_OPTION_ID_BYTES = 60  # callback_data is 64 bytes; the core adds the convers
 
 # Steps of the flows that are not forms (forms are checked against their own fields).
 PLAIN_STEPS = {"privacy": {"notice"}, "my_workers": {"list"},
-               "officer": {"menu", "pending", "bpjs", "receipts", "lapsed", "claims", "consent_review"},
+               "officer": {"menu", "pending", "bpjs", "receipts", "lapsed", "claims", "consent_review", "code_locks"},
                "worker_consent": {"contact", "agree"}, "claims": {"hub", "status"}, "claim_docs": {"list", "file"},
-               "claim_view": {"open"}}
+               "claim_view": {"open"}, "claim_withdraw": {"confirm"}}
 
 COMMANDS = ("/start", "/menu", "/batal", "/bantuan", "/bahasa", "/petugas", "/start c_bogus", "/unknown",
             "batal", "menu", "/start@TuWaiBot", "/bahasa en", "/")
@@ -45,7 +45,8 @@ FORGED = ("!asn.ok:1", "!asn.no:1", "!kpj:1", "!w.link:1", "!w.paper:1", "!nope:
           "!pay:1", "!paid:1", "!later:1", "!rcpt.ok:1", "!rcpt.no:1", "!fix:1", "!fix:x",
           "!rcpt.view:1", "!klm.open:1", "!klm.docs:1", "!klm.fwd:1", "!klm.ask:1", "!klm.pay:1", "!klm.rej:1",
           "!klm.open:abc", "!cf.ok:1", "!cf.no:1", "!cf.view:1", "!nip.move:1", "!w.view:1", "!w.form:0",
-          "!nip.move:abc")
+          "!nip.move:abc", "!klm.dead:1", "!klm.undo:1", "!klm.main:1:1", "!klm.main:1", "!klm.files:1",
+          "!code.no:asn:1:1", "!code.me:asn:1", "!code.unlock:1", "!lnk.ok:1", "!lnk.home:1", "!lnk.cut:1")
 # Option ids of the flows sent with the current token, whether or not the current prompt shows them.
 LOCAL_IDS = ("confirm", "edit", "cancel", "skip", "yes", "no", "nik", "all", "resume", "agree", "disagree",
              "language", "help", "asn_register", "enrol", "my_workers", "officer", "pending", "bpjs", "stats", "menu",
