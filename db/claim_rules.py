@@ -62,7 +62,9 @@ def cover_on(day: date, *, bpjs_start: date | None, ended_on: date | None, lapse
     The rule (DOMAIN.md §1.2, "Bot design: treat *any* unpaid month as not protected"): a month of membership is
     protected only when it is paid (`paid`: verified, or a receipt awaiting verification). One exception: the month
     of `day` itself, unpaid, is protected up to and including its due date, because a BPU month may still be paid
-    until then (the 15th of the month itself, or the next working day). `due_date` must be that regular due date
+    until then (the 15th of the month itself, or the next working day) -- but only for a membership with a month
+    paid before it: with nothing ever paid there is no cover to continue, and nothing is promised (issue 18: "with
+    no month ever paid ... the family is promised Rp10 jt"). `due_date` must be that regular due date
     (`db.ledger.LedgerRules.due`), NOT the membership's own due date (`LedgerRules.due_for`): the first due date
     after the KPJ was recorded (`db.rules.first_due_date`) only spares the sponsor reminders and arrears; it pays
     no month. So a membership back-dated to June with nothing ever paid is "unpaid" on any day after June's 15th,
@@ -80,7 +82,8 @@ def cover_on(day: date, *, bpjs_start: date | None, ended_on: date | None, lapse
         return Cover(False, "not_yet_member")
     months = Month.of(bpjs_start).until(Month.of(day))
     last = months[-1]
-    payable = last if last not in paid and day <= due_date(last) else None
+    continuing = any(month in paid for month in months[:-1])
+    payable = last if last not in paid and day <= due_date(last) and continuing else None
     paid_months = tuple(month for month in months if month in paid)
     unpaid = tuple(month for month in months if month not in paid and month != payable)
     if ended_on is not None and ended_on < day:

@@ -78,6 +78,18 @@ def unpaid_column(today: date, rules: LedgerRules) -> ColumnElement[int]:
                 (owed > 0, owed), else_=0)
 
 
+def unprotected_column(unpaid: ColumnElement[int], today: date) -> ColumnElement[int]:
+    """Months not protected today, as `db.claim_rules.cover_on` counts them: the unpaid months past their due date
+    (`unpaid`), and for a membership with nothing ever paid this month too (there is no cover to continue)."""
+    current = Month.of(today)
+    start = _month_index(Worker.bpjs_start)
+    ever_paid = (select(Contribution.id)
+                 .where(Contribution.sponsorship_id == Sponsorship.id, Contribution.status.in_(COVERED),
+                        Contribution.period <= current, _month_index(Contribution.period) >= start).exists())
+    return case((Sponsorship.id.is_(None), 0), (Worker.bpjs_start.is_(None), 0), (Worker.status != "active", 0),
+                (~ever_paid & (current.index - start + 1 > 0), current.index - start + 1), else_=unpaid)
+
+
 def arrears_column(unpaid: ColumnElement[int], today: date, rules: LedgerRules) -> ColumnElement[int]:
     """Months in arrears: the unpaid months (`unpaid_column`), 0 before the membership's first due date."""
     # `last` is past due for this membership only when its regular due date is on or after the first due date (due
@@ -87,7 +99,7 @@ def arrears_column(unpaid: ColumnElement[int], today: date, rules: LedgerRules) 
 
 
 def status_column(unpaid: ColumnElement[int]) -> ColumnElement[str]:
-    """The status word (see the module's docstring) for the same SELECT; `unpaid` from `unpaid_column`."""
+    """The status word (see the module's docstring) for the same SELECT; `unpaid` from `unprotected_column`."""
     deceased = select(Claim.id).where(Claim.worker_id == Worker.id, Claim.death_confirmed_at.is_not(None)).exists()
     return case((deceased, "deceased"), (Sponsorship.id.is_(None), "no_sponsor"),
                 (Sponsorship.lapsed_at.is_not(None), "lapsed"),
@@ -99,7 +111,8 @@ def status_column(unpaid: ColumnElement[int]) -> ColumnElement[str]:
 def standing_columns(today: date, rules: LedgerRules) -> tuple[ColumnElement[int], ColumnElement[str]]:
     """(arrears, status), labelled, to add to any SELECT from Worker outer-joined to its open Sponsorship."""
     unpaid = unpaid_column(today, rules)
-    return arrears_column(unpaid, today, rules).label("arrears"), status_column(unpaid).label("standing")
+    status = status_column(unprotected_column(unpaid, today))
+    return arrears_column(unpaid, today, rules).label("arrears"), status.label("standing")
 
 
 def open_sponsorship_join() -> ColumnElement[bool]:

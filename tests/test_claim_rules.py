@@ -62,7 +62,7 @@ def test_a_month_due_before_the_kpj_was_recorded_is_not_protected_until_paid() -
     that pays nothing (issue 18 item 7, which replaced "covered until the first due date"): cover_on takes the
     regular due dates, so with nothing paid a death after 16 Nov is unpaid."""
     assert first_due_date(date(2026, 11, 30), frozenset()) == date(2026, 12, 15)
-    assert cover(date(2026, 11, 16), date(2026, 11, 1), set()).covered  # November's own due date
+    assert cover(date(2026, 11, 16), date(2026, 11, 1), set()).reason == "unpaid"  # nothing ever paid: no cover
     assert cover(date(2026, 11, 30), date(2026, 11, 1), set()).reason == "unpaid"
     assert cover(date(2026, 12, 16), date(2026, 11, 1), {Month(2026, 12)}).reason == "unpaid"  # Nov still owed
     assert cover(date(2026, 12, 16), date(2026, 11, 1), {Month(2026, 11), Month(2026, 12)}).covered

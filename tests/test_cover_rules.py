@@ -48,7 +48,7 @@ CASES = [
     ("sponsorship ended, every month paid", date(2026, 10, 2), {JUN, JUL, AUG, SEP, OCT}, START,
      date(2026, 10, 1), None, ("sponsorship_ended", (JUN, JUL, AUG, SEP, OCT), (), None)),
     ("new member, nothing paid, before the first month's due date", date(2026, 11, 10), set(), date(2026, 11, 1),
-     None, None, ("covered", (), (), NOV)),
+     None, None, ("unpaid", (), (NOV,), None)),  # nothing ever paid: no cover to continue, nothing promised
     ("new member after the 15th, nothing paid", date(2026, 11, 21), set(), date(2026, 11, 20), None, None,
      ("unpaid", (), (NOV,), None)),
     ("before membership started", date(2026, 5, 31), {JUN}, START, None, None, ("not_yet_member", (), (), None)),
@@ -76,8 +76,7 @@ ESTIMATES = [
      {JUN, JUL, AUG, SEP, OCT}, (42_000_000, False)),
     ("a gap month", JKM, date(2026, 11, 20), START, {JUN, JUL, SEP, OCT, NOV}, (0, False)),
     ("early death, first month paid", JKM, date(2026, 7, 20), START, {JUN, JUL}, (10_000_000, True)),
-    ("early death, nothing paid yet, before the due date", JKM, date(2026, 6, 10), START, set(),
-     (10_000_000, True)),
+    ("early death, nothing paid yet, before the due date", JKM, date(2026, 6, 10), START, set(), (0, False)),
     ("the day before three months", JKM, date(2026, 8, 31), START, {JUN, JUL, AUG}, (10_000_000, True)),
     ("three months to the day", JKM, date(2026, 9, 1), START, {JUN, JUL, AUG}, (42_000_000, False)),
     ("a work-accident death in the first month", JKK_DEATH, date(2026, 6, 20), START, {JUN}, (70_000_000, False)),
