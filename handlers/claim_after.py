@@ -14,6 +14,7 @@ from db.models import Chat, Claim, Sponsorship, Worker
 from db.months import Month
 from handlers.claim_common import sponsor_chat
 from handlers.core import Ctx
+from handlers.coverage import month_ranges
 from handlers.format import format_date, format_rupiah, month_name
 from handlers.i18n import Translator
 
@@ -35,11 +36,16 @@ async def after_death(ctx: Ctx, claim: Claim) -> None:
 
     def prepaid_line(t: Translator) -> str:  # said only when something was prepaid
         return t("claimfix.prepaid", months=months(t), total=total) if prepaid else ""
+    owed = [row.period for row in await ledger.ledger(ctx.session, sponsorship.id)
+            if row.period <= last and row.status not in ("paid", "paid_unverified")]
+
+    def unpaid_line(t: Translator) -> str:  # months still owed up to the death: paying them may help the claim
+        return t("claimtrust.unpaid_before_death", months=month_ranges(owed, t.language)) if owed else ""
     chat = await sponsor_chat(ctx, claim)
     if chat is not None:
         await ctx.notify_chat(chat, key=f"claim:{claim.id}:billing_stopped", text_key="claims.asn_after_death",
                               name=worker.name, last=lambda t: month_name(last, t.language),
-                              prepaid=prepaid_line)
+                              prepaid=prepaid_line, unpaid=unpaid_line)
     if prepaid:
         await ctx.notify_officers(key=f"claim:{claim.id}:refund", text_key="claims.officer_refund",
                                   reference=claim.reference or "", name=worker.name, months=months, total=total)

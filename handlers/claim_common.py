@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from db import claims as claim_data
-from db.claim_rules import BENEFITS, DEATHS, KINDS, BenefitTable, Cover, Estimate, estimate
+from db.claim_rules import (BENEFITS, DEATHS, KINDS, BenefitTable, Cover, Estimate, estimate, report_deadline,
+                            reported_late)
 from db.models import Asn, Chat, Claim, Sponsorship, Worker
 from db.wilayah import load_wilayah
 from handlers.core import Ctx
@@ -124,6 +125,14 @@ def status_text(t: Translator, claim: Claim, worker: Worker, *, full_name: bool 
     return t(head, **params) + "\n" + t(f"claims.state_{state}", **params)
 
 
+def accident_deadline(ctx: Ctx, kind: str, day: date) -> str:
+    """For a work accident (JKK): the 2 x 24 hours to report it to the branch or a PLKK (DOMAIN.md §3.2), said as
+    still open or already late; after a death, without the words about treatment."""
+    late = "late" if reported_late(day, ctx.today) else "within"
+    key = f"claimfix.report_death_{late}" if kind in DEATHS else f"claims.report_{late}"
+    return ctx.t(key, deadline=format_date(report_deadline(day), ctx.t.language), branch=ctx.program.claims.branch())
+
+
 def unconfirmed_death(claim: Claim) -> bool:
     """A reported death that no officer has accepted (the certificate seen): a claim, not a fact."""
     return claim.kind in DEATHS and claim.death_confirmed_at is None
@@ -147,12 +156,13 @@ async def tell(ctx: Ctx, claim: Claim, event: str, *, to_sponsor: bool = True, *
         await ctx.notify_chat(reporter, key=f"{key}:reporter", text_key="claims.update", status=text,
                               options=options, **params)
     told = {claim.reporter_chat_id}
-    for other in await claim_data.co_reporters(ctx.session, claim.id):
+    for other in await claim_data.co_reporters(ctx.session, claim.id):  # the state in a word, nothing more
         chat = await ctx.session.get(Chat, other.chat_id)
         if chat is not None and chat.id not in told:
             told.add(chat.id)
-            await ctx.notify_chat(chat, key=f"{key}:reporter:{other.id}", text_key="claims.update", status=text,
-                                  **params)
+            await ctx.notify_chat(chat, key=f"{key}:reporter:{other.id}", text_key="claimtrust.update_co",
+                                  reference=claim.reference or f"#{claim.id}",
+                                  state=lambda t: t(f"claims.short_{claim.status}"))
     sponsor = await sponsor_chat(ctx, claim) if to_sponsor else None
     if sponsor is not None and sponsor.id not in told:
         await ctx.notify_chat(sponsor, key=f"{key}:asn", text_key="claims.update_for_asn",

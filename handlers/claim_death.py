@@ -78,11 +78,16 @@ class AcceptDeath(ClaimDecision):
 
 
 async def tell_estimate(ctx: Ctx, claim: Claim) -> None:
-    """The main reporter hears the worker's own estimate (months paid, amounts) once an officer has accepted the
-    death with its documents seen: until then they read the rules in general terms only."""
+    """The main reporter, when they said they are the heir, hears the worker's own estimate (months paid, amounts)
+    once an officer has accepted the death with its documents seen (the family card and the heir letter among
+    them): until then they read the rules in general terms only."""
     loaded = await load(ctx, claim.id)
     reporter = await ctx.session.get(Chat, claim.reporter_chat_id)
     if loaded is None or reporter is None:
+        return
+    if not claim.reporter_is_heir:  # a neighbour who reported: the heirs hear the estimate from the officer
+        await ctx.notify_chat(reporter, key=f"claim:{claim.id}:estimate:{ctx.now.timestamp():.0f}",
+                              text_key="claimtrust.accepted_general", reference=claim.reference or f"#{claim.id}")
         return
     _, result = await estimate_for(ctx, loaded[1], claim.kind, claim.event_date)
     claim.estimate, claim.scholarship = result.total, result.scholarship

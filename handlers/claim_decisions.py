@@ -142,6 +142,10 @@ class RejectClaim(ClaimDecision):
     async def announce(self, ctx: Ctx, claim: Claim, status: str) -> None:
         """A rejected report of a death nobody accepted changed nothing: the sponsor and the worker hear so in those
         words (not as news of a death)."""
+        if claim.death_confirmed_at is not None:  # BPJS refused to pay, the death stands: the sponsor hears so
+            await tell(ctx, claim, status, to_sponsor=False)
+            await tell_sponsor(ctx, claim, "claimtrust.asn_claim_rejected_death_stands", reason=claim.reason or "-")
+            return
         if not unconfirmed_death(claim):
             await tell(ctx, claim, status)
             return

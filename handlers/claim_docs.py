@@ -15,6 +15,7 @@ from db.models import Claim, ClaimDocument, StoredFile
 from handlers.claim_after import tell_sponsor
 from handlers.claim_common import GATHERING, access, load, status_text, tell, unconfirmed_death
 from handlers.claim_follow import status_or_follow
+from handlers.claim_officer import open_action
 from handlers.claim_withdraw import may_withdraw
 from handlers.core import Ctx
 from handlers.parsers import Invalid
@@ -126,7 +127,7 @@ class ClaimDocs:
             ctx.goto(None)
             return [Reply(ctx.t("claims.come_back")), await ctx.core.resume(ctx)]
         if ctx.chat.step == "file":
-            return await self._file(ctx, claim, payload)
+            return await self._file(ctx, claim, payload, ctx.answers.get("doc", ""))
         if choice == WITHDRAW:
             return await ctx.core.flows["claim_withdraw"].begin(ctx, str(claim.id))
         if choice == SUBMIT and claim.status == "documents":
@@ -136,22 +137,24 @@ class ClaimDocs:
             ctx.chat.step, ctx.answers = "file", {**ctx.answers, "doc": choice[2:]}
             return [await self.prompt(ctx)]
         if isinstance(payload, File) and ctx.answers.get("last") in {*required, *optional}:
-            ctx.answers = {**ctx.answers, "doc": ctx.answers["last"]}  # the next page of what was just sent
-            return await self._file(ctx, claim, payload)
+            return await self._file(ctx, claim, payload, ctx.answers["last"])  # the next page of what was just sent
         if isinstance(payload, File):
             return [Reply(ctx.t("claims.choose_doc_first")), await self.prompt(ctx)]
         return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
 
-    async def _file(self, ctx: Ctx, claim: Claim, payload: Payload) -> list[Reply]:
+    async def _file(self, ctx: Ctx, claim: Claim, payload: Payload, doc: str) -> list[Reply]:
+        """A file for `doc`: checked, kept and counted; nothing changes while it is refused."""
         if not isinstance(payload, File) or payload.kind not in ("photo", "document"):
             key = "claims.want_file" if not isinstance(payload, Text) else "claims.want_file_not_text"
             return [Reply(ctx.t(key)), await self.prompt(ctx)]
         try:
-            await self._within_limits(ctx, claim, ctx.answers["doc"])
+            await self._within_limits(ctx, claim, doc)
+        except Invalid as error:  # alone: a burst of photos gets one line each, not the checklist each time
+            return [Reply(ctx.t(error.key, **error.params))]
+        try:
             stored = await ctx.save_file(payload, "claim")
         except Invalid as error:
             return [Reply(ctx.t(error.key, **error.params)), await self.prompt(ctx)]
-        doc = ctx.answers["doc"]
         earlier = await self._same_file(ctx, claim, stored)
         if earlier is not None:
             await forget_upload(ctx.session, ctx.core.files_dir, stored)
@@ -280,8 +283,12 @@ async def _audit_refusal(ctx: Ctx, reference: str) -> None:
 
 
 async def claim_command(ctx: Ctx, arg: str) -> list[Reply]:
-    """/klaim opens the claims menu; /klaim KLM-2026-000123 shows that claim's status."""
+    """/klaim opens the claims menu; /klaim KLM-2026-000123 shows that claim's status, and opens it for an officer
+    (with its actions, also once it is closed: an accepted death that was wrong can be reversed after payout)."""
     if arg.strip():
+        claim = await claim_data.by_reference(ctx.session, arg)
+        if claim is not None and await ctx.is_officer():
+            return await open_action(ctx, str(claim.id))
         return [*await show_status(ctx, arg), await ctx.core.resume(ctx)]
     return await ctx.core.flows["claims"].begin(ctx)
 

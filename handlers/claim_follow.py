@@ -19,6 +19,7 @@ from db import queries
 from db.models import Chat, Claim
 from handlers import code_guard, one_time_code
 from handlers.claim_common import GATHERING, access, load, status_text
+from handlers.claim_officer import open_action
 from handlers.claim_worker import count_lookup
 from handlers.core import Ctx
 from handlers.identity import same_phone
@@ -38,8 +39,10 @@ async def status_or_follow(ctx: Ctx, typed: str) -> list[Reply] | None:
     claim = await claim_data.by_reference(ctx.session, reference)
     loaded = await load(ctx, claim.id) if claim is not None else None
     who = await access(ctx, loaded[0]) if loaded is not None else None
+    if loaded is not None and who == "officer":  # the claim itself, with its actions
+        return await open_action(ctx, str(loaded[0].id))
     if loaded is not None and who is not None:
-        return [Reply(status_text(ctx.t, *loaded, full_name=who in ("asn", "officer"))), await ctx.core.resume(ctx)]
+        return [Reply(status_text(ctx.t, *loaded, full_name=who == "asn")), await ctx.core.resume(ctx)]
     return await ctx.core.flows[ClaimFollow.name].begin(ctx, reference)
 
 

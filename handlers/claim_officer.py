@@ -134,6 +134,12 @@ def _co_reporter_line(ctx: Ctx, other: ClaimReporter) -> str:
                  date=format_datetime(other.created_at, ctx.t.language, ctx.program.timezone))
 
 
+def first_name(name: str) -> str:
+    """The first word of a name that has a letter, without punctuation, short enough for a button."""
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in name.split()]
+    return next((word for word in words if any(ch.isalpha() for ch in word)), "-")[:12]
+
+
 class ClaimView:
     """One claim open for an officer: its actions (as global buttons, also pressed from notifications) and back."""
 
@@ -151,7 +157,7 @@ class ClaimView:
                        for action in allowed_actions(claim)]
             if claim.status not in claim_data.CLOSED:  # a further reporter can be made the main one
                 options += [Option(f"{GLOBAL}klm.main:{claim.id}:{other.id}",
-                                   ctx.t("claims.action_main", name=other.name.split()[0][:12]))
+                                   ctx.t("claims.action_main", name=first_name(other.name)))
                             for other in await claim_data.co_reporters(ctx.session, claim.id)]
             options.append(Option(f"{GLOBAL}klm.files:{claim.id}", ctx.t("claimtrust.resend")))
         text = ctx.t("claims.officer_what_next") if len(options) > 1 else ctx.t("claimfix.nothing_to_do")

@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from db import claims as claim_data
-from db.claim_rules import DEATHS, KINDS, Cover, Estimate, report_deadline, reported_late
+from db.claim_rules import DEATHS, KINDS, Cover, Estimate
 from db.models import Claim, Worker
 from handlers.asn import parse_phone_or_contact
-from handlers.claim_common import (GATHERING, estimate_for, estimate_lines, general_estimate_lines, initials, load,
+from handlers.claim_common import (GATHERING, accident_deadline, estimate_for, estimate_lines, general_estimate_lines, initials, load,
                                    masked_worker, sponsorship_of, status_text)
 from handlers.claim_reporters import join_claim
 from handlers.claim_parsers import parse_event_date
@@ -78,8 +78,10 @@ async def parse_when(ctx: Ctx, payload: Payload) -> str:
         example = (ctx.today - timedelta(days=1)).strftime("%d-%m-%Y")  # an example that fits: yesterday
         raise Invalid("claimfix.date_future", example=example) from None
     worker = await the_worker(ctx)
-    if day < earliest_date(ctx, worker):
+    if day < earliest_date(ctx, worker) and ctx.answers.get(IS_SPONSOR):
         raise Invalid("claims.before_enrolment", date=format_date(earliest_date(ctx, worker), ctx.t.language))
+    if day < earliest_date(ctx, worker):  # anyone else learns no date of the worker's record
+        raise Invalid("claimtrust.before_enrolment")
     return day.isoformat()
 
 
@@ -251,11 +253,7 @@ class ClaimReport(Form):
         lines = [ctx.t("claims.saved" if death else "claims.saved_injury"),
                  ctx.t("claimfollow.draft_reference", reference=claim.reference), *estimate]
         if kind != "jkm" and (result.covered or not known):  # report within 2 x 24 hours
-            late = "late" if reported_late(day, ctx.today) else "within"
-            # After a death, the same deadline without the words about treatment.
-            lines.append(ctx.t(f"claimfix.report_death_{late}" if death else f"claims.report_{late}",
-                               deadline=format_date(report_deadline(day), ctx.t.language),
-                               branch=ctx.program.claims.branch()))
+            lines.append(accident_deadline(ctx, kind, day))
         return [Reply("\n".join(lines)), *await ctx.core.flows["claim_docs"].begin(ctx, str(claim.id))]
 
 

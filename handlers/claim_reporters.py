@@ -13,7 +13,7 @@ from typing import Any
 from db import claims as claim_data
 from db import queries
 from db.models import Chat, Claim, ClaimReporter
-from handlers.claim_common import estimate_for, load
+from handlers.claim_common import accident_deadline, estimate_for, load
 from handlers.claim_officer import open_action
 from handlers.core import Ctx
 from handlers.officer import refuse_non_officer
@@ -39,9 +39,11 @@ async def join_claim(ctx: Ctx, claim: Claim) -> list[Reply]:
     await ctx.notify_officers(key=f"claim:{claim.id}:joined:{ctx.chat.id}", text_key="claimtrust.officer_joined",
                               reference=claim.reference or f"#{claim.id}",
                               options=((f"!klm.open:{claim.id}", "claims.open"),))
+    lines = [ctx.t("claimtrust.joined", reference=claim.reference or f"#{claim.id}")]
+    if ctx.answers["kind"] != "jkm":  # a work accident: the 2 x 24 hours hold for this reporter too
+        lines.append(accident_deadline(ctx, ctx.answers["kind"], date.fromisoformat(ctx.answers["when"])))
     ctx.goto(None)
-    return [Reply(ctx.t("claimtrust.joined", reference=claim.reference or f"#{claim.id}")),
-            await ctx.core.resume(ctx)]
+    return [Reply("\n".join(lines)), await ctx.core.resume(ctx)]
 
 
 async def swap_main(ctx: Ctx, claim: Claim, other: ClaimReporter, *, keep_former: bool) -> Chat | None:
@@ -80,7 +82,7 @@ async def hand_over(ctx: Ctx, claim: Claim, why: str) -> bool:
     await swap_main(ctx, claim, others[0], keep_former=False)
     await claim_data.change_status(ctx.session, claim, claim.status, actor=ctx.actor, now=ctx.now,
                                    note=f"main reporter {why}; the next reporter takes over")
-    await _tell_new_main(ctx, claim)
+    await _tell_new_main(ctx, claim, "claimtrust.you_are_main_now")
     return True
 
 
@@ -108,11 +110,11 @@ async def main_action(ctx: Ctx, arg: str) -> list[Reply]:
     return [Reply(ctx.t("claimtrust.main_changed", name=claim.reporter_name)), *await open_action(ctx, str(claim.id))]
 
 
-async def _tell_new_main(ctx: Ctx, claim: Claim) -> None:
+async def _tell_new_main(ctx: Ctx, claim: Claim, text_key: str = "claimtrust.you_are_main") -> None:
     chat = await ctx.session.get(Chat, claim.reporter_chat_id)
     if chat is None:
         return
     gathering = claim.status in ("documents", "more_docs")
     await ctx.notify_chat(chat, key=f"claim:{claim.id}:main:{chat.id}:{ctx.now.timestamp():.0f}",
-                          text_key="claimtrust.you_are_main", reference=claim.reference or f"#{claim.id}",
+                          text_key=text_key, reference=claim.reference or f"#{claim.id}",
                           options=((f"!klm.docs:{claim.id}", "claims.send_docs"),) if gathering else ())

@@ -24,7 +24,7 @@ from tests.conftest import Clock
 from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
 from tests.standins.telegram import TelegramStandin
 from tests.telegram_people import TgPerson, agree
-from tests.test_claims import JKM_DOCS, deliver, report_death, seed_worker, send_documents
+from tests.test_claims import JKM_DOCS, accept_death, deliver, report_death, seed_worker, send_documents
 from tests.test_e2e_reminders import settings_for
 
 OFFICER, ASN, STRANGER, FAMILY, WORKER_CHAT = 9001, 700, 802, 801, 803
@@ -345,7 +345,7 @@ async def test_a_burst_of_photos_is_bounded_and_an_officer_gets_each_file_once(a
     await family.press("Akta kematian")
     for page in range(12):  # a burst of photos: ten pages, then each further one refused politely
         await family.upload(inbox, JPEG + f"page{page}".encode())
-    assert any_text(family.last, "sudah punya 10 halaman")
+    assert any_text(family.last, "sudah punya 10 halaman") and not any_text(family.last, "Kirim satu per satu")
     await send_documents(family, inbox, tuple(d for d in JKM_DOCS if d != "Akta kematian"))
     await family.press("Kirim klaim")
     async with app.sessions() as session:
@@ -374,3 +374,107 @@ async def test_files_per_person_per_day_are_bounded(app: App, inbox, clock) -> N
     clock.advance(days=1, minutes=1)
     await family.upload(inbox, JPEG + b"fourth")
     assert any_text(family.last, "Diterima")
+
+
+async def test_a_wrong_death_is_reversed_even_after_payout_from_its_reference(app: App, inbox, clock) -> None:
+    sponsorship_id, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    family = Person(app, "family")
+    await report_death(family)
+    await send_documents(family, inbox, JKM_DOCS)
+    await family.press("Kirim klaim")
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await accept_death(officer)
+    await officer.send(Choice("!klm.fwd:1"))
+    await officer.send(Choice("!klm.pay:1"))
+    await officer.say("42 juta")
+    await officer.press("Hari ini")
+    await officer.press("✅")
+    await officer.say("/klaim KLM-2026-000001")  # paid and out of the list: opened by its reference
+    assert any_text(officer.last, "Tindakan untuk klaim ini")
+    await officer.press("Batalkan kematian")
+    await officer.say("Pekerja masih hidup; pembayaran ditarik kembali")
+    await officer.press("✅")
+    async with app.sessions() as session:
+        assert (await session.get(Sponsorship, sponsorship_id)).ended_at is None
+        assert (await session.get(Claim, 1)).death_confirmed_at is None
+
+
+async def test_a_rejected_claim_whose_death_was_accepted_tells_the_sponsor_the_death_stands(app: App, inbox,
+                                                                                             clock) -> None:
+    _, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 9))
+    family = Person(app, "family")
+    await report_death(family)
+    await send_documents(family, inbox, JKM_DOCS)
+    await family.press("Kirim klaim")
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await accept_death(officer)
+    await deliver(app)
+    condolences = next(r.text for r in inbox.inbox[asn] if "Turut berduka" in r.text)
+    assert "belum dibayar sampai bulan kematian: Oktober–November 2026" in condolences  # what the sponsor owes
+    await officer.send(Choice("!klm.rej:1"))
+    await officer.say("Iuran tidak dibayar, BPJS menolak")
+    await officer.press("✅")
+    await deliver(app)
+    assert "Kematian pekerja tetap tercatat" in inbox.inbox[asn][-1].text
+    estimate = [r.text for r in inbox.inbox["family"] if "menerima laporan kematian" in r.text]
+    assert estimate and "tidak terlindungi" in estimate[0]  # the heir reads the worker's own estimate
+
+
+async def test_what_a_reporter_who_is_not_the_heir_learns_stays_minimal(app: App, inbox, clock) -> None:
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    neighbour = Person(app, "neighbour")
+    await agree_privacy(neighbour)
+    await neighbour.say("/klaim")
+    await neighbour.press("Laporkan musibah")
+    await neighbour.press("Setuju")
+    await neighbour.press("Dengan NIK")
+    await neighbour.say(NIK_MALE)
+    await neighbour.press("S. R.")
+    await neighbour.press("Meninggal, bkn kerja")
+    await neighbour.say("1 januari 2025")
+    assert any_text(neighbour.last, "sebelum pekerja terdaftar") and not any_text(neighbour.last, "program (")
+    for answer in ("kemarin", "Di rumah", "Meninggal di rumah.", "Tetangga Baik"):
+        await neighbour.say(answer)
+    await neighbour.press("Lainnya")
+    await neighbour.say("0813-1111-2222")
+    await neighbour.press("Tidak")  # not the heir
+    await neighbour.press("✅")
+    await send_documents(neighbour, inbox, JKM_DOCS, salt="n")
+    await neighbour.press("Kirim klaim")
+    family = Person(app, "family")
+    await report_death(family)  # joins as a further reporter
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    await accept_death(officer)
+    await deliver(app)
+    said = "\n".join(r.text for r in inbox.inbox["neighbour"])
+    assert "Petugas akan memberi tahu perkiraan manfaatnya kepada ahli waris" in said
+    assert "tercatat dibayar" not in said
+    family_news = [r.text for r in inbox.inbox["family"]]
+    assert family_news and all(text.startswith("Kabar laporan Anda KLM-2026-000001") for text in family_news)
+
+
+async def test_a_family_joining_a_work_accident_death_hears_the_2x24_hours(app: App, inbox, clock) -> None:
+    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
+    first = Person(app, "first")
+    await report_death(first)
+    second = Person(app, "second")
+    await agree_privacy(second)
+    await second.say("/klaim")
+    await second.press("Laporkan musibah")
+    await second.press("Setuju")
+    await second.press("Dengan NIK")
+    await second.say(NIK_MALE)
+    await second.press("S. R.")
+    await second.press("Meninggal krn kerja")
+    for answer in ("kemarin", "Di laut", "Perahu terbalik."):
+        await second.say(answer)
+    await second.press("Tidak")  # not a traffic accident
+    await second.say("Rahmat")
+    await second.press("Anak")
+    await second.say("0813-1111-2222")
+    await second.press("Ya")
+    await second.press("✅")
+    assert any_text(second.last, "digabungkan") and any_text(second.last, "2 × 24 jam")
