@@ -17,7 +17,7 @@ from typing import Any
 from bot.tables import Column, Refusal, TableError, cell_text, lost_digits, read_table
 from db.months import Month
 from handlers.date_parser import parse_date
-from handlers.parsers import Invalid
+from handlers.types import Invalid
 
 COLUMNS = (
     Column("nik", ("NIK", "No NIK", "Nomor NIK", "NIK Pekerja", "NIK Peserta"), need="NIK or KPJ"),

@@ -23,7 +23,8 @@ from db import queries
 from db.models import Asn, RosterEntry
 from handlers.opds import match_opd
 from handlers.name_parser import parse_name
-from handlers.parsers import Invalid, parse_nip, parse_phone
+from handlers.parsers import parse_nip, parse_phone
+from handlers.types import Invalid
 
 COLUMNS = (
     Column("nip", ("NIP", "NI PPPK", "NIP/NI PPPK", "NIP Baru", "NIP ASN"), need="NIP"),

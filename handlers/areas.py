@@ -13,8 +13,7 @@ from db.wilayah import Area, load_wilayah, normalize_name, normalize_query
 from handlers.choices import YES_WORDS, fold
 from handlers.context import Ctx
 from handlers.forms import expect_text
-from handlers.parsers import Invalid
-from handlers.types import Choice, Option, Payload, Reply
+from handlers.types import Choice, Option, Payload, Reply, Invalid
 
 # Suggestions below this score are noise ("kembali" looks 65% like "Sungai Rambai").
 SUGGEST_SCORE = 75.0

@@ -12,12 +12,12 @@ from handlers import nip_claims
 from handlers.core import Ctx
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
 from handlers.identity import account, comparison, roster_verifies
-from handlers.officer_views import audit_notice
 from handlers.opds import match_opd
 from handlers.other import OTHER_OPD, parse_other
 from handlers.name_parser import parse_name
-from handlers.parsers import Invalid, parse_nip, parse_phone
-from handlers.types import Contact, Expect, Option, Payload, Reply, Text, record_id
+from handlers.parsers import parse_nip, parse_phone
+from handlers.types import Contact, Expect, Option, Payload, Reply, Text, record_id, Invalid
+from handlers.access import audit_notice
 
 
 async def parse_asn_nip(ctx: Ctx, payload: Payload) -> str:

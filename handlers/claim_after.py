@@ -93,10 +93,3 @@ async def tell_sponsor(ctx: Ctx, claim: Claim, text_key: str, **params: object) 
                               text_key=text_key, reference=claim.reference or f"#{claim.id}", name=worker.name,
                               kind=lambda t: t(f"claims.kind_long_{claim.kind}"),
                               date=lambda t: format_date(claim.event_date, t.language), **params)
-
-
-async def deceased_lines(ctx: Ctx, asn_id: int) -> list[str]:
-    """For "Pekerja saya": the sponsor's workers whose death was accepted, with their claim's reference and state."""
-    return [ctx.t("claimfix.deceased_line", name=worker.name, reference=claim.reference or f"#{claim.id}",
-                  state=ctx.t(f"claims.short_{claim.status}"))
-            for claim, worker in await claim_data.deceased_of_asn(ctx.session, asn_id)]

@@ -18,8 +18,7 @@ from handlers.date_parser import parse_date
 from handlers.format import format_date
 from handlers.i18n import Translator
 from handlers.forms import Field, expect_text, prompt_text
-from handlers.parsers import Invalid
-from handlers.types import Choice, Option, Payload, Reply, record_id
+from handlers.types import Choice, Option, Payload, Reply, record_id, Invalid
 
 DEATH_CERTIFICATE = "death_certificate"
 AS_REPORTED = "as_reported"

@@ -20,8 +20,7 @@ from handlers.core import Ctx
 from handlers.date_parser import parse_date
 from handlers.format import format_date, format_rupiah
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
-from handlers.parsers import Invalid
-from handlers.types import Choice, Expect, Option, Payload, Reply, record_id
+from handlers.types import Choice, Expect, Option, Payload, Reply, record_id, Invalid
 
 
 class ClaimDecision(Form):

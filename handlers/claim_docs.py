@@ -18,8 +18,7 @@ from handlers.claim_follow import status_or_follow
 from handlers.claim_officer import open_action
 from handlers.claim_withdraw import may_withdraw
 from handlers.core import Ctx
-from handlers.parsers import Invalid
-from handlers.types import Choice, Expect, File, Option, Payload, Reply, Text, record_id
+from handlers.types import Choice, Expect, File, Option, Payload, Reply, Text, record_id, Invalid
 from handlers.uploads import forget_upload
 
 SUBMIT, LATER, NEW, STATUS, MENU, REPLACE, WITHDRAW = "submit", "later", "new", "status", "menu", "replace", "withdraw"

@@ -24,8 +24,7 @@ from handlers.claim_worker import count_lookup
 from handlers.core import Ctx
 from handlers.identity import same_phone
 from handlers.one_time_code import CODE_MINUTES, asker, channel_name, masked_number
-from handlers.parsers import Invalid
-from handlers.types import GLOBAL, Choice, Contact, Expect, Option, Payload, Reply, Text
+from handlers.types import GLOBAL, Choice, Contact, Expect, Option, Payload, Reply, Text, Invalid
 
 CONTACT, CODE, CODE_INSTEAD = "contact", "code", "code_instead"
 

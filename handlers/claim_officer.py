@@ -12,8 +12,8 @@ from db.models import Claim, ClaimReporter, Worker
 from handlers.claim_common import load, status_text, tell
 from handlers.core import Ctx
 from handlers.format import format_datetime, format_rupiah
-from handlers.officer import refuse_non_officer
 from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
+from handlers.access import refuse_non_officer
 
 BACK = "back"
 # Which officer actions each state allows; a death claim's own actions depend on whether the death was accepted.

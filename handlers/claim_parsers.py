@@ -6,7 +6,8 @@ import re
 from datetime import date, timedelta
 
 from handlers.date_parser import parse_date
-from handlers.parsers import Invalid, normalize_digits
+from handlers.parsers import normalize_digits
+from handlers.types import Invalid
 
 RELATIVE_DAYS = {"hari ini": 0, "tadi": 0, "today": 0, "kemarin": 1, "yesterday": 1, "kemarin lusa": 2,
                  "2 hari lalu": 2, "dua hari lalu": 2, "besok": -1, "tomorrow": -1}

@@ -20,7 +20,7 @@ from handlers.types import Event, Reply, Text, reply_to_payload
 REMIND_WITHIN_DAYS = 30  # after downtime, a yearly reminder older than this is skipped
 
 
-async def plan_claims(core: Core, session: Any, today: date, now: datetime, *, digest: bool) -> int:
+async def plan_claims(core: Core, session: Any, today: date, now: datetime, digest: bool) -> int:
     """Queue what is due; returns how many digests were queued."""
     await scholarship_reminders(core, session, today, now)
     await expire_drafts(core, session, now)

@@ -27,8 +27,7 @@ from handlers.identity import same_phone
 from handlers.forms import Field, Form, expect_choice, expect_text, prompt_text
 from handlers.masking import mask_phone
 from handlers.name_parser import parse_name
-from handlers.parsers import Invalid
-from handlers.types import Choice, Contact, Expect, Option, Payload, Reply
+from handlers.types import Choice, Contact, Expect, Option, Payload, Reply, Invalid
 
 RELATIONS = ("spouse", "child", "parent", "grandparent", "sibling", "in_law", "self", "other")  # DOMAIN.md §3.3
 SPONSOR = "sponsor"  # the worker's own sponsoring ASN reports (offered only to them)

@@ -16,8 +16,8 @@ from db.models import Chat, Claim, ClaimReporter
 from handlers.claim_common import accident_deadline, estimate_for, load
 from handlers.claim_officer import open_action
 from handlers.core import Ctx
-from handlers.officer import refuse_non_officer
 from handlers.types import Reply, record_id
+from handlers.access import refuse_non_officer
 
 
 def further_reporter(claim_id: int, chat_id: int, answers: dict[str, Any], *, now: datetime) -> ClaimReporter:

@@ -18,8 +18,8 @@ from handlers.claim_common import initials, masked_worker
 from handlers.core import Ctx
 from handlers.forms import Redo, expect_choice, expect_text
 from handlers.name_parser import parse_name
-from handlers.parsers import Invalid, parse_nik
-from handlers.types import Expect, Option, Payload, Reply, record_id
+from handlers.parsers import parse_nik
+from handlers.types import Expect, Option, Payload, Reply, record_id, Invalid
 
 YES, NO, NONE = "yes", "no", "none"
 MAX_MATCHES = 5

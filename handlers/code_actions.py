@@ -16,8 +16,8 @@ from handlers import code_guard
 from handlers.core import Ctx
 from handlers.format import format_date
 from handlers.link_confirm import unlink
-from handlers.officer import refuse_non_officer
 from handlers.types import GLOBAL, Expect, Option, Reply, record_id
+from handlers.access import refuse_non_officer
 
 LOCKS = "code_locks"
 

@@ -20,8 +20,8 @@ from handlers.format import format_date
 from handlers.forms import Field, Form
 from handlers.identity import same_phone
 from handlers.masking import mask_nik, mask_phone
-from handlers.parsers import Invalid, parse_phone
-from handlers.types import GLOBAL, Choice, Contact, Expect, File, Option, Payload, Reply, record_id
+from handlers.parsers import parse_phone
+from handlers.types import GLOBAL, Choice, Contact, Expect, File, Option, Payload, Reply, record_id, Invalid
 
 AGREE, DISAGREE, CONTACT = "agree", "disagree", "contact"
 
@@ -100,7 +100,7 @@ class WorkerConsentFlow:
         record_consent(ctx, worker, "template" if by_phone else "link")
         await ctx.notify_chat(sponsor_chat, key=f"consent_given:{worker.id}", text_key="consent.given_for_asn",
                               name=worker.name)
-        await notify_ready_for_bpjs(ctx, worker)
+        await consent_review.notify_ready_for_bpjs(ctx, worker)
         return [Reply(ctx.t("consent.thanks", name=worker.name))]
 
     async def _contact(self, ctx: Ctx, payload: Payload) -> list[Reply]:
@@ -158,11 +158,6 @@ async def _is_sponsor(ctx: Ctx, sponsor: Asn) -> bool:
 def record_consent(ctx: Ctx, worker: Worker, method: str, file_id: int | None = None) -> None:
     worker.consent_method, worker.consent_at, worker.consent_file_id = method, ctx.now, file_id
     worker.consent_chat_id = ctx.chat.id
-
-
-async def notify_ready_for_bpjs(ctx: Ctx, worker: Worker) -> None:
-    await ctx.notify_officers(key=f"ready_bpjs:{worker.id}", text_key="officer.worker_ready", id=worker.id,
-                              name=worker.name, options=((f"!kpj:{worker.id}", "officer.record_kpj"),))
 
 
 async def owned_worker(ctx: Ctx, arg: str | None) -> Worker | None:

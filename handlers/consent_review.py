@@ -15,10 +15,8 @@ from db import queries
 from db.models import Chat, StoredFile, Worker
 from handlers.context import Ctx
 from handlers.forms import Field, Form
-from handlers.officer import refuse_non_officer
-from handlers.officer_views import audit_notice, audit_view
-from handlers.decisions import reason_parser
 from handlers.types import GLOBAL, Expect, Option, Reply, record_id
+from handlers.access import refuse_non_officer, audit_notice, audit_view, reason_parser
 
 REVIEW_STEP = "consent_review"
 PAPER, UNVERIFIED = "paper", "unverified"
@@ -45,6 +43,12 @@ async def ask_officers(ctx: Ctx, worker: Worker, kind: str) -> None:
         attachment=attachment_of(ctx, stored))
 
 
+async def notify_ready_for_bpjs(ctx: Ctx, worker: Worker) -> None:
+    """The worker's consent is in (a link, or a paper form an officer accepted): officers record the KPJ next."""
+    await ctx.notify_officers(key=f"ready_bpjs:{worker.id}", text_key="officer.worker_ready", id=worker.id,
+                              name=worker.name, options=((f"!kpj:{worker.id}", "officer.record_kpj"),))
+
+
 async def _reviewed_worker(ctx: Ctx, arg: str) -> Worker | None:
     ident = record_id(arg)
     worker = await ctx.session.get(Worker, ident) if ident is not None else None
@@ -58,8 +62,6 @@ async def _sponsor_chat(ctx: Ctx, worker: Worker) -> Chat | None:
 
 async def accept_action(ctx: Ctx, arg: str) -> list[Reply]:
     """Global action "!cf.ok:<worker>": the officer accepts the consent; the worker is ready for BPJS."""
-    from handlers.consent import notify_ready_for_bpjs
-
     refusal = await refuse_non_officer(ctx, "consent_accept", f"worker:{arg}")
     if refusal:
         return refusal

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import queries
 from db.models import Asn, Chat, StoredFile
-from handlers.i18n import Translator
+from db.ledger import LedgerRules
+from handlers.i18n import Catalog, Translator
 from handlers.settings import ProgramSettings
 from handlers.types import Event, Expect, File, Option, Payload, Reply, reply_to_payload
-
-if TYPE_CHECKING:
-    from handlers.core import Core
 
 
 class Services(Protocol):
@@ -43,6 +43,9 @@ class Flow(Protocol):
 
 
 Action = Callable[["Ctx", str], Awaitable[list[Reply]]]
+# What a feature plans at each heartbeat (handlers.reminders.Planner calls it in a transaction of its own):
+# (core, session, today, now, digest: whether the daily digests are due) -> how many digests it queued.
+Planning = Callable[[Any, AsyncSession, date, datetime, bool], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,40 @@ class Todo:
     screen: Callable[["Ctx"], Awaitable[Reply]]  # the list, with its options; "back" is added by the menu
 
 
+class Engine(Protocol):
+    """What a flow reaches of the conversation core through `Ctx.core` (handlers.core.Core is the one): the
+    programme's settings and rules, the flows, commands and to-do entries registered, and the few services a flow
+    asks of the core. Declared here so that this module need not import the core (the core imports it)."""
+
+    program: ProgramSettings
+    zone: ZoneInfo
+    catalog: Catalog
+    services: Services
+    rules: LedgerRules
+    files_dir: Path
+    max_file_bytes: int
+    flows: dict[str, Flow]
+    commands: dict[str, Action]
+    todos: dict[str, Todo]
+
+    async def resume(self, ctx: Ctx) -> Reply: ...
+
+    async def is_officer(self, session: AsyncSession, channel: str, address: str) -> bool: ...
+
+    async def officers(self, session: AsyncSession) -> set[tuple[str, str]]: ...
+
+    async def save_file(self, ctx: Ctx, upload: File, purpose: str) -> StoredFile: ...
+
+    async def switch_language(self, ctx: Ctx, arg: str | None = None) -> list[Reply]: ...
+
+    def current_flow(self, ctx: Ctx) -> Flow: ...
+
+
 @dataclass
 class Ctx:
     """Everything a flow needs for one event: the transaction, the person, the clock and the catalogue."""
 
-    core: Core
+    core: Engine
     session: AsyncSession
     chat: Chat
     event: Event

@@ -23,16 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db import queries
 from db.models import Chat, StoredFile
 from handlers.choices import NARROWED, match_option, typed_choice
-from handlers.context import Action, Ctx, Flow, Services, Todo
+from handlers.context import Action, Ctx, Flow, Planning, Services, Todo
 from handlers.i18n import Catalog, Translator
-from handlers.parsers import Invalid
 from handlers.settings import ProgramSettings
 from handlers.text_clean import clean_event
-from handlers.types import GLOBAL, Choice, Event, Expect, File, Reply, Text
+from handlers.types import GLOBAL, Choice, Event, Expect, File, Reply, Text, Invalid
 from handlers.uploads import FileNotWhole, FileTooBig, check_upload, store_upload, too_big
 from handlers.writer import GroupWriter
 
-__all__ = ["Core", "Ctx", "Flow", "Services", "Action", "Todo", "match_option", "parse_command", "MAX_TEXT"]
+__all__ = ["Core", "Ctx", "Flow", "Services", "Action", "Todo", "Planning", "match_option", "parse_command", "MAX_TEXT"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +68,7 @@ class Core:
         self.actions: dict[str, Action] = {}
         self.commands: dict[str, Action] = {}  # commands that flows add (e.g. /tunggakan for officers)
         self.todos: dict[str, Todo] = {}  # the officers' to-do list, in the order flows add them
+        self.planners: list[Planning] = []  # what features plan at each heartbeat besides the reminders
         self.counters = {"events": 0, "duplicates": 0, "errors": 0, "batches": 0}
         # Uploads downloaded and checked before their event's transaction, by (channel, event id).
         self._prefetched: dict[tuple[str, str], tuple[bytes, str] | Exception] = {}
@@ -87,6 +87,9 @@ class Core:
 
     def add_todo(self, todo: Todo) -> None:
         self.todos[todo.key] = todo
+
+    def add_planner(self, planning: Planning) -> None:
+        self.planners.append(planning)
 
     async def officers(self, session: AsyncSession) -> set[tuple[str, str]]:
         """Officers from config and from the database, read once per transaction."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from handlers.parsers import Invalid, normalize_digits
+from handlers.parsers import normalize_digits
+from handlers.types import Invalid
 
 MAX_DATE_AGE_YEARS = 120
 MAX_DATE_INPUT = 40  # refused before any work: no typed date comes near it

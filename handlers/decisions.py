@@ -9,33 +9,12 @@ from typing import Any
 
 from db.models import Asn
 from handlers.context import Ctx
-from handlers.forms import Field, Form, expect_text
-from handlers.officer import back_to_officer, decide_asn, officer_origin, refuse_non_officer
-from handlers.parsers import Invalid
-from handlers.types import Choice, Expect, Option, Payload, Reply, record_id
+from handlers.forms import Field, Form
+from handlers.officer import decide_asn
+from handlers.types import Expect, Reply, record_id
+from handlers.access import reason_options, reason_parser, back_to_officer, officer_origin, refuse_non_officer
 
 ASN_REASONS = ("nip_unknown", "not_here", "data_mismatch")
-RECEIPT_REASONS = ("unreadable", "amount", "not_receipt")
-MAX_REASON = 300
-
-
-def reason_options(ctx: Ctx, reasons: tuple[str, ...]) -> tuple[Option, ...]:
-    return tuple(Option(f"r:{key}", ctx.t(f"journey.reason.{key}")) for key in reasons)
-
-
-def reason_parser(reasons: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    """A chosen reason (its text in the officer's language) or a typed one (3 to 300 characters)."""
-    async def parse(ctx: Ctx, payload: Payload) -> str:
-        if isinstance(payload, Choice):
-            key = payload.option[2:] if payload.option.startswith("r:") else ""
-            if key not in reasons:
-                raise Invalid("common.choose_option")
-            return ctx.t(f"journey.reason.{key}")
-        reason = expect_text(payload)  # cleaned by the core (handlers/text_clean.py)
-        if not 3 <= len(reason) <= MAX_REASON:
-            raise Invalid("officer.reason_length", max=MAX_REASON)
-        return reason
-    return parse
 
 
 async def _asn_reason_prompt(ctx: Ctx) -> Reply:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.core import Ctx
-from handlers.parsers import Invalid
 from handlers.text_clean import INVISIBLE
-from handlers.types import Choice, Contact, Expect, File, Location, Option, Payload, Reply, Text, Unsupported
+from handlers.types import Choice, Contact, Expect, File, Location, Option, Payload, Reply, Text, Unsupported, Invalid
 
 SUMMARY, EDIT = "_summary", "_edit"
 CONFIRM, CHANGE, CANCEL, SKIP = "confirm", "edit", "cancel", "skip"

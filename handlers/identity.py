@@ -12,7 +12,8 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from db.models import Chat, RosterEntry
-from handlers.parsers import Invalid, parse_phone
+from handlers.parsers import parse_phone
+from handlers.types import Invalid
 
 # Honorifics and degrees written before a name ("Dr. H. Rahmat", "Ir. Hj. Siti"): ignored when comparing.
 PREFIX_TITLES = frozenset({"dr", "drs", "dra", "drg", "drh", "ir", "h", "hj", "prof", "kh", "ns", "apt", "bapak",

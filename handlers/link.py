@@ -15,8 +15,8 @@ from db.models import Asn, Chat
 from handlers import code_guard, one_time_code
 from handlers.core import Ctx
 from handlers.one_time_code import CODE_MINUTES, asker, channel_name
-from handlers.parsers import Invalid, parse_nip
-from handlers.types import GLOBAL, Payload, Reply, Text
+from handlers.parsers import parse_nip
+from handlers.types import GLOBAL, Payload, Reply, Text, Invalid
 
 
 class LinkFlow:

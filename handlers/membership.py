@@ -18,10 +18,11 @@ from db.todo_queries import worker_by_nik_or_kpj
 from handlers.context import Ctx
 from handlers.format import format_date
 from handlers.forms import Field, Form, expect_text
-from handlers.officer import back_to_officer, officer_origin, parse_worker_kpj
-from handlers.parsers import Invalid, normalize_digits
+from handlers.officer import parse_worker_kpj
+from handlers.parsers import normalize_digits
 from handlers.start_dates import TODAY, allowed_starts, checked_start
-from handlers.types import Choice, Option, Payload, Reply, record_id
+from handlers.types import Choice, Option, Payload, Reply, record_id, Invalid
+from handlers.access import back_to_officer, officer_origin
 
 KEEP = "keep"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from db import claims as claim_data
 from db import ledger, queries, standing
 from db.models import Sponsorship, Worker
 from db.months import Month
 from db.rules import jkm_full_benefit_from
 from db.standing import Standing
-from handlers.claim_after import deceased_lines
 from handlers.core import Ctx
 from handlers.coverage import ledger_cover, today_line
 from handlers.format import format_date, format_rupiah, month_name
@@ -93,3 +93,10 @@ class MyWorkers:
             ctx.goto(None)
             return [await ctx.core.resume(ctx)]
         return [Reply(ctx.t("common.choose_option")), await self.prompt(ctx)]
+
+
+async def deceased_lines(ctx: Ctx, asn_id: int) -> list[str]:
+    """For "Pekerja saya": the sponsor's workers whose death was accepted, with their claim's reference and state."""
+    return [ctx.t("claimfix.deceased_line", name=worker.name, reference=claim.reference or f"#{claim.id}",
+                  state=ctx.t(f"claims.short_{claim.status}"))
+            for claim, worker in await claim_data.deceased_of_asn(ctx.session, asn_id)]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from handlers.parsers import Invalid
 from handlers.text_clean import clean_text
 from handlers.titles import keep_titles
+from handlers.types import Invalid
 
 NAME_MIN, NAME_MAX = 2, 80
 MAX_NAME_INPUT = 400  # refused before any work: it cannot shrink to NAME_MAX by collapsing spaces in real life

@@ -13,9 +13,8 @@ from db.models import Asn, AuditEntry, Chat
 from handlers.context import Ctx
 from handlers.identity import account
 from handlers.masking import mask_nip
-from handlers.officer import refuse_non_officer
-from handlers.officer_views import audit_notice
 from handlers.types import Reply, record_id
+from handlers.access import refuse_non_officer, audit_notice
 
 CLAIM, MOVED, SUPERSEDED = "nip_claim", "nip_moved", "asn_superseded"
 

@@ -14,38 +14,14 @@ from handlers.format import format_date
 from handlers.forms import Field, Form, expect_text
 from handlers.identity import comparison
 from handlers.my_workers import worker_status
-from handlers.officer_views import audit_view
-from handlers.parsers import Invalid, parse_kpj
+from handlers.parsers import parse_kpj
 from handlers.other import OTHER_OPD
 from handlers.start_dates import TODAY, allowed_starts, checked_start
-from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id
+from handlers.types import GLOBAL, Choice, Expect, Option, Payload, Reply, record_id, Invalid
+from handlers.access import back_to_officer, officer_origin, refuse_non_officer, audit_view
 
 PENDING, BPJS, ARREARS, STATS, MENU, OFFICER_MENU = "pending", "bpjs", "arrears", "stats", "menu", "officer_menu"
 FIX = "fix"
-
-
-def officer_origin(ctx: Ctx) -> dict[str, str]:
-    """Where an officer's form was opened from (a to-do list or the officer menu), to go back there after it."""
-    here = ctx.chat.step if ctx.chat.flow == "officer" and ctx.chat.step in ctx.core.todos else "menu"
-    return {"_back": here}
-
-
-def back_to_officer(ctx: Ctx) -> None:
-    """After an officer's action: back to the list or officer menu it came from (the main menu for others)."""
-    back = ctx.answers.get("_back")
-    if back is None:
-        ctx.goto(None)
-    else:
-        ctx.goto("officer", back if back in ctx.core.todos else "menu")
-
-
-async def refuse_non_officer(ctx: Ctx, action: str, target: str | None = None) -> list[Reply] | None:
-    """None for an officer; otherwise a polite refusal, and the attempt goes in the audit log."""
-    if await ctx.is_officer():
-        return None
-    await queries.audit(ctx.session, actor=ctx.actor, action="denied", target=target, now=ctx.now,
-                        attempted=action)
-    return [Reply(ctx.t("officer.denied")), await ctx.core.resume(ctx)]
 
 
 class OfficerMenu:

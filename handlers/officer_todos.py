@@ -10,8 +10,8 @@ from db import queries, todo_queries
 from db.models import Receipt, StoredFile
 from handlers.context import Ctx
 from handlers.format import format_date, format_rupiah, short_month
-from handlers.officer import refuse_non_officer
 from handlers.types import GLOBAL, Expect, Option, Reply, record_id
+from handlers.access import refuse_non_officer
 
 RECEIPTS, LAPSED = "receipts", "lapsed"
 

@@ -19,8 +19,8 @@ from typing import Any
 from handlers.core import Ctx
 from handlers.i18n import Translator
 from handlers.masking import mask_phone
-from handlers.parsers import Invalid, parse_phone
-from handlers.types import Payload, Text
+from handlers.parsers import parse_phone
+from handlers.types import Payload, Text, Invalid
 
 CODE_MINUTES, MAX_TRIES = 10, 5
 CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp", "console": "terminal"}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Ctx
 from handlers.forms import expect_text
-from handlers.parsers import Invalid
-from handlers.types import Payload
+from handlers.types import Payload, Invalid
 
 OTHER_OPD = "Lainnya"  # the OPD list's own "other" entry ([program] opds in config.toml)
 MAX_OTHER = 80

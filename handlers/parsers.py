@@ -17,6 +17,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from db.wilayah import load_wilayah
+from handlers.types import Invalid
 
 NIK_DIGITS = 16
 NIP_DIGITS = 18
@@ -36,15 +37,6 @@ MAX_PHONE_INPUT = 40
 _NUMBER_SEPARATORS = frozenset(" .-")
 _PHONE_CHARS = frozenset("0123456789+-(). ")
 _SEX_DIGIT: dict[str, Literal["M", "F"]] = {"1": "M", "2": "F"}
-
-
-class Invalid(ValueError):
-    """What the person typed is not acceptable; key and params select and fill the message to show."""
-
-    def __init__(self, key: str, **params: object):
-        self.key = key
-        self.params = params
-        super().__init__(key)
 
 
 @dataclass(frozen=True)

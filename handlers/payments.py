@@ -17,11 +17,10 @@ from db.months import Month, month_number
 from handlers.core import Ctx
 from handlers.format import format_date, format_rupiah, month_name, short_month
 from handlers.forms import SUMMARY, Field, Form, Stay, expect_text
-from handlers.officer_views import audit_notice
-from handlers.parsers import Invalid
 from handlers.receipt_checks import same_receipt
-from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id
+from handlers.types import Choice, Expect, File, Option, Payload, Reply, record_id, Invalid
 from handlers.uploads import forget_upload
+from handlers.access import audit_notice
 
 DONE = "done"
 MAX_OPTIONS = 12

@@ -11,11 +11,12 @@ from db import queries, standing
 from db.models import Asn, Chat, Contribution, Receipt, Sponsorship, Worker
 from db.wilayah import load_wilayah
 from handlers.core import Ctx
-from handlers.decisions import RECEIPT_REASONS, reason_options, reason_parser
 from handlers.format import format_date, month_name
 from handlers.forms import Field, Form
-from handlers.officer import back_to_officer, officer_origin, refuse_non_officer
 from handlers.types import Reply, record_id
+from handlers.access import reason_options, reason_parser, back_to_officer, officer_origin, refuse_non_officer
+
+RECEIPT_REASONS = ("unreadable", "amount", "not_receipt")  # why an officer rejects a receipt
 
 
 async def decide_receipt(ctx: Ctx, arg: str, *, verified: bool, reason: str | None = None) -> list[Reply]:
@@ -106,5 +107,6 @@ async def arrears_command(ctx: Ctx, arg: str) -> list[Reply]:
                     sponsorships=count, months=months) for code, count, months in by_kecamatan] or [
         ctx.t("officer.digest_none")]
     return [Reply("\n".join(lines))]
+
 
 

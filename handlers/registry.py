@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import (claim_death, claim_decisions, claim_docs, claim_follow, claim_officer, claim_reporters,
+from handlers import (claim_death, claim_decisions, claim_docs, claim_planner, claim_follow, claim_officer, claim_reporters,
                       claim_withdraw, code_actions, consent, consent_form, consent_review, decisions, link_confirm,
                       membership, nip_claims, officer, officer_todos, payments, receipt_review, worker_details)
 from handlers.claim_report import ClaimReport
@@ -70,5 +70,6 @@ def install(core: Core) -> Core:
     core.add_action("lnk.home", link_confirm.allow_home_action)
     core.add_action("lnk.cut", link_confirm.cut_action)
     core.add_todo(Todo("claims", "claims.todo", claim_officer.count_claims, claim_officer.claims_screen))
+    core.add_planner(claim_planner.plan_claims)
     core.add_todo(Todo(code_actions.LOCKS, "linkguard.todo", code_actions.count_locks, code_actions.locks_screen))
     return core

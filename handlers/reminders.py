@@ -20,7 +20,6 @@ from db.ledger import LedgerRules
 from db.models import Asn, Chat, Contribution, Sponsorship, Worker
 from db.months import Month
 from db.rules import LAPSE_AFTER, latest_reminder, unpaid_streak
-from handlers.claim_planner import plan_claims
 from handlers.core import Core
 from handlers.format import format_date, format_rupiah, month_name
 from handlers.i18n import Translator
@@ -64,9 +63,10 @@ class Planner:
         if now.astimezone(self.core.zone).time() >= self.settings.digest_at:
             async with self.core.sessions() as session, session.begin():
                 await self._digest(session, today, now, report)
-        async with self.core.sessions() as session, session.begin():
-            digest = now.astimezone(self.core.zone).time() >= self.settings.digest_at
-            report.digests += await plan_claims(self.core, session, today, now, digest=digest)
+        digest = now.astimezone(self.core.zone).time() >= self.settings.digest_at
+        for planning in self.core.planners:  # what the features plan (claims: digest, drafts, scholarships)
+            async with self.core.sessions() as session, session.begin():
+                report.digests += await planning(self.core, session, today, now, digest)
         return report
 
     # -- the ledger -----------------------------------------------------------------------------------------------

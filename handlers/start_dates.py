@@ -14,8 +14,7 @@ from handlers.context import Ctx
 from handlers.date_parser import parse_date
 from handlers.format import format_date
 from handlers.forms import expect_text
-from handlers.parsers import Invalid
-from handlers.types import Choice, Payload
+from handlers.types import Choice, Payload, Invalid
 
 TODAY = "today"
 

@@ -7,6 +7,16 @@ from enum import Enum
 from typing import Any
 
 
+class Invalid(ValueError):
+    """What the person typed is not acceptable; key and params select and fill the message to show (a message
+    catalogue key and its {placeholders}). Parsers raise it, a form asks again with the message."""
+
+    def __init__(self, key: str, **params: object):
+        self.key = key
+        self.params = params
+        super().__init__(key)
+
+
 @dataclass(frozen=True)
 class Text:
     text: str

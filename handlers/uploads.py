@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.file_transactions import remove_after_commit, written_in_transaction
 from db.models import StoredFile
 from db.private_files import private_dir
-from handlers.parsers import Invalid
+from handlers.types import Invalid
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 MB = 1024 * 1024

@@ -19,8 +19,8 @@ from handlers.forms import Field, Form, Redo, Stay, expect_choice, expect_text, 
 from handlers.identity import same_phone
 from handlers.name_parser import parse_name
 from handlers.other import parse_other
-from handlers.parsers import Invalid, parse_nik
-from handlers.types import Choice, Expect, Option, Payload, Reply
+from handlers.parsers import parse_nik
+from handlers.types import Choice, Expect, Option, Payload, Reply, Invalid
 
 YES, NO, SKIP, CHANGE_NIK, NIK_DATE = "yes", "no", "skip", "nik", "nik_date"
 KTP_BIRTH, BIRTH_DIFFERS = "_ktp_birth", "_birth_differs"  # answers: a typed KTP date awaiting confirmation

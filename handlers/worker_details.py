@@ -7,9 +7,8 @@ from db.models import Chat, Worker
 from handlers.context import Ctx
 from handlers.format import format_date
 from handlers.identity import account
-from handlers.officer import refuse_non_officer
-from handlers.officer_views import audit_view
 from handlers.types import GLOBAL, Expect, Option, Reply, record_id
+from handlers.access import refuse_non_officer, audit_view
 
 
 async def worker_details_action(ctx: Ctx, arg: str) -> list[Reply]:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from db.claims import normalize_reference, reference_of
 from handlers.claim_parsers import parse_event_date, parse_rupiah
-from handlers.parsers import Invalid
+from handlers.types import Invalid
 
 TODAY = date(2026, 11, 22)
 

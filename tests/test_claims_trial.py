@@ -9,7 +9,6 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app import App
-from handlers.types import Choice
 from bot.cli import build_parser
 from db import standing
 from db.models import Claim, ClaimDocument

@@ -21,7 +21,7 @@ from db.months import Month
 from db.standing import figures
 from handlers.types import Choice
 from tests.conftest import Clock
-from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
+from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
 from tests.standins.telegram import TelegramStandin
 from tests.telegram_people import TgPerson, agree
 from tests.test_claims import JKM_DOCS, accept_death, deliver, report_death, seed_worker, send_documents

@@ -18,7 +18,8 @@ from db.wilayah import load_wilayah
 from handlers.date_parser import parse_date
 from handlers.masking import mask_nik, mask_nip, mask_phone
 from handlers.name_parser import parse_name
-from handlers.parsers import Invalid, Nik, Nip, normalize_digits, parse_kpj, parse_nik, parse_nip, parse_phone
+from handlers.parsers import Nik, Nip, normalize_digits, parse_kpj, parse_nik, parse_nip, parse_phone
+from handlers.types import Invalid
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 3, 15)

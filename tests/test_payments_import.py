@@ -20,8 +20,8 @@ from db.engine import create_engine, session_factory
 from db.ledger import ensure_months
 from db.models import Asn, Chat, Contribution, Sponsorship, Worker
 from db.months import Month
-from handlers.parsers import Invalid
 from tests.conftest import ROOT
+from handlers.types import Invalid
 
 TODAY = date(2026, 11, 22)
 NELAYAN, OJEK, WAITING, UNSPONSORED = "1377010101900001", "1377014101850002", "1377010202900003", "1377010303900004"
