@@ -50,10 +50,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.engine import create_engine, session_factory, upgrade
 from db.models import Asn, OutboxMessage, RosterEntry, Worker
-from handlers.name_parser import parse_name
-from handlers.parsers import parse_nik, parse_nip, parse_phone
+from handlers.answers.name_parser import parse_name
+from handlers.answers.parsers import parse_nik, parse_nip, parse_phone
+from handlers.engine.types import Invalid
 from tests.standins.telegram import TelegramStandin
-from handlers.types import Invalid
 
 TOKEN = "424242:BENCH-conversation-token"
 OPD = "Dinas Sosial"

@@ -281,7 +281,7 @@ async def keep_pending(url: str, keep: int, targets_path: Path) -> tuple[int, in
     """Only the first `keep` reminders (by id) stay pending; the rest, and anything else queued, are marked sent.
     Writes [chat id, text] of the kept ones for the anchor. Returns (last kept id, rows kept)."""
     from db.models import OutboxMessage
-    from handlers.types import reply_from_payload
+    from handlers.engine.types import reply_from_payload
 
     async def work(session: Any) -> tuple[int, int]:
         rows = (await session.execute(select(OutboxMessage.id, OutboxMessage.address, OutboxMessage.payload)
@@ -383,7 +383,7 @@ def code_state() -> str:
     """Which code was measured: the files under test, and whether they differ from the last commit."""
     import hashlib
 
-    files = ("handlers/reminders.py", "bot/outbox.py", "bot/channels/telegram.py", "db/engine.py", "db/queries.py")
+    files = ("handlers/contributions/reminders.py", "bot/delivery/outbox.py", "bot/channels/telegram.py", "db/engine.py", "db/queries.py")
     try:
         changed = set(subprocess.run(["git", "diff", "--name-only", "HEAD", "--", *files], cwd=ROOT, text=True,
                                      capture_output=True, timeout=10, check=False).stdout.split())

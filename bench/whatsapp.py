@@ -39,7 +39,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from db.engine import create_engine, session_factory, upgrade  # noqa: E402
 from db.models import OutboxMessage  # noqa: E402
-from handlers.types import Expect, Option, Reply, reply_to_payload  # noqa: E402
+from handlers.engine.types import Expect, Option, Reply, reply_to_payload
 from tests.standins.whatsapp import WhatsAppStandin  # noqa: E402
 from tests.whatsapp_people import standin_templates  # noqa: E402
 

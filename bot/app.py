@@ -18,22 +18,22 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels.base import Channel
 from bot.config import Settings
+from bot.delivery.outbox import Deliverer, RateLimiter
+from bot.delivery.replies import DirectReplies
+from bot.delivery.supervisor import Supervisor
 from bot.health import Health, Limits
 from bot.housekeeping import Housekeeping
 from bot.intake import Intake
-from bot.outbox import Deliverer, RateLimiter
-from bot.replies import DirectReplies
-from bot.supervisor import Supervisor
 from bot.web import WhatsAppWebhook, build_web_app
 from db import queries
 from db.engine import create_engine, ping, session_factory, upgrade
 from db.wilayah import load_wilayah
-from handlers.core import Core
-from handlers.format import warm_up as format_warm_up
-from handlers.reminders import Planner
-from handlers.i18n import Catalog
+from handlers.contributions.reminders import Planner
+from handlers.engine.core import Core
+from handlers.engine.format import warm_up as format_warm_up
+from handlers.engine.i18n import Catalog
+from handlers.engine.types import Event, Reply, reply_to_payload
 from handlers.registry import install
-from handlers.types import Event, Reply, reply_to_payload
 
 if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI commands never need it
     from bot.channels.telegram import TelegramChannel
@@ -104,7 +104,7 @@ class App:
         target = self.channels.get(channel)
         return target.deep_link(payload) if target is not None else None
 
-    # -- life cycle -----------------------------------------------------------------------------------------------------
+    # -- life cycle ----------------------------------------------------------------------------------------------------
     async def prepare(self) -> None:
         """Check the database (fail loudly) and bring the schema up to date."""
         await ping(self.engine)

@@ -7,14 +7,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-from handlers.settings import ProgramSettings
+from handlers.engine.settings import ProgramSettings
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 

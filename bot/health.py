@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.supervisor import Supervisor
+from bot.delivery.supervisor import Supervisor
 from db.engine import check_writable
 from db.models import OutboxMessage
 

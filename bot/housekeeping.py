@@ -1,5 +1,5 @@
 """The heartbeat's housekeeping: message bodies blanked and old de-duplication rows deleted (hourly, db/retention.py),
-and the uploads folder swept for files without a row (daily, db/file_sweep.py).
+and the uploads folder swept for files without a row (daily, db/files/sweep.py).
 
 Both are idempotent and safe with several processes at once, and cheap: bounded batches, each its own short
 transaction, so people chatting meanwhile are answered in between. Their last runs are remembered in memory only:
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import RetentionSettings
 from db import retention
-from db.file_sweep import SweepReport, sweep_files
+from db.files.sweep import SweepReport, sweep_files
 
 logger = logging.getLogger(__name__)
 RETENTION_EVERY, SWEEP_EVERY = timedelta(hours=1), timedelta(days=1)

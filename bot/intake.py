@@ -12,10 +12,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from bot.channels.base import Channel
-from bot.outbox import Deliverer
-from bot.replies import DirectReplies
-from handlers.core import Core
-from handlers.types import Event, File
+from bot.delivery.outbox import Deliverer
+from bot.delivery.replies import DirectReplies
+from handlers.engine.core import Core
+from handlers.engine.types import Event, File
 
 if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI commands never need it
     from aiogram.types import Update

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import (AuditEntry, Claim, ClaimDocument, ClaimEvent, ClaimLookup, ClaimReporter, Contribution, Sponsorship,
-                       StoredFile, Worker)
-from db.months import Month
+from db.models import (AuditEntry, Claim, ClaimDocument, ClaimEvent, ClaimLookup, ClaimReporter, Contribution,
+                       Sponsorship, StoredFile, Worker)
+from db.rules.months import Month
 
 WITH_OFFICERS = ("review", "more_docs", "forwarded")  # submitted and not closed
 DRAFT = "documents"  # saved, documents being gathered, not yet submitted

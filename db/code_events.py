@@ -1,5 +1,5 @@
-"""The audit rows that one-time codes leave (handlers/code_guard.py), read back: counting them is the rate limit,
-the latest of them is the state (locked or not, which code is live). Keyword-only functions that never commit.
+"""The audit rows that one-time codes leave (handlers/registration/code_guard.py), read back: counting them is the rate
+limit, the latest of them is the state (locked or not, which code is live). Keyword-only functions that never commit.
 
 "Latest" is by row id (insertion order), not by `at`: the clock may show the same instant for two rows.
 """

@@ -17,7 +17,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from db.private_files import private_dir, private_file, tighten
+from db.files.private import private_dir, private_file, tighten
 from db.sqlite_driver import one_hop_dbapi
 
 logger = logging.getLogger(__name__)

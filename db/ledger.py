@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Contribution, Sponsorship, Worker
-from db.months import Month
 from db.queries import _insert
-from db.rules import FIRST_DUE_GRACE_DAYS, TariffSchedule, due_date, effective_due_date, first_due_date
+from db.rules.contributions import FIRST_DUE_GRACE_DAYS, TariffSchedule, due_date, effective_due_date, first_due_date
+from db.rules.months import Month
 
 
 @functools.cache
@@ -46,7 +46,7 @@ class LedgerRules:
         return first_due_date(active_since, self.holidays, self.due_day, self.first_due_grace_days)
 
     def due_for(self, month: Month, worker: Worker) -> date:
-        """When `month` is due for this worker: never before the worker's first due date (db.rules)."""
+        """When `month` is due for this worker: never before the worker's first due date (db.rules.contributions)."""
         return effective_due_date(month, self.holidays, self.due_day, first_due=worker.first_due)
 
 

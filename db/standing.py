@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.ledger import LedgerRules
 from db.models import Asn, Claim, Contribution, OutboxMessage, Receipt, Sponsorship, Worker
-from db.months import Month
+from db.rules.months import Month
 from db.sqlite_driver import on_aiosqlite_thread
 
 COVERED = ("paid", "paid_unverified")  # a receipt waiting for verification does not put a month in arrears

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from handlers import (claim_death, claim_decisions, claim_docs, claim_planner, claim_follow, claim_officer, claim_reporters,
-                      claim_withdraw, code_actions, consent, consent_form, consent_review, decisions, link_confirm,
-                      membership, nip_claims, officer, officer_todos, payments, receipt_review, worker_details)
-from handlers.claim_report import ClaimReport
-from handlers.asn import AsnRegistration
-from handlers.core import Core, Todo
-from handlers.link import LinkFlow
-from handlers.message_gone import gone_action
-from handlers.my_workers import MyWorkers
-from handlers.start import MenuFlow, PrivacyFlow
-from handlers.worker import WorkerEnrolment
+from handlers.claims import death as claim_death
+from handlers.claims import decisions as claim_decisions
+from handlers.claims import docs as claim_docs
+from handlers.claims import follow as claim_follow
+from handlers.claims import officer as claim_officer
+from handlers.claims import planner as claim_planner
+from handlers.claims import reporters as claim_reporters
+from handlers.claims import withdraw as claim_withdraw
+from handlers.claims.report import ClaimReport
+from handlers.consent import consent_form, consent_review
+from handlers.consent import worker_consent as consent
+from handlers.contributions import payments, receipt_review
+from handlers.engine.core import Core, Todo
+from handlers.officer import decisions
+from handlers.officer import menu as officer
+from handlers.officer import todos as officer_todos
+from handlers.registration import code_actions, link_confirm, nip_claims
+from handlers.registration.asn import AsnRegistration
+from handlers.registration.link import LinkFlow
+from handlers.registration.message_gone import gone_action
+from handlers.registration.start import MenuFlow, PrivacyFlow
+from handlers.workers import membership, worker_details
+from handlers.workers.enrolment import WorkerEnrolment
+from handlers.workers.my_workers import MyWorkers
 
 
 def install(core: Core) -> Core:

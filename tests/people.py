@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 
 from bot.app import App
-from handlers.types import Choice, Event, File, Payload, Reply, Text
+from handlers.engine.types import Choice, Event, File, Payload, Reply, Text
 
 # Valid test identities (checked by the parsers' rules, not real people).
 NIP_PNS = "198503172010011002"  # born 17 Mar 1985, appointed Jan 2010, male

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import LOCALES
-from handlers.i18n import Catalog
-from handlers.settings import OCCUPATIONS
+from handlers.engine.i18n import Catalog
+from handlers.engine.settings import OCCUPATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 catalog = Catalog(LOCALES)
@@ -76,8 +76,8 @@ def test_button_labels_fit_whatsapp() -> None:
 
 
 def test_claim_labels_fit_a_list_row() -> None:
-    from handlers.claim_report import RELATIONS
-    from handlers.claim_settings import ALL_DOCS
+    from handlers.claims.report import RELATIONS
+    from handlers.engine.settings import ALL_DOCS
 
     keys = {*MENU_LIST_ROWS, *(f"claims.doc_{d}" for d in ALL_DOCS), *(f"claims.rel_{r}" for r in RELATIONS)}
     for language in ("id", "en"):

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from bot.app import App
 from db.models import Chat, Claim
-from db.months import Month
-from handlers.types import Contact
+from db.rules.months import Month
+from handlers.engine.types import Contact
 from tests.people import JPEG, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text, register_asn
-from tests.test_claims import JKM_DOCS, deliver, report_death, send_documents, seed_worker
+from tests.test_claims import JKM_DOCS, deliver, report_death, seed_worker, send_documents
 
 REFERENCE = "KLM-2026-000001"
 
@@ -129,7 +129,7 @@ async def test_a_photo_or_a_sticker_at_the_code_step_spends_no_try(app: App, inb
 
 
 async def test_linking_an_asns_chat_shares_the_same_codes(app: App, inbox: RecordingChannel, clock) -> None:
-    """handlers/link.py on the shared one-time codes: five wrong tries end it, and a code expires."""
+    """handlers/registration/link.py on the shared one-time codes: five wrong tries end it, and a code expires."""
     asn = Person(app, "asn-home")
     await register_asn(asn)
     second = Person(app, "asn-second")

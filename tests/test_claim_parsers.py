@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from db.claims import normalize_reference, reference_of
-from handlers.claim_parsers import parse_event_date, parse_rupiah
-from handlers.types import Invalid
+from handlers.answers.days_and_rupiah import parse_event_date, parse_rupiah
+from handlers.engine.types import Invalid
 
 TODAY = date(2026, 11, 22)
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 
 from bot.app import App
 from db.models import AuditEntry, Claim, ClaimDocument, ClaimEvent, Contribution, Sponsorship, StoredFile, Worker
-from db.months import Month
-from handlers.types import Choice, Contact
+from db.rules.months import Month
+from handlers.engine.types import Choice, Contact
 from tests.people import JPEG, NIK_FEMALE, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
 from tests.seed import T0, seed_sponsorships
 
@@ -356,7 +356,7 @@ async def test_export_claims_as_csv_and_xlsx(app: App, inbox: RecordingChannel, 
 
     from openpyxl import load_workbook
 
-    from bot.cli import build_parser
+    from bot.cli.main import build_parser
 
     async def run_command(settings, argv: list[str]) -> int:
         args = build_parser().parse_args(argv)

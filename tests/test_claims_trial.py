@@ -9,15 +9,14 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app import App
-from bot.cli import build_parser
+from bot.cli.main import build_parser
 from db import standing
 from db.models import Claim, ClaimDocument
-from db.months import Month
-from handlers.choices import match_options
-from handlers.i18n import Translator
+from db.rules.months import Month
+from handlers.engine.choices import match_options
+from handlers.engine.i18n import Translator
 from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
-from tests.test_claims import (JKM_DOCS, WORKER_NAME, accept_death, deliver, report_death, seed_worker,
-                                send_documents)
+from tests.test_claims import JKM_DOCS, WORKER_NAME, accept_death, deliver, report_death, seed_worker, send_documents
 
 
 async def submitted_death(app: App, inbox: RecordingChannel, *, paid_through: Month = Month(2026, 12)) -> str:
@@ -166,7 +165,7 @@ async def test_a_work_accident_reads_as_an_injury(app: App, inbox, clock) -> Non
 
 
 async def test_claim_types_typed_in_words(app: App, clock) -> None:
-    from handlers.claim_report import kind_options
+    from handlers.claims.report import kind_options
 
     for language, typed, wanted in (("id", "meninggal bukan karena kerja", ["jkm"]), ("id", "bukan kerja", ["jkm"]),
                                     ("id", "meninggal karena kerja", ["jkk_death"]),

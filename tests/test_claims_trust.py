@@ -15,11 +15,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
-from db.models import AuditEntry, Chat, Claim, ClaimDocument, ClaimReporter, Contribution, OutboxMessage, Sponsorship
-from db.models import Worker
-from db.months import Month
+from db.models import (AuditEntry, Chat, Claim, ClaimDocument, ClaimReporter, Contribution, OutboxMessage, Sponsorship,
+                       Worker)
+from db.rules.months import Month
 from db.standing import figures
-from handlers.types import Choice
+from handlers.engine.types import Choice
 from tests.conftest import Clock
 from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
 from tests.standins.telegram import TelegramStandin

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import load_settings
 from db.engine import create_engine, session_factory
 from db.models import AuditEntry, Officer, RosterEntry

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from bot.app import App
 from bot.config import load_settings
 from db.models import Asn, AuditEntry, Chat
-from handlers.code_settings import CodeSettings
-from handlers.types import Choice, Reply
+from handlers.engine.settings import CodeSettings
+from handlers.engine.types import Choice, Reply
 from tests.conftest import ROOT
 from tests.people import Person, RecordingChannel, agree_privacy, any_text, register_asn
 from tests.test_claim_follow import REFERENCE, ask_to_follow, reporter_address, submitted_claim

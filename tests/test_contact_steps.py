@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot.app import App
-from db.months import Month
-from handlers.types import Contact
+from db.rules.months import Month
+from handlers.engine.types import Contact
 from tests.people import NIP_PNS, Person, RecordingChannel, agree_privacy, any_text
 from tests.test_claim_follow import ask_to_follow, submitted_claim
 from tests.test_claims import seed_worker

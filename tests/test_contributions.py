@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import AuditEntry, Contribution, OutboxMessage, Receipt, Sponsorship
-from db.months import Month
-from handlers.types import Choice, File
+from db.rules.months import Month
+from handlers.engine.types import Choice, File
 from tests.conftest import Clock
 from tests.people import JPEG, Person, agree_privacy, any_text
 from tests.seed import seed_sponsorships

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 
 from bot.app import LOCALES
-from db.claim_rules import DEATHS, JKK_DEATH, JKM, KINDS, Cover, cover_on, estimate
-from db.months import Month
-from db.rules import due_date
-from handlers.claim_common import estimate_lines, general_estimate_lines
-from handlers.coverage import month_ranges, today_line
-from handlers.i18n import Catalog, Translator
+from db.rules.claims import DEATHS, JKK_DEATH, JKM, KINDS, Cover, cover_on, estimate
+from db.rules.contributions import due_date
+from db.rules.months import Month
+from handlers.claims.common import estimate_lines, general_estimate_lines
+from handlers.engine.i18n import Catalog, Translator
+from handlers.workers.coverage import month_ranges, today_line
 
 JUN, JUL, AUG, SEP, OCT, NOV = (Month(2026, m) for m in range(6, 12))
 START = date(2026, 6, 1)

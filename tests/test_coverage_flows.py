@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from bot.app import App
 from db import standing
-from db.claim_rules import cover_on
 from db.models import Claim, Contribution, Sponsorship, Worker
-from db.months import Month
-from handlers.types import Contact
+from db.rules.claims import cover_on
+from db.rules.months import Month
+from handlers.engine.types import Contact
 from tests.people import NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
 from tests.seed import seed_sponsorships
 from tests.test_claims import seed_worker

@@ -16,11 +16,13 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import Asn, AuditEntry, Chat, ChatLink, RosterEntry
-from handlers.masking import mask_phone
+from handlers.engine.masking import mask_phone
 from tests.conftest import Clock
 from tests.standins.telegram import TelegramStandin
 from tests.standins.whatsapp import WhatsAppStandin
-from tests.telegram_people import TgPerson, enrol as tg_enrol, register as tg_register
+from tests.telegram_people import TgPerson
+from tests.telegram_people import enrol as tg_enrol
+from tests.telegram_people import register as tg_register
 from tests.whatsapp_people import NIP_PNS, WaPerson, agree, standin_templates, whatsapp_settings
 
 OFFICER = "6281100000001"

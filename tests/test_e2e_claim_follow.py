@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from bot.app import App
 from db.models import AuditEntry, Chat, Claim, ClaimEvent
-from db.months import Month
+from db.rules.months import Month
 from tests.conftest import Clock
 from tests.standins.telegram import TelegramStandin
 from tests.standins.whatsapp import WhatsAppStandin
-from tests.telegram_people import TgPerson, agree as tg_agree
+from tests.telegram_people import TgPerson
+from tests.telegram_people import agree as tg_agree
 from tests.test_claims import WORKER_NAME, seed_worker
 from tests.test_e2e_claims import DOCS, report, send_docs
 from tests.whatsapp_people import NIK_MALE, WaPerson, agree, standin_templates, whatsapp_settings

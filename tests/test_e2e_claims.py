@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.channels import telegram as telegram_channel
 from db.models import AuditEntry, Claim, ClaimEvent
-from db.months import Month
+from db.rules.months import Month
 from tests.conftest import Clock
 from tests.standins.telegram import TelegramStandin
 from tests.telegram_people import NIK_MALE, TgPerson, agree

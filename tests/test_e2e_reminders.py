@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import Chat, Contribution, OutboxMessage
-from db.months import Month
+from db.rules.months import Month
 from tests.conftest import Clock, make_settings
 from tests.seed import seed_sponsorships
 from tests.standins.telegram import TelegramStandin

@@ -408,7 +408,7 @@ async def test_bad_webhook_bodies_are_400_and_store_nothing(db_url, tmp_path, st
         await app.stop()
 
 
-# -- 9. operator mistakes get one sentence ------------------------------------------------------------------------------
+# -- 9. operator mistakes get one sentence -----------------------------------------------------------------------------
 
 def test_run_with_an_unreachable_bot_api_says_so_in_one_sentence(db_url, tmp_path) -> None:
     env = {**os.environ, "TUWAI_TELEGRAM__TOKEN": "123456:TEST-token",

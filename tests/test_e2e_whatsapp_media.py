@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import ClaimDocument, StoredFile
-from db.months import Month
+from db.rules.months import Month
 from tests.conftest import Clock
 from tests.standins.whatsapp import WhatsAppStandin
 from tests.test_claims import seed_worker

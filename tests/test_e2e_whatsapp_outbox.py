@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import Asn, Chat, ChatLink, OutboxMessage, WhatsAppInbox, Worker
-from handlers.types import Reply
+from handlers.engine.types import Reply
 from tests.conftest import Clock
 from tests.seed import seed_sponsorships
 from tests.standins.telegram import TelegramStandin
 from tests.standins.whatsapp import WhatsAppStandin
-from tests.telegram_people import TgPerson, register as tg_register
+from tests.telegram_people import TgPerson
+from tests.telegram_people import register as tg_register
 from tests.whatsapp_people import WaPerson, agree, enrol, standin_templates, whatsapp_settings
 
 OFFICER = "6281100000001"

@@ -11,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.app import App
-from bot.cli import build_parser
-from bot.sheet_cells import csv_text, looks_like_formula
+from bot.cli.main import build_parser
+from bot.files.sheet_cells import csv_text, looks_like_formula
 from db import queries
-from db.months import Month
+from db.rules.months import Month
 from tests.people import NIK_MALE, Person, RecordingChannel
 from tests.test_claims import JKM_DOCS, report_death, seed_worker, send_documents
 

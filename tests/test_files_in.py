@@ -18,16 +18,17 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from bot import payments_import
 from bot.app import App
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import load_settings
-from bot.roster import read_roster
+from bot.files import payments_import
+from bot.files.roster import read_roster
 from db.engine import create_engine, session_factory
 from db.models import Asn, AuditEntry, Chat, RosterEntry
 from tests.conftest import ROOT
-from tests.test_payments_import import NELAYAN, OJEK, SEEDED, ledger
+from tests.test_payments_import import NELAYAN, OJEK, SEEDED
 from tests.test_payments_import import config as payments_config  # noqa: F401 (a fixture: the seeded database)
+from tests.test_payments_import import ledger
 
 TODAY = date(2026, 11, 22)
 REGISTERED_NIP = "198404042008011008"
@@ -278,8 +279,8 @@ def test_removing_someone_who_is_not_an_officer_says_so(config: Path, capsys: py
                       st.text(alphabet=st.sampled_from(list('NIP;Nama,OPD\t"\n\r 1985’é|x')), max_size=200)
                       .map(lambda text: text.encode())))
 def test_any_bytes_are_a_table_or_one_sentence(tmp_path: Path, data: bytes) -> None:
-    from bot.roster import COLUMNS
-    from bot.tables import TableError, read_table
+    from bot.files.roster import COLUMNS
+    from bot.files.tables import TableError, read_table
 
     file = tmp_path / "any.csv"
     file.write_bytes(data)

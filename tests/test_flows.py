@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.config import Settings
 from db.models import Asn, AuditEntry, RosterEntry, StoredFile, Worker
-from handlers.types import Choice, Contact, File, Location, Text
+from handlers.engine.types import Choice, Contact, File, Location, Text
 from tests.conftest import Clock, make_settings
-from tests.people import JPEG, NIK_FEMALE, NIK_MALE, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text, \
-    register_asn
+from tests.people import (JPEG, NIK_FEMALE, NIK_MALE, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text,
+                          register_asn)
 
 
 async def deliver(app: App) -> None:

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from bot.app import App
 from db.models import Asn, AuditEntry, Chat, RosterEntry, Worker
-from handlers.consent_form import form_text, render_pdf
-from handlers.display_names import MAX_DISPLAY_NAME, clean_display_name
-from handlers.i18n import Translator
-from handlers.identity import fold_name, names_match, roster_verifies
-from handlers.types import Choice, Contact, Event, Text
+from handlers.answers.display_names import MAX_DISPLAY_NAME, clean_display_name
+from handlers.consent.consent_form import form_text, render_pdf
+from handlers.engine.i18n import Translator
+from handlers.engine.types import Choice, Contact, Event, Text
+from handlers.registration.identity import fold_name, names_match, roster_verifies
 from tests.people import NIP_PNS, Person, RecordingChannel, agree_privacy, any_text, register_asn
 from tests.test_flows import approved_asn, deliver, enrol
 

@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app import App
-from db.eligibility import age_in_years, age_problem
 from db.models import Asn, Worker
-from handlers.types import Choice, Contact
+from db.rules.eligibility import age_in_years, age_problem
+from handlers.engine.types import Choice, Contact
 from tests.conftest import Clock
 from tests.people import JPEG, NIK_MALE, NIP_PNS, Person, RecordingChannel, agree_privacy, any_text
 from tests.test_flows import approved_asn, deliver
@@ -226,7 +226,7 @@ def test_what_lainnya_is_and_a_differing_birth_date_are_exported(settings, clock
     import asyncio
     import csv
 
-    from bot.cli import main
+    from bot.cli.main import main
     from tests.conftest import ROOT
 
     async def enrol_other() -> None:
@@ -295,7 +295,7 @@ async def test_noise_suggests_no_village_and_suggestions_come_best_first(app: Ap
 
 def test_suggestions_are_ranked_and_thresholded() -> None:
     from db.wilayah import load_wilayah
-    from handlers.areas import SUGGEST_SCORE
+    from handlers.answers.areas import SUGGEST_SCORE
 
     wilayah = load_wilayah()
     utara = wilayah.desa_of("13.77.02")

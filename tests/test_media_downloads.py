@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.channels.downloads import check_whole, collect, declared_digest, declared_size
-from handlers.uploads import FileNotWhole, FileTooBig
+from handlers.engine.uploads import FileNotWhole, FileTooBig
 
 CONTENT = b"%PDF-1.4\n" + bytes(range(256)) * 40
 DIGEST = hashlib.sha256(CONTENT).digest()

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from bot.app import App
 from bot.channels.console import render
 from db.models import Asn, AuditEntry, Contribution, Receipt, Sponsorship, Worker
-from db.months import Month
-from handlers.types import Choice, Contact
+from db.rules.months import Month
+from handlers.engine.types import Choice, Contact
 from tests.conftest import Clock
 from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text, register_asn
 from tests.test_contributions import at, rows, seed, tick
@@ -254,8 +254,8 @@ def test_a_month_paid_by_import_closes_its_pending_receipt_and_the_asn_is_told(s
                                                                                 monkeypatch) -> None:
     import asyncio
 
-    from bot import payments_import
-    from bot.cli import main
+    from bot.cli.main import main
+    from bot.files import payments_import
     from tests.conftest import ROOT
 
     async def receipt_then_stop() -> None:

@@ -18,11 +18,11 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from bot.app import App
-from bot.cli import main
-from db.file_sweep import UPLOAD_NAME
+from bot.cli.main import main
+from db.files.private import private_dir
+from db.files.sweep import UPLOAD_NAME
 from db.models import Chat, StoredFile
-from db.months import Month
-from db.private_files import private_dir
+from db.rules.months import Month
 from tests.conftest import ROOT, Clock
 from tests.people import JPEG, Person, RecordingChannel
 from tests.test_claims import report_death, seed_worker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.outbox import RateLimiter
+from bot.delivery.outbox import RateLimiter
 
 
 class FakeTime:

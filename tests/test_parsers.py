@@ -1,5 +1,5 @@
-"""handlers/parsers.py: valid input round-trips, invalid input is refused with the right catalogue key, and nothing
-typed can make a parser raise anything but Invalid."""
+"""handlers/answers/parsers.py: valid input round-trips, invalid input is refused with the right catalogue key, and
+nothing typed can make a parser raise anything but Invalid."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from db.wilayah import load_wilayah
-from handlers.date_parser import parse_date
-from handlers.masking import mask_nik, mask_nip, mask_phone
-from handlers.name_parser import parse_name
-from handlers.parsers import Nik, Nip, normalize_digits, parse_kpj, parse_nik, parse_nip, parse_phone
-from handlers.types import Invalid
+from handlers.answers.date_parser import parse_date
+from handlers.answers.name_parser import parse_name
+from handlers.answers.parsers import Nik, Nip, normalize_digits, parse_kpj, parse_nik, parse_nip, parse_phone
+from handlers.engine.masking import mask_nik, mask_nip, mask_phone
+from handlers.engine.types import Invalid
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 3, 15)
@@ -398,7 +398,7 @@ def test_bad_phone_is_refused_with_the_right_key(typed: str, key: str):
     ("Ngô Bảo Châu", "Ngô Bảo Châu"),
     ("Yo", "Yo"),
     ("siti\taminah\nputri", "Siti Aminah Putri"),
-    # Invisible and control characters go, as from every typed text (handlers/text_clean.py): nothing reversed
+    # Invisible and control characters go, as from every typed text (handlers/engine/text_clean.py): nothing reversed
     ("\u202eSiti Aminah\u202c", "Siti Aminah"),  # right-to-left override
     ("Siti\u200b Aminah\ufeff", "Siti Aminah"),  # zero-width space, BOM
     ("Siti\u200bAminah", "SitiAminah"),  # invisible inside a word: the word as it looks

@@ -11,17 +11,17 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from bot import payments_import
 from bot.app import App
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import load_settings
-from bot.payments_import import PaymentsError, parse_amount, read_payments
+from bot.files import payments_import
+from bot.files.payments_import import PaymentsError, parse_amount, read_payments
 from db.engine import create_engine, session_factory
 from db.ledger import ensure_months
 from db.models import Asn, Chat, Contribution, Sponsorship, Worker
-from db.months import Month
+from db.rules.months import Month
+from handlers.engine.types import Invalid
 from tests.conftest import ROOT
-from handlers.types import Invalid
 
 TODAY = date(2026, 11, 22)
 NELAYAN, OJEK, WAITING, UNSPONSORED = "1377010101900001", "1377014101850002", "1377010202900003", "1377010303900004"

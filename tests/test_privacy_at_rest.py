@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.app import App
-from bot.cli import main
+from bot.cli.main import main
 from db.models import AuditEntry, RosterEntry
+from handlers.engine.types import Choice
 from tests.conftest import ROOT, Clock, make_settings
-from handlers.types import Choice
 from tests.people import JPEG, NIK_MALE, Person, RecordingChannel
 from tests.test_cli import rows
 from tests.test_flows import approved_asn, deliver, enrol

@@ -17,16 +17,18 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
 from bot.app import App
 from bot.channels.telegram_render import parse_callback
 from bot.config import Settings
 from db.models import Asn, Chat, Officer, RosterEntry, Worker
-from handlers.core import MAX_TEXT
-from handlers.forms import EDIT, SUMMARY, Form
-from handlers.types import GLOBAL, Choice, Contact, Event, File, Location, Payload, Reply, Text, Unsupported
+from handlers.engine.core import MAX_TEXT
+from handlers.engine.forms import EDIT, SUMMARY, Form
+from handlers.engine.types import GLOBAL, Choice, Contact, Event, File, Location, Payload, Reply, Text, Unsupported
 from tests.conftest import Clock
 from tests.people import JPEG, NIK_FEMALE, NIK_MALE, NIP_PNS, RecordingChannel
 

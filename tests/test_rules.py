@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from bot.config import load_settings
 from db.ledger import LedgerRules, indonesian_holidays
-from db.months import Month, MonthType
-from db.rules import (LAPSE_AFTER, PP_50_2025, TariffSchedule, add_months, cover_status, due_date,
-                      effective_due_date, first_due_date, is_working_day, jkm_full_benefit_from, latest_reminder,
-                      unpaid_streak)
-from handlers.settings import ContributionSettings, ProgramSettings
+from db.rules.contributions import (LAPSE_AFTER, PP_50_2025, TariffSchedule, add_months, cover_status, due_date,
+                                    effective_due_date, first_due_date, is_working_day, jkm_full_benefit_from,
+                                    latest_reminder, unpaid_streak)
+from db.rules.months import Month, MonthType
+from handlers.engine.settings import ContributionSettings, ProgramSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ EXPECTED_TARIFF: dict[str, tuple[int, int]] = {
 @pytest.fixture(scope="module")
 def schedules() -> list[TariffSchedule]:
     """The built-in defaults, the repo's config.toml (without any TUWAI_* environment override), and the constant
-    PP_50_2025 in db/rules.py."""
+    PP_50_2025 in db/rules/contributions.py."""
     saved = {k: v for k, v in os.environ.items() if k.startswith("TUWAI_")}
     for key in saved:
         del os.environ[key]

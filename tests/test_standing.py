@@ -10,12 +10,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from bot import payments_import
 from bot.app import App
-from bot.cli import main
+from bot.cli.main import main
+from bot.files import payments_import
 from db.ledger import ensure_months
 from db.models import Contribution, Sponsorship, Worker
-from db.months import Month
+from db.rules.months import Month
 from tests.conftest import ROOT
 from tests.people import Person, agree_privacy
 from tests.seed import seed_sponsorships

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from bot.delivery.supervisor import Supervisor
 from bot.logs import RepeatFilter
-from bot.supervisor import Supervisor
 
 
 class FakeTime:
@@ -47,7 +47,7 @@ async def test_a_failing_task_is_restarted_with_backoff_and_logged_each_time(cap
     await supervisor.stop()
     assert time.sleeps == [0.5, 1.0, 2.0]
     assert supervisor.states["polling"].restarts == 3 and not supervisor.failed.is_set()
-    failures = [r for r in caplog.records if r.name == "bot.supervisor"]
+    failures = [r for r in caplog.records if r.name == "bot.delivery.supervisor"]
     assert len(failures) == 3 and all(r.exc_info for r in failures)  # each with its traceback
 
 
@@ -95,7 +95,7 @@ async def test_periodic_jobs_report_and_give_up_after_too_many_failures_in_a_row
 
 
 def record(message: str, error: Exception | None = None) -> logging.LogRecord:
-    return logging.LogRecord("bot.outbox", logging.ERROR, __file__, 1, message, (),
+    return logging.LogRecord("bot.delivery.outbox", logging.ERROR, __file__, 1, message, (),
                              (type(error), error, None) if error else None)
 
 

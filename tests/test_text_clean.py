@@ -1,4 +1,4 @@
-"""Invisible characters in what people type: removed once, for every flow, by handlers/text_clean.py."""
+"""Invisible characters in what people type: removed once, for every flow, by handlers/engine/text_clean.py."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.app import App
 from bot.channels.whatsapp_webhook import items_of
 from db.models import Claim
-from db.months import Month
-from handlers.text_clean import clean_text
+from db.rules.months import Month
+from handlers.engine.text_clean import clean_text
 from tests.people import NIK_MALE, Person, agree_privacy, any_text
 from tests.test_claims import seed_worker
 

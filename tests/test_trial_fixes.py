@@ -7,16 +7,16 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app import App
-from bot.cli import main
+from bot.cli.main import main
 from db import standing
 from db.models import Contribution, Receipt, RosterEntry, Worker
-from db.months import Month
+from db.rules.months import Month
+from handlers.engine.types import Choice, Contact
 from tests.conftest import Clock
-from handlers.types import Contact, Choice
 from tests.people import JPEG, NIK_MALE, Person, agree_privacy, any_text
+from tests.test_claims import report_death, seed_worker
 from tests.test_cli import config  # noqa: F401 (a fixture)
 from tests.test_cli import rows as cli_rows
-from tests.test_claims import report_death, seed_worker
 from tests.test_contributions import at, rows, seed, tick
 from tests.test_flows import approved_asn, deliver, enrol
 from tests.test_officer_journeys import a_receipt_waiting, worker_ready_for_kpj

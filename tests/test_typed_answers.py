@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.app import App
-from handlers.choices import fold, match_options, typed_choice
-from handlers.types import Contact, Expect, Option, Reply
+from handlers.engine.choices import fold, match_options, typed_choice
+from handlers.engine.types import Contact, Expect, Option, Reply
 from tests.people import NIK_MALE, NIP_PNS, Person, RecordingChannel, any_text
 from tests.test_flows import approved_asn
 

@@ -7,11 +7,9 @@ import hmac
 import json
 from datetime import datetime, timezone
 
+from bot.channels.whatsapp_render import OWN_PHONE, one_line, parse_option_id, payload_of, render, template_message
 from bot.channels.whatsapp_webhook import items_of, signature_ok
-from bot.channels.whatsapp_render import (
-    OWN_PHONE, one_line, parse_option_id, payload_of, render, template_message,
-)
-from handlers.types import Choice, Contact, Expect, File, Location, Option, Reply, Text, Unsupported
+from handlers.engine.types import Choice, Contact, Expect, File, Location, Option, Reply, Text, Unsupported
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Protocol
 
-from handlers.types import Reply
+from handlers.engine.types import Reply
 
 MERGE_LIMIT = 4096
 

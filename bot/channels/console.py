@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from handlers.display_names import clean_display_name
-from handlers.types import Choice, Contact, Event, File, Location, Reply, Text
+from handlers.answers.display_names import clean_display_name
+from handlers.engine.types import Choice, Contact, Event, File, Location, Reply, Text
 
 HELP = ("Terminal: type your answers; numbers choose options. /foto PATH or /berkas PATH sends a file, "
         "/kontak NUMBER shares a contact, /lokasi sends a location, Ctrl-D quits.")

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterable, Iterable
 
-from handlers.uploads import FileNotWhole, FileTooBig
+from handlers.engine.uploads import FileNotWhole, FileTooBig
 
 logger = logging.getLogger(__name__)
 

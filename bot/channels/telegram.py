@@ -12,11 +12,11 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import (
-    ClientDecodeError, TelegramAPIError, TelegramBadRequest, TelegramConflictError, TelegramForbiddenError,
-    TelegramNetworkError, TelegramNotFound, TelegramRetryAfter, TelegramServerError,
-)
-from aiogram.types import BotCommand, FSInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from aiogram.exceptions import (ClientDecodeError, TelegramAPIError, TelegramBadRequest, TelegramConflictError,
+                                TelegramForbiddenError, TelegramNetworkError, TelegramNotFound, TelegramRetryAfter,
+                                TelegramServerError)
+from aiogram.types import (BotCommand, FSInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove,
+                           Update)
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.channels.base import RetryLater, Transient, Unreachable, split_text
@@ -24,8 +24,8 @@ from bot.channels.downloads import check_whole, collect
 from bot.channels.image_limits import fits_telegram_photo
 from bot.channels.telegram_render import MAX_TEXT, keyboard
 from bot.channels.telegram_session import LeanSession
-from handlers.types import Event, Reply
-from handlers.uploads import FileNotWhole, FileTooBig
+from handlers.engine.types import Event, Reply
+from handlers.engine.uploads import FileNotWhole, FileTooBig
 
 logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import (
-    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup, Update,
-)
+from aiogram.types import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
+                           Update)
 
-from handlers.display_names import clean_display_name
-from handlers.types import GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported, record_id
+from handlers.answers.display_names import clean_display_name
+from handlers.engine.types import (GLOBAL, Choice, Contact, Event, Expect, File, Location, Reply, Text, Unsupported,
+                                   record_id)
 
 MAX_TEXT = 4096
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts

@@ -26,8 +26,8 @@ from bot.channels.whatsapp_api import GraphClient, OutsideWindow
 from bot.channels.whatsapp_render import render, template_message
 from bot.config import WhatsAppSettings
 from db import whatsapp as store
-from handlers.types import Reply
-from handlers.uploads import FileNotWhole, FileTooBig
+from handlers.engine.types import Reply
+from handlers.engine.uploads import FileNotWhole, FileTooBig
 
 logger = logging.getLogger(__name__)
 REMEMBERED_PAGES = 10_000

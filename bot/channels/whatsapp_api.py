@@ -14,7 +14,7 @@ import aiohttp
 
 from bot.channels.base import RetryLater, SendError, Transient, Unreachable
 from bot.channels.downloads import check_whole, collect
-from handlers.uploads import FileNotWhole, FileTooBig
+from handlers.engine.uploads import FileNotWhole, FileTooBig
 
 logger = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from bot.channels.whatsapp import WhatsAppChannel
 from bot.channels.whatsapp_api import NOT_REACHABLE, OUTSIDE_WINDOW, RATE_LIMITED
 from bot.channels.whatsapp_open import reopen
 from bot.channels.whatsapp_render import OPEN, PAGE, payload_of
-from bot.supervisor import finish_tasks
+from bot.delivery.supervisor import finish_tasks
 from db import queries
 from db import whatsapp as store
 from db.models import WhatsAppInbox
-from handlers.types import Event, File, Reply, Text
+from handlers.engine.types import Event, File, Reply, Text
 
 logger = logging.getLogger(__name__)
 STATUS_TRIES, STATUS_RETRY_SECONDS, STORE_TIMEOUT, SHUTDOWN_SECONDS = 5, 1.0, 10.0, 5.0
@@ -136,9 +136,10 @@ class Inbox:
 
     async def _shut_down(self, helpers: list[asyncio.Task[None]]) -> None:
         """New calls are answered 500 from now on (Meta sends them again); the messages under way finish and the
-        last done marks are written (what is stored but not done is processed at the next start). A task still running after SHUTDOWN_SECONDS
-        is cancelled and awaited here, while the database connections can still close: a task cancelled later, by
-        the event loop's own shutdown, can leave an aiosqlite connection waiting for a thread that has stopped."""
+        last done marks are written (what is stored but not done is processed at the next start). A task still
+        running after SHUTDOWN_SECONDS is cancelled and awaited here, while the database connections can still
+        close: a task cancelled later, by the event loop's own shutdown, can leave an aiosqlite connection waiting
+        for a thread that has stopped."""
         self._closed = True
         self._store_wake.set()
         await finish_tasks([self._storer] if self._storer else [], SHUTDOWN_SECONDS)
@@ -153,7 +154,8 @@ class Inbox:
         try:
             event = await self._event(row)
             if event is not None:
-                # Committed, its replies kept in the outbox until WhatsApp accepted them (bot/replies.py), and sent.
+                # Committed, its replies kept in the outbox until WhatsApp accepted them (bot/delivery/replies.py),
+                # and sent.
                 await self.handle(event)
         except Exception:  # left unprocessed in the database: the next start takes it again
             logger.exception("whatsapp item %s could not be processed", row.id)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from db.models import OutboxMessage
 from db.retention import is_blank
-from handlers.message_gone import GONE
-from handlers.types import Choice, Reply, reply_from_payload
+from handlers.engine.types import Choice, Reply, reply_from_payload
+from handlers.registration.message_gone import GONE
 
 
 async def reopen(sessions: Any, key: str, *, address: str, phone: str | None) -> Reply | Choice | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.channels.base import split_text
-from handlers.types import GLOBAL, Choice, Contact, File, Location, Payload, Reply, Text, Unsupported
+from handlers.engine.types import GLOBAL, Choice, Contact, File, Location, Payload, Reply, Text, Unsupported
 
 TEXT_MAX, BODY_MAX, BUTTONS_MAX, BUTTON_TITLE, ROWS_MAX, ROW_TITLE, ROW_DESC = 4096, 1024, 3, 20, 10, 24, 72
 OWN_PHONE = "~phone"  # the button "use this WhatsApp number" where a phone number is asked

@@ -11,7 +11,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from handlers.display_names import clean_display_name
+from handlers.answers.display_names import clean_display_name
 
 MAX_DEPTH = 32  # levels of nesting in one message or status; Meta's go about 5 deep
 
