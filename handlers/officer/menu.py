@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-
 from db import queries, standing
 from db.models import Asn, Chat, Worker
 from db.rules.contributions import jkm_full_benefit_from
 from handlers.answers.other import OTHER_OPD
-from handlers.answers.parsers import parse_kpj
 from handlers.engine.access import audit_view, back_to_officer, officer_origin, refuse_non_officer
 from handlers.engine.core import Ctx
 from handlers.engine.format import format_date
-from handlers.engine.forms import Field, Form, expect_text
+from handlers.engine.forms import Field, Form
 from handlers.engine.types import GLOBAL, Choice, Expect, Invalid, Option, Payload, Reply, record_id
 from handlers.registration.identity import comparison
 from handlers.workers.my_workers import worker_status
-from handlers.workers.start_dates import TODAY, allowed_starts, checked_start
+from handlers.workers.start_dates import TODAY, allowed_starts, checked_start, parse_worker_kpj
 
 PENDING, BPJS, ARREARS, STATS, MENU, OFFICER_MENU = "pending", "bpjs", "arrears", "stats", "menu", "officer_menu"
 FIX = "fix"
@@ -146,14 +143,6 @@ async def reject_action(ctx: Ctx, arg: str) -> list[Reply]:
 
 async def kpj_action(ctx: Ctx, arg: str) -> list[Reply]:
     return await ctx.core.flows["record_kpj"].begin(ctx, arg)
-
-
-async def parse_worker_kpj(ctx: Ctx, payload: Payload) -> str:
-    kpj = parse_kpj(expect_text(payload))
-    holder = (await ctx.session.execute(select(Worker.id).where(Worker.kpj == kpj))).scalar_one_or_none()
-    if holder is not None and holder != ctx.answers["worker"]:
-        raise Invalid("officer.kpj_taken")
-    return kpj
 
 
 async def prompt_start(ctx: Ctx) -> Reply:

@@ -21,8 +21,7 @@ from handlers.engine.context import Ctx
 from handlers.engine.format import format_date
 from handlers.engine.forms import Field, Form, expect_text
 from handlers.engine.types import Choice, Invalid, Option, Payload, Reply, record_id
-from handlers.officer.menu import parse_worker_kpj
-from handlers.workers.start_dates import TODAY, allowed_starts, checked_start
+from handlers.workers.start_dates import TODAY, allowed_starts, checked_start, parse_worker_kpj
 
 KEEP = "keep"
 

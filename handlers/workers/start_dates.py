@@ -1,4 +1,5 @@
-"""BPJS start dates an officer records: within the enrolment (minus a configured tolerance) and today.
+"""The membership facts an officer records: the KPJ (held by one worker only) and the BPJS start date, within the
+enrolment (minus a configured tolerance) and today.
 
 A start date years back made a worker owe hundreds of months and lapse at once; every date an officer records goes
 through `checked_start`, whose errors give the allowed range and an example that fits the question.
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from db.models import Sponsorship, Worker
 from handlers.answers.date_parser import parse_date
 from handlers.answers.days_and_rupiah import parse_event_date
+from handlers.answers.parsers import parse_kpj
 from handlers.engine.context import Ctx
 from handlers.engine.format import format_date
 from handlers.engine.forms import expect_text
@@ -65,3 +69,13 @@ def _typed_start(ctx: Ctx, text: str, params: dict[str, object]) -> date:
             except Invalid:
                 pass
         raise Invalid("journey.start.invalid", **params) from None
+
+
+async def parse_worker_kpj(ctx: Ctx, payload: Payload) -> str:
+    """The worker's BPJS membership number (KPJ), which no other worker holds (`answers["worker"]` is this one).
+    Raises Invalid."""
+    kpj = parse_kpj(expect_text(payload))
+    holder = (await ctx.session.execute(select(Worker.id).where(Worker.kpj == kpj))).scalar_one_or_none()
+    if holder is not None and holder != ctx.answers["worker"]:
+        raise Invalid("officer.kpj_taken")
+    return kpj
