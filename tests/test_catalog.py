@@ -23,7 +23,7 @@ def used_keys() -> set[str]:
     pattern = re.compile(r"""(?:t|Invalid|prompt_text|Reply\(ctx\.t)\(\s*"([a-z_]+(?:\.[a-zA-Z_]+)+)"|"""
                          r"""(?:text_key|label)=\s*"([a-z_]+(?:\.[a-zA-Z_]+)+)"|"""
                          r"""\(\s*f?"!?[^"]*",\s*"([a-z_]+\.[a-z_]+)"\)""")
-    for path in list((ROOT / "handlers").glob("*.py")) + list((ROOT / "bot").rglob("*.py")):
+    for path in list((ROOT / "handlers").rglob("*.py")) + list((ROOT / "bot").rglob("*.py")):
         for match in pattern.finditer(path.read_text()):
             keys.add(next(group for group in match.groups() if group))
     return keys
@@ -32,7 +32,7 @@ def used_keys() -> set[str]:
 def button_keys() -> set[str]:
     """Keys whose text becomes an option label: in Option(..., ctx.t("key")) or ("!id", "key") pairs."""
     keys: set[str] = set()
-    for path in (ROOT / "handlers").glob("*.py"):
+    for path in (ROOT / "handlers").rglob("*.py"):
         source = path.read_text()
         keys |= set(re.findall(r'Option\([^()]*?ctx\.t\("([a-z_.]+)"', source))
         keys |= set(re.findall(r'\(f?"![^"]*",\s*"([a-z_]+\.[a-z_]+)"\)', source))
@@ -89,7 +89,7 @@ def test_claim_labels_fit_a_list_row() -> None:
 
 def test_field_names_fit_a_list_row() -> None:
     labels = set(re.findall(r'"([a-z_]+\.field_[a-z_]+)"', "".join(
-        p.read_text() for p in (ROOT / "handlers").glob("*.py"))))
+        p.read_text() for p in (ROOT / "handlers").rglob("*.py"))))
     assert len(labels) >= 15
     for language in ("id", "en"):
         for key in labels:

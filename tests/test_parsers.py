@@ -46,7 +46,7 @@ def _catalogue(lang: str) -> dict[str, str]:
 
 
 CATALOGUES = {lang: _catalogue(lang) for lang in ("id", "en")}
-PARSER_MODULES = ("parsers.py", "name_parser.py", "date_parser.py")
+PARSER_MODULES = ("answers/parsers.py", "answers/name_parser.py", "answers/date_parser.py")
 RAISED_KEYS = {key for module in PARSER_MODULES for key in re.findall(
     r'Invalid\("([^"]+)"', (ROOT / "handlers" / module).read_text(encoding="utf-8"))}
 
