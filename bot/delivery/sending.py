@@ -31,6 +31,7 @@ class Outcome:
     error: str | None = None
     retry_after: bool = False
     external_id: str | None = None  # the channel's id of the sent message (WhatsApp's wamid), for its statuses
+    at: datetime | None = None  # when it was sent: its batch's sent_at (retention counts from it)
 
 
 async def send_row(deliverer: Any, row: OutboxMessage) -> Outcome:
@@ -65,7 +66,7 @@ async def send_row(deliverer: Any, row: OutboxMessage) -> Outcome:
         logger.exception("outbox message %s could not be sent", row.id)
         return backoff(deliverer, row, type(error).__name__)
     deliverer.counters["sent"] += 1
-    return Outcome(row.id, "sent", external_id=sent if isinstance(sent, str) else None)
+    return Outcome(row.id, "sent", external_id=sent if isinstance(sent, str) else None, at=deliverer.clock())
 
 
 def backoff(deliverer: Any, row: OutboxMessage, error: str) -> Outcome:
@@ -84,10 +85,11 @@ async def record_outcomes(session: AsyncSession, outcomes: list[Outcome], rows: 
     """Write what happened to each row, in the caller's transaction; `mine(ids)` selects the rows among `ids` the
     sending process still holds (only those are changed)."""
     by_id = {row.id: row for row in rows}
-    sent = [outcome.id for outcome in outcomes if outcome.status == "sent"]
-    if sent:  # the common case in one statement, only for rows this process still holds
-        result = await session.execute(update(OutboxMessage).where(*mine(sent))
-                                       .values(status="sent", sent_at=now, last_error=None))
+    sent = [outcome for outcome in outcomes if outcome.status == "sent"]
+    if sent:  # the common case in one statement, only for rows this process still holds; sent when the batch went
+        moment = min(outcome.at or now for outcome in sent)
+        result = await session.execute(update(OutboxMessage).where(*mine([outcome.id for outcome in sent]))
+                                       .values(status="sent", sent_at=moment, last_error=None))
         if result.rowcount != len(sent):
             logger.warning("outbox: %d message(s) were sent after this process lost their lease",
                            len(sent) - result.rowcount)
