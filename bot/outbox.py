@@ -41,6 +41,7 @@ class Outcome:
     error: str | None = None
     retry_after: bool = False
     external_id: str | None = None  # the channel's id of the sent message (WhatsApp's wamid), for its statuses
+    at: datetime | None = None  # when it was sent: its batch's sent_at (retention counts from it)
 
 
 class Deliverer:
@@ -286,7 +287,7 @@ class Deliverer:
             logger.exception("outbox message %s could not be sent", row.id)
             return self._backoff(row, type(error).__name__)
         self.counters["sent"] += 1
-        return Outcome(row.id, "sent", external_id=sent if isinstance(sent, str) else None)
+        return Outcome(row.id, "sent", external_id=sent if isinstance(sent, str) else None, at=self.clock())
 
     def _backoff(self, row: OutboxMessage, error: str) -> Outcome:
         if row.attempts >= self.max_attempts:
@@ -300,10 +301,11 @@ class Deliverer:
         now = self.clock()
         by_id = {row.id: row for row in rows}
         sent = [outcome.id for outcome in outcomes if outcome.status == "sent"]
+        moment = min((o.at or now for o in outcomes if o.status == "sent"), default=now)  # when the batch went
         async with self.sessions() as session, session.begin():
             if sent:  # the common case in one statement, only for rows this process still holds
                 result = await session.execute(update(OutboxMessage).where(*self._mine(sent))
-                                               .values(status="sent", sent_at=now, last_error=None))
+                                               .values(status="sent", sent_at=moment, last_error=None))
                 if result.rowcount != len(sent):
                     logger.warning("outbox: %d message(s) were sent after this process lost their lease",
                                    len(sent) - result.rowcount)
