@@ -93,3 +93,14 @@ def test_a_whatsapp_profile_name_is_cleaned_before_it_is_stored() -> None:
         "messages": [{"id": "wamid.1", "from": "6281234567890", "type": "text", "text": {"body": "halo"}}]}}]}]}
     [row] = items_of(call, datetime(2026, 11, 22, tzinfo=timezone.utc))
     assert row["name"] == "Rahmat Hidayat (NIP 1985)\ufffd"
+
+
+async def test_a_forged_button_with_a_nul_is_refused_politely(app, clock) -> None:
+    """A callback's data may carry control characters (a NUL, which PostgreSQL refuses in text): never an error."""
+    from handlers.types import Choice
+    from tests.people import Person, agree_privacy
+
+    person = Person(app, "forger")
+    await agree_privacy(person)
+    replies = await person.send(Choice("!asn.ok:\x00", None))
+    assert replies and app.core.counters["errors"] == 0

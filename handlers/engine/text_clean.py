@@ -21,7 +21,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 
-from handlers.engine.types import Event, Text, Unsupported
+from handlers.engine.types import Choice, Event, Text, Unsupported
 
 INVISIBLE = "invisible"  # Unsupported.what of a text that held nothing visible
 ZERO_WIDTH_JOINER = "\u200d"
@@ -50,7 +50,12 @@ def clean_text(text: str) -> str:
 def clean_event(event: Event) -> Event:
     """The event with its typed text cleaned (`clean_text`), once for every flow, before any flow reads it. A text of
     only invisible characters becomes Unsupported("invisible"): every step refuses it politely and asks again, as it
-    does any message it cannot read. Other payloads are returned as they are."""
+    does any message it cannot read. A pressed button's data loses its control characters (a forged callback may
+    carry a NUL, which PostgreSQL refuses in any text it stores); other payloads are returned as they are."""
+    if isinstance(event.payload, Choice):
+        option = "".join(ch for ch in event.payload.option if unicodedata.category(ch) != "Cc")
+        return event if option == event.payload.option else replace(event, payload=replace(event.payload,
+                                                                                            option=option))
     if not isinstance(event.payload, Text):
         return event
     cleaned = clean_text(event.payload.text)
