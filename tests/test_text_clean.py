@@ -97,7 +97,7 @@ def test_a_whatsapp_profile_name_is_cleaned_before_it_is_stored() -> None:
 
 async def test_a_forged_button_with_a_nul_is_refused_politely(app, clock) -> None:
     """A callback's data may carry control characters (a NUL, which PostgreSQL refuses in text): never an error."""
-    from handlers.types import Choice
+    from handlers.engine.types import Choice
     from tests.people import Person, agree_privacy
 
     person = Person(app, "forger")
