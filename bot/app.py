@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+import handlers
 from bot.channels.base import Channel
 from bot.config import Settings
 from bot.delivery.outbox import Deliverer, RateLimiter
@@ -31,7 +32,7 @@ from db.wilayah import load_wilayah
 from handlers.contributions.reminders import Planner
 from handlers.engine.core import Core
 from handlers.engine.format import warm_up as format_warm_up
-from handlers.engine.i18n import Catalog
+from handlers.engine.i18n import Catalog, catalogue_folders
 from handlers.engine.types import Event, Reply, reply_to_payload
 from handlers.registry import install
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:  # aiogram takes seconds to import: `tuwai chat` and the CLI c
     from bot.channels.whatsapp_inbox import Inbox
 
 logger = logging.getLogger(__name__)
-LOCALES = Path(__file__).resolve().parent / "locales"
+LOCALES = catalogue_folders(Path(handlers.__file__).resolve().parent, Path(__file__).resolve().parent)
 Clock = Callable[[], datetime]
 
 

@@ -1,4 +1,5 @@
-"""Message catalogues: every key in both languages, placeholders that match, labels that fit WhatsApp."""
+"""Message catalogues: one per feature package, every key in both languages and in one catalogue only, placeholders
+that match, labels that fit WhatsApp."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import LOCALES
-from handlers.engine.i18n import Catalog
+from handlers.engine.i18n import Catalog, CatalogError
 from handlers.engine.settings import OCCUPATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,29 @@ def button_keys() -> set[str]:
         keys |= set(re.findall(r'Option\([^()]*?ctx\.t\("([a-z_.]+)"', source))
         keys |= set(re.findall(r'\(f?"![^"]*",\s*"([a-z_]+\.[a-z_]+)"\)', source))
     return keys
+
+
+def test_every_feature_package_has_its_catalogue() -> None:
+    found = {folder.relative_to(ROOT).as_posix() for folder in LOCALES}
+    features = ("engine", "answers", "registration", "consent", "workers", "contributions", "claims", "officer")
+    assert {f"handlers/{feature}/locales" for feature in features} <= found
+    assert all((folder / "id.toml").is_file() and (folder / "en.toml").is_file() for folder in LOCALES)
+
+
+def test_a_key_defined_twice_is_refused_naming_both_files(tmp_path: Path) -> None:
+    claims, officer = tmp_path / "claims" / "locales", tmp_path / "officer" / "locales"
+    for folder, id_toml, en_toml in (
+            (claims, '[menu]\nclaims = "Klaim"\n', '[menu]\nclaims = "Claims"\n'),
+            (officer, '[menu]\nofficer = "Petugas"\nclaims = "Klaim lagi"\n', '[menu]\nofficer = "Officer"\n')):
+        folder.mkdir(parents=True)
+        (folder / "id.toml").write_text(id_toml)
+        (folder / "en.toml").write_text(en_toml)
+    assert Catalog([claims]).messages["id"] == {"menu.claims": "Klaim"}  # each catalogue alone loads
+    assert Catalog([officer]).messages["id"] == {"menu.officer": "Petugas", "menu.claims": "Klaim lagi"}
+    with pytest.raises(CatalogError) as refused:
+        Catalog([claims, officer])
+    assert "'menu.claims' is defined twice" in str(refused.value)
+    assert str(claims / "id.toml") in str(refused.value) and str(officer / "id.toml") in str(refused.value)
 
 
 def test_both_languages_have_the_same_keys() -> None:

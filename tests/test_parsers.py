@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import string
 import time
-import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from db.wilayah import load_wilayah
 from handlers.answers.date_parser import parse_date
 from handlers.answers.name_parser import parse_name
 from handlers.answers.parsers import Nik, Nip, normalize_digits, parse_kpj, parse_nik, parse_nip, parse_phone
+from handlers.engine.i18n import Catalog
 from handlers.engine.masking import mask_nik, mask_nip, mask_phone
 from handlers.engine.types import Invalid
 
@@ -30,22 +30,7 @@ FUZZ = settings(max_examples=150, deadline=None,
                                        HealthCheck.large_base_example])
 
 
-def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in table.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def _catalogue(lang: str) -> dict[str, str]:
-    with (ROOT / "bot" / "locales" / lang / "parsers.toml").open("rb") as f:
-        return _flatten(tomllib.load(f))
-
-
-CATALOGUES = {lang: _catalogue(lang) for lang in ("id", "en")}
+CATALOGUES = Catalog([ROOT / "handlers" / "answers" / "locales"]).messages  # the parsers' catalogue
 PARSER_MODULES = ("answers/parsers.py", "answers/name_parser.py", "answers/date_parser.py")
 RAISED_KEYS = {key for module in PARSER_MODULES for key in re.findall(
     r'Invalid\("([^"]+)"', (ROOT / "handlers" / module).read_text(encoding="utf-8"))}

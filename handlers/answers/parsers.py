@@ -2,7 +2,7 @@
 dates: handlers/answers/date_parser.py).
 
 Every parser accepts any str and either returns a clean value or raises Invalid(key, **params): key is a message
-catalogue key (bot/locales/*/parsers.toml) and params fill its {placeholders}. No other exception escapes, so a
+catalogue key (handlers/answers/locales/*.toml) and params fill its {placeholders}. No other exception escapes, so a
 conversation can re-ask with the message instead of crashing. Formats: /work/shared/DOMAIN.md section 4.
 """
 
