@@ -84,11 +84,15 @@ async def register_asn(person: Person, nip: str = NIP_PNS, name: str = "Rahmat H
     await person.press("✅")
 
 
+async def deliver(app: App) -> None:
+    """Everything the outbox holds that may go out now (notifications, codes), to the RecordingChannel."""
+    while await app.deliverer.deliver_once():
+        pass
+
+
 def options_of(reply: Reply) -> list[str]:
     return [o.label for o in reply.options]
 
 
 def any_text(replies: list[Reply], fragment: str) -> bool:
     return any(fragment in reply.text for reply in replies)
-
-
