@@ -19,6 +19,7 @@ class ChatPerson:
     fragment (earlier ones are skipped); `say` and `press` send, then expect."""
 
     greeting: str  # what a newcomer types first on this channel
+    menu: str  # the command that shows the main menu
     channel: str
 
     def __init__(self, standin: Any, phone: str, patience: float) -> None:
@@ -89,7 +90,7 @@ class ChatPerson:
 class TgPerson(ChatPerson):
     """A Telegram user (`user_id`, also their private chat's id) of the Bot API stand-in."""
 
-    greeting, channel = "/start", "telegram"
+    greeting, menu, channel = "/start", "/menu", "telegram"
 
     def __init__(self, standin: TelegramStandin, user_id: int, patience: float = 15.0, *,
                  phone: str = ASN_PHONE) -> None:
@@ -130,7 +131,7 @@ class WaPerson(ChatPerson):
     """A WhatsApp user of the Cloud API stand-in, known by their number or, where WhatsApp gives one, their
     business-scoped user id."""
 
-    greeting, channel = "halo", "whatsapp"
+    greeting, menu, channel = "halo", "menu", "whatsapp"
 
     def __init__(self, standin: WhatsAppStandin, phone: str, *, user_id: str | None = None,
                  patience: float = 15.0) -> None:

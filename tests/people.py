@@ -74,12 +74,19 @@ async def agree_privacy(person: Person) -> None:
     await person.press("Saya setuju")
 
 
-async def register_asn(person: Person, nip: str = NIP_PNS, name: str = "Rahmat Hidayat") -> None:
+async def start_registration(person: Person, nip: str = NIP_PNS, name: str = "Rahmat Hidayat",
+                             opd: str = "Dinas Sosial") -> None:
+    """Agree to the privacy notice, «Daftar sebagai ASN», the NIP, the name and the OPD: the phone is asked next."""
     await agree_privacy(person)
     await person.press("Daftar sebagai ASN")
     await person.say(nip)
     await person.say(name)
-    await person.press("Dinas Sosial")
+    await person.press(opd)
+
+
+async def register_asn(person: Person, nip: str = NIP_PNS, name: str = "Rahmat Hidayat") -> None:
+    """An ASN registers (Dinas Sosial, phone 0812-3456-7890 typed) and saves it."""
+    await start_registration(person, nip, name)
     await person.say("0812-3456-7890")
     await person.press("✅")
 

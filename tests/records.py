@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.config import Settings
 from db.engine import create_engine, session_factory
 
 
@@ -28,6 +29,18 @@ async def scalar(app: App, query: Any) -> Any:
     """The one value `query` selects (sqlalchemy's NoResultFound / MultipleResultsFound otherwise)."""
     async with app.sessions() as session:
         return (await session.execute(query)).scalar_one()
+
+
+async def read_scalar(source: App | Settings, query: Any) -> Any:
+    """The one value `query` selects from the app's database or, given settings, from theirs without starting an
+    app (while a bot process of its own runs on it)."""
+    app = source if isinstance(source, App) else App(source)
+    try:
+        async with app.read_sessions() as session:
+            return (await session.execute(query)).scalar_one()
+    finally:
+        if app is not source:
+            await app.engine.dispose()
 
 
 async def scalars(app: App, query: Any) -> list[Any]:

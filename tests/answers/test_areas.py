@@ -6,14 +6,12 @@ from __future__ import annotations
 from bot.app import App
 from tests.people import Person, RecordingChannel, any_text
 from tests.registration.steps import approved_asn
-from tests.workers.steps import start_enrolment, start_worker_form
+from tests.workers.steps import start_worker_form
 
 
 async def enrol_until_kecamatan(app: App, inbox: RecordingChannel) -> Person:
     asn = await approved_asn(app, inbox)
-    await start_enrolment(asn)
-    await asn.press("Benar")
-    await asn.press("Nelayan")
+    await start_worker_form(asn)
     return asn
 
 

@@ -7,17 +7,13 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import Asn, Worker
 from handlers.engine.types import Choice
-from tests.people import NIP_PNS, Person, RecordingChannel, agree_privacy, any_text, deliver
+from tests.people import Person, RecordingChannel, agree_privacy, any_text, deliver, start_registration
 from tests.workers.steps import start_enrolment
 
 
 async def test_lainnya_asks_what_it_is_and_stores_it(app: App, inbox: RecordingChannel) -> None:
     person = Person(app, "asn")
-    await agree_privacy(person)
-    await person.press("Daftar sebagai ASN")
-    await person.say(NIP_PNS)
-    await person.say("Rahmat Hidayat")
-    await person.press("Lainnya")
+    await start_registration(person, opd="Lainnya")
     assert "Nama OPD" in person.last[-1].text
     await person.say("Badan Kesbangpol")
     await person.say("0812-3456-7890")

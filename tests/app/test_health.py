@@ -4,8 +4,6 @@ write, the receive loop is dead or the outbox is late; the health check commits 
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
 import time
 from datetime import timedelta
 
@@ -18,26 +16,9 @@ from bot.app import App
 from db.models import OutboxMessage, ProcessedEvent
 from tests.chat_people import TgPerson, agree
 from tests.conftest import Clock, _admin, free_port, make_settings
-from tests.standins.apps import bot_env, start_bot, telegram_settings
+from tests.records import read_scalar
+from tests.standins.apps import bot_env, start_bot, stop_bot, telegram_settings
 from tests.standins.telegram import TelegramStandin
-
-
-def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
-    """Stop a bot process; returns what it logged."""
-    if process.poll() is None:
-        process.send_signal(how)
-    process.wait(timeout=30)
-    return process.stdout.read().decode(errors="replace") if process.stdout else ""
-
-
-async def count(app_or_settings, query) -> int:  # type: ignore[no-untyped-def]
-    app = app_or_settings if isinstance(app_or_settings, App) else App(app_or_settings)
-    try:
-        async with app.read_sessions() as session:
-            return (await session.execute(query)).scalar_one()
-    finally:
-        if app is not app_or_settings:
-            await app.engine.dispose()
 
 
 @pytest.mark.standin_seed(telegram=7)
@@ -94,7 +75,7 @@ async def test_a_read_only_database_makes_healthz_503_and_errors_are_logged_once
             async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
                 metrics = await response.text()
     finally:
-        log = stop(process)
+        log = stop_bot(process)
         if admin is not None:
             await _admin(admin, f'ALTER DATABASE "{url.database}" RESET default_transaction_read_only')
     assert status == 503 and body["ok"] is False and body["database"] == {"writable": False}, body
@@ -112,7 +93,7 @@ async def test_the_health_check_commits_its_write(db_url, tmp_path, clock) -> No
     await app.prepare()
     try:
         assert (await app.health())["database"] == {"writable": True}
-        checked = await count(app, select(func.count()).select_from(ProcessedEvent).where(
+        checked = await read_scalar(app, select(func.count()).select_from(ProcessedEvent).where(
             ProcessedEvent.channel == "health", ProcessedEvent.event_id == "write-check"))
         assert (await app.health())["database"] == {"writable": True}  # again: the same row, updated
     finally:

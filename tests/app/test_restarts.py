@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 
 import pytest
 from sqlalchemy import func, select
@@ -17,27 +16,10 @@ from db.models import Chat, OutboxMessage, RosterEntry, StoredFile
 from tests.chat_people import TgPerson, enrol, register
 from tests.conftest import free_port
 from tests.people import NIK_MALE, NIP_PNS
-from tests.standins.apps import bot_env, start_bot, telegram_settings, wait_healthy
+from tests.records import read_scalar
+from tests.standins.apps import bot_env, start_bot, stop_bot, telegram_settings, wait_healthy
 
 NOTICE = "Apakah Anda setuju?"  # the first reply to /start
-
-
-def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
-    """Stop a bot process; returns what it logged."""
-    if process.poll() is None:
-        process.send_signal(how)
-    process.wait(timeout=30)
-    return process.stdout.read().decode(errors="replace") if process.stdout else ""
-
-
-async def count(app_or_settings, query) -> int:  # type: ignore[no-untyped-def]
-    app = app_or_settings if isinstance(app_or_settings, App) else App(app_or_settings)
-    try:
-        async with app.read_sessions() as session:
-            return (await session.execute(query)).scalar_one()
-    finally:
-        if app is not app_or_settings:
-            await app.engine.dispose()
 
 
 JPEG = b"\xff\xd8\xff\xe0" + b"3" * 300
@@ -90,15 +72,16 @@ async def test_kill_9_after_commit_before_the_reply_is_sent_then_the_reply_arriv
     first = start_bot(env)
     try:
         await wait_healthy(port, first)
-        telegram.fail_share_429, telegram.retry_after_seconds = 1.0, 3  # the reply waits 3 s to be sent, again and again
+        # the reply waits 3 s to be sent, again and again
+        telegram.fail_share_429, telegram.retry_after_seconds = 1.0, 3
         telegram.push_text(809, "/start")
         await telegram.wait_until(lambda: telegram.errors_returned[429] >= 1)
         # Committed: the person's chat exists and its reply is held in the outbox by the first process.
-        assert await count(settings, select(func.count()).select_from(Chat).where(Chat.address == "809")) == 1
-        assert await count(settings, select(func.count()).select_from(OutboxMessage)
+        assert await read_scalar(settings, select(func.count()).select_from(Chat).where(Chat.address == "809")) == 1
+        assert await read_scalar(settings, select(func.count()).select_from(OutboxMessage)
                            .where(OutboxMessage.status == "sending", OutboxMessage.address == "809")) >= 1
     finally:
-        stop(first, signal.SIGKILL)
+        stop_bot(first, signal.SIGKILL)
     assert not any(NOTICE in text for text in TgPerson(telegram, 809).texts())
     telegram.fail_share_429 = 0.0
     second = start_bot(env)
@@ -106,7 +89,7 @@ async def test_kill_9_after_commit_before_the_reply_is_sent_then_the_reply_arriv
         await wait_healthy(port, second)
         await TgPerson(telegram, 809).expect(NOTICE, timeout=30)  # after the dead process's lease (5 s)
     finally:
-        stop(second)
+        stop_bot(second)
     assert sum(NOTICE in text for text in TgPerson(telegram, 809).texts()) == 1
 
 
@@ -135,9 +118,9 @@ async def test_kill_9_during_a_slow_download_then_the_photo_is_processed_after_r
         await telegram.wait_until(lambda: telegram.calls["downloadFile"] >= 1)
         await other.say("/start", NOTICE)  # answered during the download, its update after the photo's
     finally:
-        stop(first, signal.SIGKILL)
+        stop_bot(first, signal.SIGKILL)
     assert not any("Simpan formulir ini" in text for text in asn.texts())
-    assert await count(settings, select(func.count()).select_from(StoredFile)) == 0
+    assert await read_scalar(settings, select(func.count()).select_from(StoredFile)) == 0
     telegram.download_delay = 0.0
     second = start_bot(env)
     try:
@@ -145,10 +128,10 @@ async def test_kill_9_during_a_slow_download_then_the_photo_is_processed_after_r
         await asn.expect("Simpan formulir ini")  # the photo came back from Telegram: it was never confirmed
         await asn.press("Simpan", "Formulir persetujuan")
     finally:
-        log = stop(second)
+        log = stop_bot(second)
     assert "could not be handled" not in log, log
-    assert await count(settings, select(func.count()).select_from(StoredFile)) == 1
-    stored_path = await count(settings, select(StoredFile.path))  # the one row's value
+    assert await read_scalar(settings, select(func.count()).select_from(StoredFile)) == 1
+    stored_path = await read_scalar(settings, select(StoredFile.path))  # the one row's value
     assert (tmp_path / "files" / stored_path).read_bytes() == JPEG
     assert sum(NOTICE in text for text in other.texts()) == 1  # the later update, fetched again, answered once
 
@@ -163,6 +146,6 @@ async def test_a_task_that_cannot_recover_makes_run_exit_non_zero(db_url, tmp_pa
     try:
         assert await asyncio.to_thread(process.wait, 60) == 1  # so that systemd starts it again
     finally:
-        log = stop(process)
+        log = stop_bot(process)
     assert "telegram-polling failed 3 times in a row; giving up" in log, log
     assert "TuWai stopped: telegram-polling kept failing" in log, log

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,17 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, free_port, make_settings
-from tests.standins.apps import bot_env, start_bot
+from tests.standins.apps import bot_env, start_bot, stop_bot
 
 pytestmark = pytest.mark.standin_seed(telegram=5)
-
-
-def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
-    """Stop a bot process; returns what it logged."""
-    if process.poll() is None:
-        process.send_signal(how)
-    process.wait(timeout=30)
-    return process.stdout.read().decode(errors="replace") if process.stdout else ""
 
 
 def test_run_with_an_unreachable_bot_api_says_so_in_one_sentence(db_url, tmp_path) -> None:
@@ -45,7 +36,7 @@ def test_run_with_an_unreachable_bot_api_says_so_in_one_sentence(db_url, tmp_pat
     ("123456:SECRET-token", "notaurl", "Could not reach the Telegram Bot API at notaurl"),
 ])
 def test_a_wrong_token_or_api_address_is_one_sentence_that_never_shows_the_token(db_url, tmp_path, token, api_base,
-                                                                                  said) -> None:
+                                                                                 said) -> None:
     env = {**os.environ, "TUWAI_TELEGRAM__TOKEN": token, "TUWAI_TELEGRAM__API_BASE": api_base,
            "TUWAI_DATABASE__URL": db_url, "TUWAI_SERVER__PORT": str(free_port()),
            "TUWAI_STORAGE__FILES_DIR": str(tmp_path / "files")}
@@ -66,7 +57,7 @@ async def test_a_taken_port_is_one_sentence_and_everything_started_is_stopped(db
             if process.poll() is not None:
                 break
             await asyncio.sleep(0.05)
-        output = stop(process)
+        output = stop_bot(process)
     assert process.returncode == 1, output
     assert "address already in use" in " ".join(output.split()), output
     assert "Traceback" not in output and "Unclosed" not in output, output

@@ -66,6 +66,19 @@ async def report_death(person: Person, *, nik: str = NIK_MALE, pick: str = "S. R
         await person.press("✅")
 
 
+async def start_report(person: Person, nik: str = NIK_MALE, *, pick: str = "S. R.", newcomer: bool = True) -> None:
+    """A newcomer agrees to the privacy notice (not if `newcomer` is False); /klaim, «Laporkan musibah», the claim
+    notice agreed, the worker found by NIK (as typed) and picked (`pick`, masked): what happened is asked next."""
+    if newcomer:
+        await agree_privacy(person)
+    await person.say("/klaim")
+    await person.press("Laporkan musibah")
+    await person.press("Setuju")
+    await person.press("Dengan NIK")
+    await person.say(nik)
+    await person.press(pick)
+
+
 async def report_as_sponsor(sponsor: Person, *, when: str) -> None:
     """The sponsoring ASN reports their own worker's death: they read the full estimate from the ledger."""
     await sponsor.say("/klaim")

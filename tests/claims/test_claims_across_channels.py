@@ -42,8 +42,8 @@ REFERENCE = "KLM-2026-000001"
 async def app(db_url: str, tmp_path: Path, whatsapp: WhatsAppStandin, telegram: TelegramStandin):
     """One App on both channels, on a clock the test moves. An officer opening a claim gets every document as a
     message: the stand-in's pair rate is lifted (a pair-rate error is retried at a time on the app's clock, which
-    stands still here; those retries are tested in tests/channels/whatsapp/test_outbox_over_whatsapp.py), and ten a second to one person
-    keeps the test short."""
+    stands still here; those retries are tested in tests/channels/whatsapp/test_outbox_over_whatsapp.py), and ten a
+    second to one person keeps the test short."""
     whatsapp.pair_burst = 10_000
     clock = Clock(datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc))
     settings = whatsapp_settings(db_url, tmp_path, whatsapp, officers={"whatsapp": [OFFICER]},

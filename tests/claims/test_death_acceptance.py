@@ -185,7 +185,7 @@ async def test_a_wrong_death_is_reversed_even_after_payout_from_its_reference(ap
 
 @pytest.mark.standin_seed(telegram=18)
 async def test_a_rejected_claim_whose_death_was_accepted_tells_the_sponsor_the_death_stands(app: App, inbox,
-                                                                                             clock) -> None:
+                                                                                            clock) -> None:
     _, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 9))
     family = Person(app, "family")
     await report_death(family)
@@ -207,7 +207,7 @@ async def test_a_rejected_claim_whose_death_was_accepted_tells_the_sponsor_the_d
 
 
 async def test_a_deceased_worker_stays_in_sight_of_their_sponsor(app: App, inbox: RecordingChannel, clock,
-                                                                  tmp_path) -> None:
+                                                                 tmp_path) -> None:
     _, asn = await submit_death_claim(app, inbox, paid_through=Month(2026, 11))
     officer = Person(app, "officer")
     await agree_privacy(officer)

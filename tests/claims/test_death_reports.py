@@ -20,6 +20,7 @@ from tests.claims.steps import (
     report_death,
     seed_worker,
     send_documents,
+    start_report,
 )
 from tests.people import NIK_FEMALE, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text, deliver
 
@@ -111,13 +112,7 @@ async def test_the_worker_can_be_changed_at_the_summary(app: App, inbox, clock) 
     await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12), address_base=100_500,
                       nik=NIK_FEMALE, name="Syafrizal Yanti")
     family = Person(app, "family")
-    await agree_privacy(family)
-    await family.say("/klaim")
-    await family.press("Laporkan musibah")
-    await family.press("Setuju")
-    await family.press("Dengan NIK")
-    await family.say(NIK_MALE)
-    await family.press("S. R.")
+    await start_report(family)
     await family.press("Meninggal, bkn kerja")
     for answer in ("kemarin", "Di rumah", "Sakit.", "Yusnidar"):
         await family.say(answer)

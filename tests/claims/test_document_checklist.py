@@ -21,8 +21,9 @@ from tests.claims.steps import (
     report_death,
     seed_worker,
     send_documents,
+    start_report,
 )
-from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text
+from tests.people import JPEG, Person, RecordingChannel, agree_privacy, any_text
 
 
 async def test_bad_files_and_a_second_report_of_the_same_death(app: App, inbox: RecordingChannel, clock) -> None:
@@ -44,13 +45,7 @@ async def test_bad_files_and_a_second_report_of_the_same_death(app: App, inbox: 
     async with app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(StoredFile)) == 1
     neighbour = Person(app, "neighbour")
-    await agree_privacy(neighbour)
-    await neighbour.say("/klaim")
-    await neighbour.press("Laporkan musibah")
-    await neighbour.press("Setuju")
-    await neighbour.press("Dengan NIK")
-    await neighbour.say(NIK_MALE)
-    await neighbour.press("S. R.")
+    await start_report(neighbour)
     await neighbour.press("Meninggal, bkn kerja")  # never refused: the report joins the first one's claim
     assert any_text(neighbour.last, "sudah pernah dilaporkan orang lain")
 
@@ -92,12 +87,7 @@ async def test_a_draft_with_its_documents_and_a_second_report_of_the_death(app: 
     for person in (family, Person(app, "neighbour")):
         if person is not family:
             await agree_privacy(person)
-        await person.say("/klaim")
-        await person.press("Laporkan musibah")
-        await person.press("Setuju")
-        await person.press("Dengan NIK")
-        await person.say(NIK_MALE)
-        await person.press("S. R.")
+        await start_report(person, newcomer=False)
         await person.say("meninggal bukan karena kerja")
         if person is family:  # their own report: its status, and the menu
             assert any_text(person.last, "sudah pernah melaporkan") and any_text(person.last, "KLM-2026-000001")

@@ -49,7 +49,8 @@ async def test_a_saved_report_never_blocks_the_family_and_an_officer_decides(db_
     try:
         await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12), address_base=ASN,
                           channel="telegram")
-        stranger, family, officer = TgPerson(telegram, STRANGER), TgPerson(telegram, FAMILY), TgPerson(telegram, OFFICER)
+        stranger, family = TgPerson(telegram, STRANGER), TgPerson(telegram, FAMILY)
+        officer = TgPerson(telegram, OFFICER)
         await agree(officer)
         await report_death_as_other(stranger, name="Orang Asing")
         await stranger.press("Akta kematian", "Kirim foto atau PDF")

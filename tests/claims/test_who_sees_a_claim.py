@@ -21,6 +21,7 @@ from tests.claims.steps import (
     report_death,
     seed_worker,
     send_documents,
+    start_report,
 )
 from tests.people import NIK_MALE, Person, agree_privacy, any_text, deliver
 
@@ -82,13 +83,7 @@ async def test_someone_elses_reference_is_refused_and_the_sponsor_sees_status_on
 async def test_what_a_reporter_who_is_not_the_heir_learns_stays_minimal(app: App, inbox, clock) -> None:
     await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
     neighbour = Person(app, "neighbour")
-    await agree_privacy(neighbour)
-    await neighbour.say("/klaim")
-    await neighbour.press("Laporkan musibah")
-    await neighbour.press("Setuju")
-    await neighbour.press("Dengan NIK")
-    await neighbour.say(NIK_MALE)
-    await neighbour.press("S. R.")
+    await start_report(neighbour)
     await neighbour.press("Meninggal, bkn kerja")
     await neighbour.say("1 januari 2025")
     assert any_text(neighbour.last, "sebelum pekerja terdaftar") and not any_text(neighbour.last, "program (")

@@ -16,6 +16,7 @@ from handlers.engine.types import Choice
 from tests.claims.steps import (
     report_death,
     seed_worker,
+    start_report,
 )
 from tests.people import NIK_MALE, Person, agree_privacy, any_text, deliver
 from tests.seed import T0
@@ -60,13 +61,7 @@ async def test_a_family_joining_a_work_accident_death_hears_the_2x24_hours(app: 
     first = Person(app, "first")
     await report_death(first)
     second = Person(app, "second")
-    await agree_privacy(second)
-    await second.say("/klaim")
-    await second.press("Laporkan musibah")
-    await second.press("Setuju")
-    await second.press("Dengan NIK")
-    await second.say(NIK_MALE)
-    await second.press("S. R.")
+    await start_report(second)
     await second.press("Meninggal krn kerja")
     for answer in ("kemarin", "Di laut", "Perahu terbalik."):
         await second.say(answer)

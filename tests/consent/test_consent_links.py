@@ -5,35 +5,17 @@ from __future__ import annotations
 
 from bot.app import App
 from handlers.engine.types import Choice, Contact
-from tests.consent.steps import consent_token
+from tests.consent.steps import consent_by_link, consent_token
 from tests.people import Person, RecordingChannel, any_text, deliver
 from tests.registration.steps import approved_asn
-from tests.workers.steps import enrol, start_enrolment
+from tests.workers.steps import enrol
 
 WORKER_PHONE = "0813 1111 2222"
 
 
-async def enrol_worker_fully(asn: Person) -> None:
-    await start_enrolment(asn)
-    await asn.press("Benar")
-    await asn.press("Nelayan")
-    await asn.say("pariaman tengah")
-    await asn.say("Taratak")
-    await asn.say(WORKER_PHONE)
-    await asn.press("Tidak")
-    await asn.press("✅")
-
-
 async def test_consent_links_say_what_is_wrong_in_words_for_workers(app: App, inbox: RecordingChannel) -> None:
     asn = await approved_asn(app, inbox)
-    await start_enrolment(asn)
-    await asn.press("Benar")
-    await asn.press("Nelayan")
-    await asn.say("pariaman tengah")
-    await asn.say("Taratak")
-    await asn.say(WORKER_PHONE)
-    await asn.press("Tidak")
-    await asn.press("✅")
+    await enrol(asn, worker_phone=WORKER_PHONE)
     assert any_text(asn.last, "Langkah berikutnya: persetujuan Syafrizal sendiri")
     assert not any_text(asn.last, "menunggu pendaftaran di BPJS")  # the old wording
     await deliver(app)
@@ -57,7 +39,7 @@ async def test_consent_links_say_what_is_wrong_in_words_for_workers(app: App, in
 
 async def test_a_worker_who_declines_keeps_the_workers_notice_and_can_still_agree(app, inbox) -> None:
     asn = await approved_asn(app, inbox)
-    await enrol_worker_fully(asn)
+    await enrol(asn, worker_phone=WORKER_PHONE)
     await deliver(app)
     token = consent_token(inbox)
     worker = Person(app, "worker")
@@ -81,9 +63,7 @@ async def test_a_stranger_opening_a_used_consent_link_is_not_told_your_consent(a
     await deliver(app)
     token = consent_token(inbox)
     worker = Person(app, "worker")
-    await worker.say(f"/start {token}")
-    await worker.send(Contact("+62 813 7777 6666"))  # their own number (none on file: an officer confirms)
-    await worker.press("Saya setuju")
+    await consent_by_link(worker, token, "+62 813 7777 6666")  # their own number (none on file: an officer confirms)
     await Person(app, "officer").send(Choice("!cf.ok:1"))
     await worker.say(f"/start {token}")
     assert any_text(worker.last, "Persetujuan Anda sudah tercatat sebelumnya")  # the worker, again

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import AuditEntry, Worker
 from handlers.engine.types import Contact
+from tests.consent.steps import consent_by_link
 from tests.people import Person, RecordingChannel, any_text, deliver
 from tests.registration.steps import approved_asn
 from tests.workers.steps import enrol
@@ -48,9 +49,7 @@ async def test_an_own_number_that_is_not_indonesian_is_told_what_works(app: App,
     assert any_text(abroad.last, "akun dengan nomor HP Indonesia") and any_text(abroad.last, "formulir")
     assert not any_text(abroad.last[-1:], "Bagikan nomor saya")  # not asked again for what cannot work
     worker = Person(app, "worker")  # what it said: the link from an account on their Indonesian number
-    await worker.say(f"/start {token}")
-    await worker.send(Contact("+6281377776666"))
-    await worker.press("Saya setuju")
+    await consent_by_link(worker, token, "+6281377776666")
     assert any_text(worker.last, "Terima kasih")
 
 

@@ -90,7 +90,8 @@ async def test_a_rejected_receipt_puts_the_months_back_with_the_reason(app, inbo
     await officer.press("✅")
     await tick(app, clock, at(date(2026, 11, 9), 10))
     assert "Foto buram" in inbox.inbox["100000"][-1].text
-    assert [(r.status, r.reason) for r in await stored(app, Receipt)] == [("rejected", "Foto buram, nominal tidak terbaca")]
+    assert [(r.status, r.reason) for r in await stored(app, Receipt)] == [
+        ("rejected", "Foto buram, nominal tidak terbaca")]
     assert {row.status for row in await stored(app, Contribution)} == {"due"}
     await tick(app, clock, at(date(2026, 11, 13)))  # reminders resume
     assert "3 hari lagi" in inbox.inbox["100000"][-1].text

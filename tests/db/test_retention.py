@@ -120,7 +120,7 @@ async def test_buka_shows_a_notification_while_its_text_is_kept_and_says_when_it
 
 
 async def test_a_one_time_code_is_kept_a_day_for_a_resend_then_blanked(app: App, whatsapp: WhatsAppStandin,
-                                                                      clock: Clock) -> None:
+                                                                       clock: Clock) -> None:
     home = WaPerson(whatsapp, "6281234567890")
     await register(home)
     second = Person(app, "laptop")  # the same ASN, linking the terminal

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import Worker
 from handlers.engine.choices import fold, match_options, typed_choice
-from handlers.engine.types import Contact, Expect, Option, Reply
-from tests.consent.steps import consent_token
+from handlers.engine.types import Expect, Option, Reply
+from tests.consent.steps import consent_by_link, consent_token
 from tests.people import NIK_MALE, NIP_PNS, Person, RecordingChannel, any_text, deliver
 from tests.registration.steps import approved_asn
 from tests.workers.steps import enrol, start_worker_form
@@ -151,9 +151,7 @@ async def test_every_prompt_met_on_a_whole_journey_is_typeable(app: App, inbox: 
     await deliver(app)
     token = consent_token(inbox)
     worker = Person(app, "worker")
-    await worker.say(f"/start {token}")
-    await worker.send(Contact("+62 813 1111 2222"))  # their own number, the one given at enrolment
-    await worker.press("Saya setuju")
+    await consent_by_link(worker, token, "+62 813 1111 2222")  # their own number, the one given at enrolment
     await deliver(app)
     officer = Person(app, "officer")
     await officer.say("/petugas")

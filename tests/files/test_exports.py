@@ -32,8 +32,9 @@ from tests.workers.steps import start_enrolment
 
 
 def test_export_contributions_as_csv_and_xlsx(payments_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                             ) -> None:
-    assert run(payments_config, "export", "contributions") == 0  # default: data/exports/ next to the config, XLSX, Indonesian
+                                              ) -> None:
+    # default: data/exports/ next to the config, XLSX, Indonesian
+    assert run(payments_config, "export", "contributions") == 0
     written = tmp_path / "data" / "exports" / "contributions-20261122.xlsx"
     assert f"Exported 3 contribution row(s) to {written}" in output(capsys)
     assert written.stat().st_mode & 0o777 == 0o600 and written.parent.stat().st_mode & 0o777 == 0o700
@@ -54,7 +55,8 @@ def test_export_contributions_as_csv_and_xlsx(payments_config: Path, tmp_path: P
     assert not list(written.parent.glob("*.part"))
 
     out = tmp_path / "ledger.csv"
-    assert run(payments_config, "export", "contributions", "--output", str(out), "--lang", "en") == 0  # format from the name
+    # the format from the name
+    assert run(payments_config, "export", "contributions", "--output", str(out), "--lang", "en") == 0
     assert "Exported 3 contribution row(s)" in output(capsys)
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))

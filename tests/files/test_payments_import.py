@@ -242,7 +242,7 @@ def test_a_payments_csv_in_the_windows_code_page_with_a_title_row(
 
 
 def test_a_month_paid_by_import_closes_its_pending_receipt_and_the_asn_is_told(settings, clock, tmp_path,
-                                                                                monkeypatch) -> None:
+                                                                               monkeypatch) -> None:
     import asyncio
 
     from bot.cli.main import main

@@ -136,8 +136,8 @@ def test_roster_without_the_needed_columns_is_refused(config: Path, tmp_path: Pa
 
 
 def test_the_roster_takes_an_optional_phone_column(config_file: Path, db_url: str, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("TUWAI_DATABASE__URL", db_url)
     roster = tmp_path / "roster.csv"
     roster.write_text("NIP,Nama,OPD,No HP\n198503172010011002,Rahmat Hidayat,Dinas Sosial,0812-3456-7890\n"
@@ -165,7 +165,7 @@ def test_a_roster_row_with_an_invalid_optional_phone_is_imported_without_it(conf
 
 
 def test_a_bkpsdm_roster_with_title_merged_opd_and_a_wps_dimension(registered_config: Path, db_url: str, tmp_path: Path,
-                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     file = tmp_path / "daftar asn.xlsx"
     bkpsdm_roster(file)
     code, text = tuwai(registered_config, capsys, "import", "roster", str(file))
@@ -231,7 +231,8 @@ def test_a_file_that_cannot_be_a_roster_is_one_sentence(registered_config: Path,
     assert roster(db_url) == {}
 
 
-def test_a_row_with_more_fields_than_the_header_is_refused_with_its_line(registered_config: Path, db_url: str, tmp_path: Path,
+def test_a_row_with_more_fields_than_the_header_is_refused_with_its_line(registered_config: Path, db_url: str,
+                                                                         tmp_path: Path,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
     file = tmp_path / "roster.csv"
     file.write_text("NIP;Nama;OPD;;\n198503172010011002;Budi;Santoso;Dinas Sosial\n"

@@ -32,7 +32,8 @@ CODE_FOR_ASN = "kode untuk menghubungkan"  # the message with the code, in the A
 async def app(db_url: str, tmp_path: Path, whatsapp: WhatsAppStandin, telegram: TelegramStandin, clock: Clock):
     """One App on both channels, an officer on WhatsApp, on a clock the test moves; messages to one person are not
     spaced a second apart, and the stand-in's pair rate is lifted (the throughput limits and their retries, at a
-    time on the app's clock, which stands still here, are tested in tests/channels/whatsapp/test_outbox_over_whatsapp.py)."""
+    time on the app's clock, which stands still here, are tested in
+    tests/channels/whatsapp/test_outbox_over_whatsapp.py)."""
     whatsapp.pair_burst = 10_000
     settings = whatsapp_settings(db_url, tmp_path, whatsapp, officers={"whatsapp": [OFFICER]},
                                  whatsapp={"per_person_per_second": 20.0},

@@ -9,10 +9,9 @@ from bot.app import App
 from db.models import Asn
 from handlers.engine.types import Contact
 from tests.people import (
-    NIP_PNS,
     Person,
-    agree_privacy,
     any_text,
+    start_registration,
 )
 
 SOMEONE_ELSE = "+6281377776666"
@@ -21,11 +20,7 @@ MALAYSIAN = "+60 12-345 6789"
 
 async def test_a_name_in_capitals_keeps_its_degree(app: App) -> None:
     person = Person(app, "asn")
-    await agree_privacy(person)
-    await person.press("Daftar sebagai ASN")
-    await person.say(NIP_PNS)
-    await person.say("DRS. BUDI SANTOSO, SE")
-    await person.press("Dinas Sosial")
+    await start_registration(person, name="DRS. BUDI SANTOSO, SE")
     await person.say("0812-3456-7890")
     assert "Drs. Budi Santoso, SE" in person.last[-1].text
     await person.press("✅")
@@ -35,11 +30,7 @@ async def test_a_name_in_capitals_keeps_its_degree(app: App) -> None:
 
 async def test_a_phone_can_be_shared_as_a_contact(app: App) -> None:
     person = Person(app, "asn")
-    await agree_privacy(person)
-    await person.press("Daftar sebagai ASN")
-    await person.say(NIP_PNS)
-    await person.say("Rahmat")
-    await person.press("Dinas Sosial")
+    await start_registration(person, name="Rahmat")
     await person.say("021 555 1234")
     assert any_text(person.last, "bukan nomor HP")
     await person.send(Contact("6281234567890"))
@@ -48,11 +39,7 @@ async def test_a_phone_can_be_shared_as_a_contact(app: App) -> None:
 
 async def test_the_asns_phone_step_takes_the_typed_number_its_refusal_suggests(app: App) -> None:
     asn = Person(app, "asn")
-    await agree_privacy(asn)
-    await asn.press("Daftar sebagai ASN")
-    await asn.say(NIP_PNS)
-    await asn.say("Rahmat Hidayat")
-    await asn.press("Dinas Sosial")
+    await start_registration(asn)
     await asn.send(Contact(SOMEONE_ELSE, own=False))
     assert any_text(asn.last, "kontak orang lain") and any_text(asn.last, "ketik nomor Anda")
     await asn.say("0812 3456 7890")

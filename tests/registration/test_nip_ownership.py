@@ -9,11 +9,10 @@ from bot.app import App
 from db.models import Asn, Chat
 from handlers.engine.types import Choice, Contact
 from tests.people import (
-    NIP_PNS,
     Person,
-    agree_privacy,
     any_text,
     deliver,
+    start_registration,
 )
 from tests.registration.steps import approved_asn
 
@@ -21,11 +20,7 @@ from tests.registration.steps import approved_asn
 async def test_a_second_chat_claiming_the_same_nip_is_refused_and_officers_told(app: App, inbox) -> None:
     await approved_asn(app, inbox, "first")
     second = Person(app, "second")
-    await agree_privacy(second)
-    await second.press("Daftar sebagai ASN")
-    await second.say(NIP_PNS)
-    await second.say("Rahmat Hidayat")
-    await second.press("Dinas Sosial")
+    await start_registration(second)
     await second.say("0813 5555 6666")
     await second.press("✅")
     assert any_text(second.last, "tidak dapat didaftarkan dari akun ini")
@@ -38,11 +33,7 @@ async def test_a_second_chat_claiming_the_same_nip_is_refused_and_officers_told(
 async def test_a_stranger_cannot_move_an_nip_and_a_stale_move_is_refused(app: App, inbox) -> None:
     await approved_asn(app, inbox, "first")
     second = Person(app, "second")
-    await agree_privacy(second)
-    await second.press("Daftar sebagai ASN")
-    for answer in (NIP_PNS, "Rahmat Hidayat"):
-        await second.say(answer)
-    await second.press("Dinas Sosial")
+    await start_registration(second)
     await second.send(Contact("0813 5555 6666"))  # the new phone, shared from the new account
     await second.press("✅")
     await deliver(app)

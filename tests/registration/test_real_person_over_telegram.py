@@ -79,7 +79,7 @@ async def test_someone_elses_contact_at_the_asn_phone_step_is_refused(app, teleg
 
 
 async def test_a_second_account_claiming_a_registered_nip_learns_nothing_and_an_officer_moves_it(
-        app, telegram) -> None:
+                                                                                                 app, telegram) -> None:
     officer = TgPerson(telegram, TELEGRAM_OFFICER)
     await agree(officer)
     old = await approved_asn(telegram, 605)
@@ -208,7 +208,8 @@ async def test_an_officer_opening_a_workers_details_is_audited(app, telegram) ->
     await officer.press("Menunggu BPJS", "Pekerja menunggu")
     details = await officer.press("Detail #1", NIK_MALE)
     assert "Syafrizal" in details["text"]
-    views = [v for v in await scalars(app, select(AuditEntry).where(AuditEntry.action == "view")) if v.id not in confirming]
+    views = [v for v in await scalars(app, select(AuditEntry).where(AuditEntry.action == "view"))
+             if v.id not in confirming]
     assert {(v.actor, v.target) for v in views} == {(f"telegram:{TELEGRAM_OFFICER}", "worker:1")}
     # The list (shown before and again after the details) and the details screen, each a row of its own.
     assert sorted(v.details["fields"] for v in views) == [["nik"], ["nik"], ["nik", "birth_date", "consent_phone"]]
@@ -217,7 +218,7 @@ async def test_an_officer_opening_a_workers_details_is_audited(app, telegram) ->
 @pytest.mark.parametrize("first_name", ["\u202eRahmat Hidayat (NIP 1985)", "\u200bRahmat\u2066 Hidayat\u2069",
                                         "Rahmat\ud800 Hidayat"])
 async def test_a_spoofing_display_name_is_stored_clean_and_the_chat_keeps_working(app, telegram,
-                                                                                 first_name) -> None:
+                                                                                  first_name) -> None:
     person = TgPerson(telegram, 614)
     telegram.set_user(person.id, first_name=first_name)
     await agree(person)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,8 @@ async def start_app(settings: Settings, *, clock: Clock | None = None, whatsapp:
 
 
 def bot_env(db_url: str, tmp_path: Path, standin: TelegramStandin, port: int, **extra: str) -> dict[str, str]:
-    """The environment of a `tuwai run` process on the Telegram stand-in, quick to deliver and to notice a lost lease."""
+    """The environment of a `tuwai run` process on the Telegram stand-in: quick to deliver and to notice a lost
+    lease."""
     return {**os.environ, "TUWAI_TELEGRAM__TOKEN": standin.token, "TUWAI_TELEGRAM__API_BASE": standin.api_base,
             "TUWAI_TELEGRAM__POLLING_TIMEOUT": "1", "TUWAI_DATABASE__URL": db_url, "TUWAI_SERVER__PORT": str(port),
             "TUWAI_STORAGE__FILES_DIR": str(tmp_path / "files"), "TUWAI_OFFICERS__TELEGRAM": "[]",
@@ -76,6 +78,14 @@ def start_bot(env: dict[str, str]) -> subprocess.Popen[bytes]:
     """`tuwai run` in a process of its own; its log goes to its stdout."""
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def stop_bot(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
+    """Stop a bot process (SIGTERM, or `how`); returns what it logged."""
+    if process.poll() is None:
+        process.send_signal(how)
+    process.wait(timeout=30)
+    return process.stdout.read().decode(errors="replace") if process.stdout else ""
 
 
 async def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:

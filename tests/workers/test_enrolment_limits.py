@@ -1,4 +1,5 @@
-"""Who may be enrolled: one sponsor per worker, one worker per ASN in Pariaman (none in Pasaman Barat), ages 18 to 65."""
+"""Who may be enrolled: one sponsor per worker, one worker per ASN in Pariaman (no limit in Pasaman Barat), ages 18
+to 65."""
 
 from __future__ import annotations
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import AuditEntry, Contribution, Sponsorship, Worker
 from db.rules.months import Month
-from handlers.engine.types import Choice, Contact
+from handlers.engine.types import Choice
 from tests.conftest import Clock
-from tests.consent.steps import consent_token
+from tests.consent.steps import consent_by_link, consent_token
 from tests.contributions.steps import at, seed, tick
 from tests.people import Person, RecordingChannel, agree_privacy, any_text, deliver
 from tests.records import stored
@@ -116,9 +116,7 @@ async def test_the_worker_is_told_when_cover_starts(app: App, inbox: RecordingCh
     await deliver(app)
     token = consent_token(inbox)
     worker = Person(app, "worker")
-    await worker.say(f"/start {token}")
-    await worker.send(Contact("+62 813 1111 2222"))  # their own number, the one given at enrolment
-    await worker.press("Saya setuju")
+    await consent_by_link(worker, token, "+62 813 1111 2222")  # their own number, the one given at enrolment
     await deliver(app)
     officer = Person(app, "officer")
     await officer.send(Choice("!cf.ok:1"))  # no worker phone on file: an officer confirms the consent

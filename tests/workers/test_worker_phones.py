@@ -6,6 +6,7 @@ from bot.app import App
 from handlers.engine.types import Contact
 from tests.people import RecordingChannel, any_text
 from tests.registration.steps import approved_asn
+from tests.workers.steps import start_enrolment
 
 
 async def test_the_asns_own_number_is_refused_as_the_workers_and_the_heirs(app: App, inbox) -> None:
@@ -32,10 +33,7 @@ async def test_the_asns_own_number_is_refused_as_the_workers_and_the_heirs(app: 
 
 async def test_the_workers_phone_step_takes_what_its_refusal_suggests(app: App, inbox: RecordingChannel) -> None:
     asn = await approved_asn(app, inbox)
-    await asn.say("/menu")
-    await asn.press("Daftarkan pekerja")
-    await asn.say("1377011708750003")
-    await asn.say("Syafrizal")
+    await start_enrolment(asn, "1377011708750003")
     await asn.press("Benar")
     await asn.press("Nelayan")
     await asn.say("pariaman tengah")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -19,14 +17,6 @@ from tests.standins.apps import telegram_settings
 from tests.standins.telegram import TelegramStandin
 
 NOTICE = "Apakah Anda setuju?"  # the first reply to /start
-
-
-def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
-    """Stop a bot process; returns what it logged."""
-    if process.poll() is None:
-        process.send_signal(how)
-    process.wait(timeout=30)
-    return process.stdout.read().decode(errors="replace") if process.stdout else ""
 
 
 @pytest.mark.standin_seed(telegram=7)

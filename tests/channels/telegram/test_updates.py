@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 
 import pytest
@@ -16,28 +15,10 @@ from db.models import ProcessedEvent
 from tests.chat_people import TgPerson, agree
 from tests.conftest import free_port
 from tests.records import scalar
-from tests.standins.apps import bot_env, start_bot, telegram_settings, wait_healthy
+from tests.standins.apps import bot_env, start_bot, stop_bot, telegram_settings, wait_healthy
 from tests.standins.telegram import TelegramStandin
 
 NOTICE = "Apakah Anda setuju?"  # the first reply to /start
-
-
-def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
-    """Stop a bot process; returns what it logged."""
-    if process.poll() is None:
-        process.send_signal(how)
-    process.wait(timeout=30)
-    return process.stdout.read().decode(errors="replace") if process.stdout else ""
-
-
-async def count(app_or_settings, query) -> int:  # type: ignore[no-untyped-def]
-    app = app_or_settings if isinstance(app_or_settings, App) else App(app_or_settings)
-    try:
-        async with app.read_sessions() as session:
-            return (await session.execute(query)).scalar_one()
-    finally:
-        if app is not app_or_settings:
-            await app.engine.dispose()
 
 
 JPEG = b"\xff\xd8\xff\xe0" + b"3" * 300
@@ -70,7 +51,7 @@ async def test_poison_updates_are_skipped_and_everyone_else_is_answered_before_a
         await TgPerson(telegram, 801).expect(NOTICE)  # a forged button from a newcomer: the privacy notice first
         await telegram.wait_until(lambda: telegram.pending_update_count == 0)
     finally:
-        log = stop(first, signal.SIGKILL)
+        log = stop_bot(first, signal.SIGKILL)
     second = start_bot(env)
     try:
         await wait_healthy(port, second)
@@ -78,7 +59,7 @@ async def test_poison_updates_are_skipped_and_everyone_else_is_answered_before_a
         await TgPerson(telegram, 804).say("/start", NOTICE)
         await TgPerson(telegram, 803).expect(NOTICE)
     finally:
-        log += stop(second)
+        log += stop_bot(second)
     assert log.count(f"update {invalid} is not a valid Telegram update") == 1, log  # confirmed: never fetched again
     assert "could not be handled" not in log and "telegram-polling failed" not in log, log
     assert sum(NOTICE in text for text in TgPerson(telegram, 801).texts()) == 1  # handled once, before the restart
@@ -99,7 +80,7 @@ async def test_409_conflict_and_an_html_502_from_get_updates_are_survived_with_o
         await TgPerson(telegram, 805).say("/start", NOTICE)
         assert not telegram.get_updates_faults and process.poll() is None
     finally:
-        log = stop(process)
+        log = stop_bot(process)
     assert telegram.errors_returned[409] == 2 and telegram.errors_returned[502] == 2
     assert log.count("409 Conflict") == 1 and log.count("not JSON") == 1, log  # repeats are folded into one line
     assert "telegram-polling failed" not in log and "getUpdates failed" not in log, log

@@ -4,8 +4,6 @@ its event is committed."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 
 import aiohttp
 import pytest
@@ -15,28 +13,10 @@ from bot.app import App
 from db.models import Chat, ProcessedEvent
 from tests.chat_people import TgPerson, agree
 from tests.conftest import free_port
-from tests.records import scalar
+from tests.records import read_scalar, scalar
 from tests.standins.apps import telegram_settings
 
 NOTICE = "Apakah Anda setuju?"  # the first reply to /start
-
-
-def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
-    """Stop a bot process; returns what it logged."""
-    if process.poll() is None:
-        process.send_signal(how)
-    process.wait(timeout=30)
-    return process.stdout.read().decode(errors="replace") if process.stdout else ""
-
-
-async def count(app_or_settings, query) -> int:  # type: ignore[no-untyped-def]
-    app = app_or_settings if isinstance(app_or_settings, App) else App(app_or_settings)
-    try:
-        async with app.read_sessions() as session:
-            return (await session.execute(query)).scalar_one()
-    finally:
-        if app is not app_or_settings:
-            await app.engine.dispose()
 
 
 JPEG = b"\xff\xd8\xff\xe0" + b"3" * 300
@@ -90,8 +70,8 @@ async def test_bad_webhook_bodies_are_400_and_store_nothing(db_url, tmp_path, te
                                                               "Content-Type": "application/json"}) as response:
                     statuses.append(response.status)
         assert statuses == [400] * len(bodies)
-        assert await count(app, select(func.count()).select_from(Chat)) == 0
-        assert await count(app, select(func.count()).select_from(ProcessedEvent)) == 0
+        assert await read_scalar(app, select(func.count()).select_from(Chat)) == 0
+        assert await read_scalar(app, select(func.count()).select_from(ProcessedEvent)) == 0
         await TgPerson(telegram, 813).say("/start", NOTICE)  # and the webhook still works
     finally:
         await app.stop()
@@ -112,7 +92,7 @@ async def test_a_webhook_call_with_a_file_is_answered_after_its_event_is_committ
         await other.say("/start", NOTICE)  # another call is served meanwhile
         assert photo not in {delivery["update_id"] for delivery in telegram.webhook_deliveries}  # still held
         await telegram.wait_webhook_idle(timeout=30)
-        committed = await count(app, select(func.count()).select_from(ProcessedEvent)
+        committed = await read_scalar(app, select(func.count()).select_from(ProcessedEvent)
                                 .where(ProcessedEvent.event_id == f"u{photo}"))
         await slow.say("/menu", "Menu utama")
     finally:

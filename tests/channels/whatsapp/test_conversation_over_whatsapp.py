@@ -185,7 +185,8 @@ async def test_one_person_on_two_devices_is_answered_in_order(whatsapp_app: App,
     assert chat.address == user_id and chat.answers["name"] == "Rahmat Hidayat"
 
 
-async def test_commands_typed_as_words_and_answers_typed_instead_of_tapped(whatsapp_app: App, whatsapp: WhatsAppStandin) -> None:
+async def test_commands_typed_as_words_and_answers_typed_instead_of_tapped(whatsapp_app: App,
+                                                                           whatsapp: WhatsAppStandin) -> None:
     person = WaPerson(whatsapp, "6281299990000")
     await agree(person)
     await person.say("bahasa", "main menu")  # no slash commands on WhatsApp: the word alone
@@ -198,7 +199,8 @@ async def test_commands_typed_as_words_and_answers_typed_instead_of_tapped(whats
     assert await scalar(whatsapp_app, select(func.count()).select_from(Asn)) == 0
 
 
-async def test_a_list_page_from_before_a_restart_asks_the_question_again(whatsapp_app: App, whatsapp: WhatsAppStandin) -> None:
+async def test_a_list_page_from_before_a_restart_asks_the_question_again(whatsapp_app: App,
+                                                                         whatsapp: WhatsAppStandin) -> None:
     person = WaPerson(whatsapp, "6281233330000")
     await agree(person)
     await person.press("Daftar sebagai ASN", "NIP")
