@@ -11,6 +11,7 @@ from tests.standins.telegram import TelegramStandin
 from tests.standins.whatsapp import WhatsAppStandin
 
 ASN_PHONE = "6281234567890"  # the registering ASN's own number (the number NIP_PNS's roster row would carry)
+NOTICE = "Apakah Anda setuju?"  # the privacy notice's question: the first reply to a newcomer
 OWN_NUMBER = "~phone"  # WhatsApp's "use this number" button (bot/channels/whatsapp_render.py)
 
 
@@ -193,7 +194,7 @@ class WaPerson(ChatPerson):
 
 async def agree(person: ChatPerson) -> None:
     """A newcomer's first message, and "Saya setuju" to the privacy notice."""
-    await person.say(person.greeting, "Apakah Anda setuju?")
+    await person.say(person.greeting, NOTICE)
     await person.press("Saya setuju", "Menu utama")
 
 

@@ -1,4 +1,6 @@
-"""People talking to the conversation core directly (the console path): fast flow tests and random walks."""
+"""People talking to the conversation core directly (the console path), for fast flow tests of every feature: test
+identities, a channel that records what the outbox delivers, and the first steps (the privacy notice, an ASN's
+registration, an officer)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from handlers.engine.types import Choice, Event, File, Payload, Reply, Text
 NIP_PNS = "198503172010011002"  # born 17 Mar 1985, appointed Jan 2010, male
 NIK_MALE = "1377011708750003"  # Kota Pariaman, Pariaman Tengah; born 17 Aug 1975, male
 NIK_FEMALE = "1377045203800011"  # born 12 Mar 1980, female (+40)
+SOMEONE_ELSE = "+6281377776666"  # a number that is none of theirs
+MALAYSIAN = "+60 12-345 6789"  # a mobile number abroad
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 200
 
 
@@ -72,6 +76,13 @@ class Person:
 async def agree_privacy(person: Person) -> None:
     await person.say("/start")
     await person.press("Saya setuju")
+
+
+async def an_officer(app: App) -> Person:
+    """The programme officer on the console ("officer", listed by make_settings), past the privacy notice."""
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    return officer
 
 
 async def start_registration(person: Person, nip: str = NIP_PNS, name: str = "Rahmat Hidayat",

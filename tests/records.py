@@ -4,6 +4,8 @@ database's rows read after a `tuwai` command."""
 from __future__ import annotations
 
 import asyncio
+import stat
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -64,3 +66,8 @@ def read_stored(db_url: str, model: type) -> list[Any]:
         await engine.dispose()
         return list(result)
     return asyncio.run(read())
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits of a file or folder (0o600 and 0o700 where personal data is kept private)."""
+    return stat.S_IMODE(path.stat().st_mode)

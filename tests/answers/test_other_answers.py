@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import Asn, Worker
 from handlers.engine.types import Choice
-from tests.people import Person, RecordingChannel, agree_privacy, any_text, deliver, start_registration
+from tests.people import Person, RecordingChannel, an_officer, any_text, deliver, start_registration
 from tests.workers.steps import start_enrolment
 
 
@@ -19,8 +19,7 @@ async def test_lainnya_asks_what_it_is_and_stores_it(app: App, inbox: RecordingC
     await person.say("0812-3456-7890")
     assert "Badan Kesbangpol" in person.last[-1].text
     await person.press("✅")
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await deliver(app)
     await officer.send(Choice(inbox.inbox["officer"][-1].options[0].id))
     await start_enrolment(person)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import Clock
 from tests.people import Person, agree_privacy
-from tests.workers.steps import worker_ready_for_kpj
+from tests.workers.steps import start_recording_kpj, worker_ready_for_kpj
 
 
 async def test_typed_words_opd_abbreviation_month_alone_and_start_dates_as_people_write_them(
@@ -22,11 +22,7 @@ async def test_typed_words_opd_abbreviation_month_alone_and_start_dates_as_peopl
     assert "Dinas Kesehatan" in person.last[-1].text  # the summary
 
     asn = await worker_ready_for_kpj(app, inbox)
-    officer = Person(app, "officer")
-    await officer.say("/petugas")
-    await officer.press("Menunggu BPJS")
-    await officer.press("Catat KPJ #1")
-    await officer.say("2301 2345 678")
+    officer = await start_recording_kpj(app)
     await officer.say("5 nov")
     assert "5 November 2026" in officer.last[-1].text  # the summary
     await officer.press("✖️ Batal")

@@ -20,14 +20,10 @@ from db.models import AuditEntry
 from tests.chat_people import TgPerson, agree
 from tests.conftest import ROOT, Clock, free_port, make_settings
 from tests.people import NIK_MALE, RecordingChannel
-from tests.records import read_stored
+from tests.records import file_mode, read_stored
 from tests.registration.steps import approved_asn
 from tests.standins.apps import wait_healthy
 from tests.workers.steps import enrol
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 @pytest.fixture
@@ -46,11 +42,12 @@ def test_a_fresh_database_and_an_export_are_private_whatever_the_umask(
     assert main(["--config", str(config_file), "officer", "add", "telegram:1"]) == 0  # a write: -wal and -shm exist
     files = sorted(folder.iterdir())
     assert {p.name for p in files} >= {"tuwai.sqlite3"}
-    assert mode(folder) == 0o700 and all(mode(p) == 0o600 for p in files), [(p.name, oct(mode(p))) for p in files]
+    assert file_mode(folder) == 0o700 and all(file_mode(p) == 0o600 for p in files), [
+        (p.name, oct(file_mode(p))) for p in files]
     for fmt in ("csv", "xlsx"):
         output = tmp_path / f"workers.{fmt}"
         assert main(["--config", str(config_file), "export", "workers", "--output", str(output)]) == 0
-        assert mode(output) == 0o600
+        assert file_mode(output) == 0o600
     exports = [a for a in read_stored(url, AuditEntry) if a.action == "export"]
     assert [(a.target, a.details["rows"], a.details["format"]) for a in exports] == [("workers", 0, "csv"),
                                                                                    ("workers", 0, "xlsx")]
@@ -93,8 +90,8 @@ async def test_uploads_folder_is_private(umask_022: None, db_url: str, tmp_path:
         assert asn.last[0].extra["attachment_mime"] == "application/pdf"
         await asn.upload(inbox, b"%PDF-1.4\n" + b"0" * 100, kind="document")
         files = Path(app.settings.files_dir)
-        assert mode(files) == 0o700 and [mode(p) for p in files.iterdir() if p.is_file()] == [0o600]
-        assert mode(files / "forms") == 0o700 and [mode(p) for p in (files / "forms").iterdir()] == [0o600]
+        assert file_mode(files) == 0o700 and [file_mode(p) for p in files.iterdir() if p.is_file()] == [0o600]
+        assert file_mode(files / "forms") == 0o700 and [file_mode(p) for p in (files / "forms").iterdir()] == [0o600]
     finally:
         await app.stop()
 

@@ -13,16 +13,11 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import Chat, OutboxMessage, RosterEntry, StoredFile
-from tests.chat_people import TgPerson, enrol, register
+from tests.chat_people import NOTICE, TgPerson, enrol, register
 from tests.conftest import free_port
-from tests.people import NIK_MALE, NIP_PNS
+from tests.people import JPEG, NIK_MALE, NIP_PNS
 from tests.records import read_scalar
 from tests.standins.apps import bot_env, start_bot, stop_bot, telegram_settings, wait_healthy
-
-NOTICE = "Apakah Anda setuju?"  # the first reply to /start
-
-
-JPEG = b"\xff\xd8\xff\xe0" + b"3" * 300
 
 
 @pytest.mark.standin_seed(telegram=7)

@@ -36,7 +36,7 @@ def test_run_with_an_unreachable_bot_api_says_so_in_one_sentence(db_url, tmp_pat
     ("123456:SECRET-token", "notaurl", "Could not reach the Telegram Bot API at notaurl"),
 ])
 def test_a_wrong_token_or_api_address_is_one_sentence_that_never_shows_the_token(db_url, tmp_path, token, api_base,
-                                                                                 said) -> None:
+                                                                                  said) -> None:
     env = {**os.environ, "TUWAI_TELEGRAM__TOKEN": token, "TUWAI_TELEGRAM__API_BASE": api_base,
            "TUWAI_DATABASE__URL": db_url, "TUWAI_SERVER__PORT": str(free_port()),
            "TUWAI_STORAGE__FILES_DIR": str(tmp_path / "files")}

@@ -4,6 +4,7 @@ sponsor, the documents, the officer accepting the death, a claim submitted, a cl
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 
@@ -108,17 +109,23 @@ async def accept_death(officer: Person, claim_id: int = 1) -> None:
     await officer.press("✅")
 
 
+class Submitted(NamedTuple):
+    family: Person  # "family", who reported with phone 0812-9876-5432 in the report
+    asn: str  # the sponsoring ASN's address
+    sponsorship_id: int
+
+
 async def submit_death_claim(app: App, inbox: RecordingChannel, *, paid_through: Month = Month(2026, 12)
-                             ) -> tuple[Person, str]:
-    """A death reported by "family" (phone 0812-9876-5432 in the report) with every document, and submitted;
-    returns the family and the sponsoring ASN's address."""
-    _, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=paid_through)
+                             ) -> Submitted:
+    """A death of the worker seeded (cover from June 2026, paid through `paid_through`) reported by "family" with
+    every document, and submitted."""
+    sponsorship_id, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=paid_through)
     family = Person(app, "family")
     await report_death(family)
     await send_documents(family, inbox, JKM_DOCS)
     await family.press("Kirim klaim")
     assert any_text(family.last, REFERENCE)
-    return family, asn
+    return Submitted(family, asn, sponsorship_id)
 
 
 async def ask_to_follow(person: Person, typed: str) -> None:

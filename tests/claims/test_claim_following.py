@@ -6,15 +6,8 @@ from __future__ import annotations
 
 from bot.app import App
 from handlers.engine.types import Choice, Contact, Reply
-from tests.claims.steps import (
-    REFERENCE,
-    ask_to_follow,
-    reporter_address,
-    submit_death_claim,
-)
-from tests.people import JPEG, Person, RecordingChannel, agree_privacy, any_text, deliver
-
-SOMEONE_ELSE = "+6281377776666"
+from tests.claims.steps import REFERENCE, ask_to_follow, reporter_address, submit_death_claim
+from tests.people import JPEG, SOMEONE_ELSE, Person, RecordingChannel, agree_privacy, any_text, deliver
 
 
 def code_messages(inbox: RecordingChannel, address: str) -> list[Reply]:
@@ -85,7 +78,7 @@ async def test_a_code_expires_and_references_tried_are_limited(app: App, inbox: 
 
 
 async def test_bad_input_where_a_reference_is_asked_gets_a_second_chance(app: App, inbox: RecordingChannel) -> None:
-    family, _ = await submit_death_claim(app, inbox)
+    family = (await submit_death_claim(app, inbox)).family
     await family.say("/klaim")
     await family.press("Status / ikuti klaim")
     for typed in ("🙂🙂🙂", "KLM-2026", "nomor saya 123"):
@@ -153,7 +146,7 @@ async def test_claim_codes_are_limited_per_claim_and_wrong_codes_lock_it(app: Ap
 
 
 async def test_the_reporters_not_me_revokes_a_claim_code(app: App, inbox: RecordingChannel) -> None:
-    family, _ = await submit_death_claim(app, inbox)
+    family = (await submit_death_claim(app, inbox)).family
     other = Person(app, "other")
     await ask_code_for_claim(other)
     await deliver(app)

@@ -16,10 +16,11 @@ from bot.app import App
 from db.models import AuditEntry, Chat, Claim, ClaimEvent
 from db.rules.months import Month
 from tests.chat_people import TgPerson, WaPerson, agree
-from tests.claims.chat_steps import open_claim, report_death_in_chat, send_documents_in_chat
-from tests.claims.steps import JKM_DOCS, WORKER_NAME, seed_worker
+from tests.claims.chat_steps import PDF, open_claim, report_death_in_chat, send_documents_in_chat
+from tests.claims.steps import JKM_DOCS, REFERENCE, WORKER_NAME, seed_worker
 from tests.conftest import Clock
 from tests.people import NIK_MALE
+from tests.standins.apps import WHATSAPP_OFFICER as OFFICER
 from tests.standins.apps import start_app, telegram_section, whatsapp_settings
 from tests.standins.telegram import TelegramStandin
 from tests.standins.whatsapp import WhatsAppStandin
@@ -27,15 +28,12 @@ from tests.standins.whatsapp import WhatsAppStandin
 pytestmark = pytest.mark.standin_seed(whatsapp=11, telegram=12)
 
 
-OFFICER = "6281100000001"  # a programme officer, on WhatsApp
 ASN = 6281300000000  # the sponsoring ASN, on WhatsApp
 REPORTER_PHONE = "6281298765432"  # the number the family gives in the report (their own)
 OTHER_PHONE = "6285211112222"  # the same family member on a new phone
 ATTACKER = "6285399998888"
 FAMILY_TG = 801
 JPEG = b"\xff\xd8\xff\xe0" + b"5" * 400
-PDF = b"%PDF-1.4\n" + b"5" * 300
-REFERENCE = "KLM-2026-000001"
 
 
 @pytest.fixture

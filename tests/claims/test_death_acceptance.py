@@ -12,32 +12,15 @@ from sqlalchemy import select, update
 from bot.app import App
 from bot.cli.main import build_parser
 from db import standing
-from db.models import (
-    AuditEntry,
-    Chat,
-    Claim,
-    ClaimDocument,
-    Contribution,
-    OutboxMessage,
-    Sponsorship,
-    Worker,
-)
+from db.models import AuditEntry, Chat, Claim, ClaimDocument, Contribution, OutboxMessage, Sponsorship, Worker
 from db.rules.months import Month
 from db.standing import figures
 from handlers.engine.types import Choice
 from tests.chat_people import TgPerson, agree
 from tests.claims.chat_steps import open_claim, report_death_as_other, send_documents_in_chat, start_on_telegram
-from tests.claims.steps import (
-    JKM_DOCS,
-    WORKER_NAME,
-    accept_death,
-    report_death,
-    seed_worker,
-    send_documents,
-    submit_death_claim,
-)
+from tests.claims.steps import JKM_DOCS, WORKER_NAME, accept_death, seed_worker, submit_death_claim
 from tests.conftest import Clock
-from tests.people import NIK_MALE, Person, RecordingChannel, agree_privacy, any_text, deliver
+from tests.people import NIK_MALE, Person, RecordingChannel, an_officer, any_text, deliver
 
 OFFICER, ASN, STRANGER, FAMILY, WORKER_CHAT = 9001, 700, 802, 801, 803
 
@@ -109,13 +92,8 @@ async def test_a_strangers_death_report_changes_nothing_and_its_rejection_says_s
 
 @pytest.mark.standin_seed(telegram=18)
 async def test_a_death_is_accepted_with_its_certificate_and_a_wrong_one_reversed(app: App, inbox, clock) -> None:
-    sponsorship_id, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 10))
-    family = Person(app, "family")
-    await report_death(family)
-    await send_documents(family, inbox, JKM_DOCS)
-    await family.press("Kirim klaim")
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    family, asn, sponsorship_id = await submit_death_claim(app, inbox, paid_through=Month(2026, 10))
+    officer = await an_officer(app)
     async with app.sessions() as session, session.begin():  # the certificate's row is gone (a config change)
         certificate = (await session.execute(select(ClaimDocument).where(
             ClaimDocument.doc == "death_certificate"))).scalar_one()
@@ -160,13 +138,8 @@ async def test_a_death_is_accepted_with_its_certificate_and_a_wrong_one_reversed
 
 @pytest.mark.standin_seed(telegram=18)
 async def test_a_wrong_death_is_reversed_even_after_payout_from_its_reference(app: App, inbox, clock) -> None:
-    sponsorship_id, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
-    family = Person(app, "family")
-    await report_death(family)
-    await send_documents(family, inbox, JKM_DOCS)
-    await family.press("Kirim klaim")
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    family, asn, sponsorship_id = await submit_death_claim(app, inbox)
+    officer = await an_officer(app)
     await accept_death(officer)
     await officer.send(Choice("!klm.fwd:1"))
     await officer.send(Choice("!klm.pay:1"))
@@ -185,14 +158,9 @@ async def test_a_wrong_death_is_reversed_even_after_payout_from_its_reference(ap
 
 @pytest.mark.standin_seed(telegram=18)
 async def test_a_rejected_claim_whose_death_was_accepted_tells_the_sponsor_the_death_stands(app: App, inbox,
-                                                                                            clock) -> None:
-    _, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 9))
-    family = Person(app, "family")
-    await report_death(family)
-    await send_documents(family, inbox, JKM_DOCS)
-    await family.press("Kirim klaim")
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+                                                                                             clock) -> None:
+    family, asn, _ = await submit_death_claim(app, inbox, paid_through=Month(2026, 9))
+    officer = await an_officer(app)
     await accept_death(officer)
     await deliver(app)
     condolences = next(r.text for r in inbox.inbox[asn] if "Turut berduka" in r.text)
@@ -207,10 +175,9 @@ async def test_a_rejected_claim_whose_death_was_accepted_tells_the_sponsor_the_d
 
 
 async def test_a_deceased_worker_stays_in_sight_of_their_sponsor(app: App, inbox: RecordingChannel, clock,
-                                                                 tmp_path) -> None:
-    _, asn = await submit_death_claim(app, inbox, paid_through=Month(2026, 11))
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+                                                                  tmp_path) -> None:
+    asn = (await submit_death_claim(app, inbox, paid_through=Month(2026, 11))).asn
+    officer = await an_officer(app)
     await accept_death(officer)
     await deliver(app)
     asn_texts = [r.text for r in inbox.inbox[asn]]

@@ -13,18 +13,10 @@ from db.rules.months import Month
 from handlers.engine.choices import match_options
 from handlers.engine.i18n import Translator
 from handlers.engine.types import Contact
-from tests.claims.steps import (
-    JKM_DOCS,
-    WORKER_NAME,
-    accept_death,
-    report_death,
-    seed_worker,
-    send_documents,
-    start_report,
-)
-from tests.people import NIK_FEMALE, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text, deliver
-
-MALAYSIAN = "+60 12-345 6789"
+from tests.claims.steps import (JKM_DOCS, WORKER_NAME, accept_death, report_death, seed_worker, send_documents,
+                                start_report)
+from tests.people import (MALAYSIAN, NIK_FEMALE, NIK_MALE, Person, RecordingChannel, agree_privacy, an_officer,
+                          any_text, deliver)
 
 
 async def test_a_family_reports_a_death_and_gets_a_reference(app: App, inbox: RecordingChannel, clock) -> None:
@@ -55,8 +47,7 @@ async def test_a_family_reports_a_death_and_gets_a_reference(app: App, inbox: Re
     asn_texts = "\n".join(r.text for r in inbox.inbox[asn])
     assert "KLM-2026-000001" in asn_texts and "sedang memeriksa" in asn_texts and "berduka" not in asn_texts
     assert NIK_MALE not in asn_texts and f"Anda jamin ({WORKER_NAME})" in asn_texts  # the sponsor knows the name
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await accept_death(officer)
     async with app.sessions() as session:
         assert (await session.get(Sponsorship, sponsorship_id)).ended_at is not None  # billing and reminders stop

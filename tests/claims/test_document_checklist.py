@@ -9,21 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from db.models import (
-    ClaimDocument,
-    StoredFile,
-)
+from db.models import ClaimDocument, StoredFile
 from db.rules.months import Month
 from handlers.engine.types import Choice
-from tests.claims.steps import (
-    JKM_DOCS,
-    PDF,
-    report_death,
-    seed_worker,
-    send_documents,
-    start_report,
-)
-from tests.people import JPEG, Person, RecordingChannel, agree_privacy, any_text
+from tests.claims.steps import JKM_DOCS, PDF, report_death, seed_worker, send_documents, start_report
+from tests.people import JPEG, Person, RecordingChannel, agree_privacy, an_officer, any_text
 
 
 async def test_bad_files_and_a_second_report_of_the_same_death(app: App, inbox: RecordingChannel, clock) -> None:
@@ -110,8 +100,7 @@ async def test_a_burst_of_photos_is_bounded_and_an_officer_gets_each_file_once(a
     await family.press("Kirim klaim")
     async with app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ClaimDocument)) == 16
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.send(Choice("!klm.open:1"))
     assert len([r for r in officer.last if r.extra.get("attachment")]) == 16
     assert any_text(officer.last, "Akta kematian: 10 halaman")

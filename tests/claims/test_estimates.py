@@ -7,10 +7,7 @@ from datetime import date
 
 from bot.app import App
 from db.rules.months import Month
-from tests.claims.steps import (
-    report_as_sponsor,
-    seed_worker,
-)
+from tests.claims.steps import report_as_sponsor, seed_worker
 from tests.people import Person, any_text
 
 

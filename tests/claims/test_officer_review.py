@@ -9,17 +9,9 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import AuditEntry, Claim, ClaimEvent
-from db.rules.months import Month
 from handlers.engine.types import Choice
-from tests.claims.steps import (
-    JKM_DOCS,
-    accept_death,
-    report_death,
-    seed_worker,
-    send_documents,
-    submit_death_claim,
-)
-from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, any_text, deliver
+from tests.claims.steps import accept_death, submit_death_claim
+from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, agree_privacy, an_officer, any_text, deliver
 
 
 async def status_of_claim(app: App) -> str:
@@ -28,13 +20,8 @@ async def status_of_claim(app: App) -> str:
 
 
 async def test_an_officer_asks_for_a_document_and_records_payout(app: App, inbox: RecordingChannel, clock) -> None:
-    _, asn_address = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
-    family = Person(app, "family")
-    await report_death(family)
-    await send_documents(family, inbox, JKM_DOCS)
-    await family.press("Kirim klaim")
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    family, asn_address, _ = await submit_death_claim(app, inbox)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.press("Klaim (1)")
     assert any_text(officer.last, "KLM-2026-000001")
@@ -87,8 +74,7 @@ async def test_an_officer_acts_on_a_claim_by_typing(app: App, inbox: RecordingCh
     await deliver(app)
     new_claim = next(r for r in inbox.inbox["officer"] if "Klaim baru" in r.text)
     assert "/petugas → «Klaim»" in new_claim.text  # reachable on a text channel, where buttons cannot be pressed
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.say("klaim")
     assert any_text(officer.last, "KLM-2026-000001")  # the to-do list covers claims
@@ -118,8 +104,7 @@ async def test_an_officer_acts_on_a_claim_by_typing(app: App, inbox: RecordingCh
 
 async def test_an_officer_rejects_by_number_and_goes_back_by_word(app: App, inbox, clock) -> None:
     await submit_death_claim(app, inbox)
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.say("klaim")
     await officer.say("buka")
@@ -134,11 +119,7 @@ async def test_an_officer_rejects_by_number_and_goes_back_by_word(app: App, inbo
 
 
 async def test_untouched_claims_appear_in_the_daily_digest(app: App, inbox: RecordingChannel, clock) -> None:
-    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
-    family = Person(app, "family")
-    await report_death(family)
-    await send_documents(family, inbox, JKM_DOCS)
-    await family.press("Kirim klaim")
+    await submit_death_claim(app, inbox)
     await agree_privacy(Person(app, "officer"))
     await app.heartbeat()
     await deliver(app)

@@ -13,18 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
-from db.models import (
-    AuditEntry,
-    Chat,
-    Claim,
-    ClaimDocument,
-    ClaimReporter,
-    Sponsorship,
-)
+from db.models import AuditEntry, Chat, Claim, ClaimDocument, ClaimReporter, Sponsorship
 from db.rules.months import Month
 from tests.chat_people import TgPerson, agree
 from tests.claims.chat_steps import open_claim, report_death_as_other, send_documents_in_chat, start_on_telegram
-from tests.claims.steps import JKM_DOCS, report_death, seed_worker, send_documents
+from tests.claims.steps import JKM_DOCS, report_death, seed_worker, send_documents, submit_death_claim
 from tests.conftest import Clock
 from tests.people import JPEG, Person, agree_privacy, any_text, deliver
 
@@ -158,11 +151,7 @@ async def test_the_database_refuses_a_second_live_death_claim(app: App, clock) -
 
 
 async def test_a_reporter_withdraws_and_the_sponsor_hears_nothing_changed(app: App, inbox, clock) -> None:
-    sponsorship_id, asn = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
-    family = Person(app, "family")
-    await report_death(family)
-    await send_documents(family, inbox, JKM_DOCS)
-    await family.press("Kirim klaim")
+    family, asn, sponsorship_id = await submit_death_claim(app, inbox)
     await family.say("/klaim")
     await family.press("Tarik #1")
     assert any_text(family.last, "Tarik laporan KLM-2026-000001?")

@@ -9,21 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from db.models import (
-    AuditEntry,
-)
+from db.models import AuditEntry
 from db.rules.months import Month
 from handlers.engine.types import Choice
-from tests.claims.steps import (
-    JKM_DOCS,
-    WORKER_NAME,
-    accept_death,
-    report_death,
-    seed_worker,
-    send_documents,
-    start_report,
-)
-from tests.people import NIK_MALE, Person, agree_privacy, any_text, deliver
+from tests.claims.steps import (JKM_DOCS, WORKER_NAME, accept_death, report_death, seed_worker, send_documents,
+                                start_report, submit_death_claim)
+from tests.people import NIK_MALE, Person, agree_privacy, an_officer, any_text, deliver
 
 
 async def test_matches_are_masked_and_lookups_are_limited(app: App, inbox, clock) -> None:
@@ -57,11 +48,7 @@ async def test_matches_are_masked_and_lookups_are_limited(app: App, inbox, clock
 
 
 async def test_someone_elses_reference_is_refused_and_the_sponsor_sees_status_only(app: App, inbox, clock) -> None:
-    _, asn_address = await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
-    family = Person(app, "family")
-    await report_death(family)
-    await send_documents(family, inbox, JKM_DOCS)
-    await family.press("Kirim klaim")
+    family, asn_address, _ = await submit_death_claim(app, inbox)
     stranger = Person(app, "stranger")
     await agree_privacy(stranger)
     await stranger.say("/klaim KLM-2026-000001")
@@ -97,8 +84,7 @@ async def test_what_a_reporter_who_is_not_the_heir_learns_stays_minimal(app: App
     await neighbour.press("Kirim klaim")
     family = Person(app, "family")
     await report_death(family)  # joins as a further reporter
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await accept_death(officer)
     await deliver(app)
     said = "\n".join(r.text for r in inbox.inbox["neighbour"])

@@ -8,17 +8,11 @@ from datetime import date
 import pytest
 
 from bot.app import App
-from db.models import (
-    Claim,
-)
+from db.models import Claim
 from db.rules.months import Month
 from handlers.engine.types import Choice
-from tests.claims.steps import (
-    report_death,
-    seed_worker,
-    start_report,
-)
-from tests.people import NIK_MALE, Person, agree_privacy, any_text, deliver
+from tests.claims.steps import report_death, seed_worker, start_report
+from tests.people import NIK_MALE, Person, agree_privacy, an_officer, any_text, deliver
 from tests.seed import T0
 
 
@@ -83,8 +77,7 @@ async def test_a_work_accident_death_brings_a_yearly_scholarship_reminder(app: A
                           reporter_is_heir=True, reporter_consent_at=clock.now, estimate=70_000_000, scholarship=True,
                           status="forwarded", requested={}, reference="KLM-2026-000001", created_at=clock.now,
                           updated_at=clock.now, death_confirmed_at=clock.now, death_confirmed_by="console:officer"))
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.send(Choice("!klm.pay:1"))
     await officer.say("70.000.000")
     await officer.press("Hari ini")

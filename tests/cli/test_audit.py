@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import stat
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,9 @@ from db.models import AuditEntry
 from handlers.engine.types import Choice
 from tests.conftest import ROOT
 from tests.people import JPEG, NIK_MALE, Person, RecordingChannel, deliver
+from tests.records import file_mode
 from tests.registration.steps import approved_asn
 from tests.workers.steps import enrol
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 async def test_tuwai_audit_lists_and_exports_filtered(app: App, inbox: RecordingChannel, tmp_path: Path,
@@ -58,7 +54,7 @@ async def test_tuwai_audit_lists_and_exports_filtered(app: App, inbox: Recording
     with output.open(encoding="utf-8-sig") as handle:
         exported = list(csv.DictReader(handle))
     assert {row["target"] for row in exported} == {"worker:1"} and len(exported) >= 3
-    assert mode(output) == 0o600
+    assert file_mode(output) == 0o600
     async with app.sessions() as session:
         last = (await session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()))).scalars().first()
     assert (last.action, last.target, last.details["rows"]) == ("export", "audit", len(exported))

@@ -12,13 +12,7 @@ from db.models import StoredFile, Worker
 from handlers.consent.consent_form import form_text, render_pdf
 from handlers.engine.i18n import Translator
 from handlers.engine.types import Choice
-from tests.people import (
-    JPEG,
-    Person,
-    RecordingChannel,
-    any_text,
-    deliver,
-)
+from tests.people import JPEG, Person, RecordingChannel, any_text, deliver
 from tests.registration.steps import approved_asn
 from tests.workers.steps import enrol
 

@@ -9,11 +9,9 @@ from bot.app import App
 from db.models import AuditEntry, Worker
 from handlers.engine.types import Contact
 from tests.consent.steps import consent_by_link
-from tests.people import Person, RecordingChannel, any_text, deliver
+from tests.people import MALAYSIAN, SOMEONE_ELSE, Person, RecordingChannel, any_text, deliver
 from tests.registration.steps import approved_asn
 from tests.workers.steps import enrol
-
-SOMEONE_ELSE = "+6281377776666"
 
 
 async def consent_link(app: App, inbox: RecordingChannel) -> str:
@@ -23,7 +21,6 @@ async def consent_link(app: App, inbox: RecordingChannel) -> str:
     return inbox.inbox["asn"][-1].text.split("start=")[1].split()[0]
 
 
-MALAYSIAN = "+60 12-345 6789"
 
 
 async def test_the_consent_link_never_suggests_typing_a_number(app: App, inbox: RecordingChannel) -> None:

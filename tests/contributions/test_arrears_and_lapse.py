@@ -19,7 +19,7 @@ from db.models import Contribution, Sponsorship, Worker
 from db.rules.months import Month
 from tests.conftest import ROOT
 from tests.contributions.steps import at, seed, tick
-from tests.people import Person, agree_privacy, any_text
+from tests.people import Person, agree_privacy, an_officer, any_text
 from tests.records import stored
 from tests.seed import seed_sponsorships
 
@@ -72,8 +72,7 @@ async def exported_status(cli, tmp_path: Path) -> tuple[str, int]:
 
 async def test_unpaid_months_warn_then_lapse(app, inbox, clock) -> None:
     await seed(app, start=date(2026, 8, 1))
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    await an_officer(app)
     await tick(app, clock, at(date(2026, 9, 16)))  # August unpaid past due
     assert "TIDAK terlindungi" in inbox.inbox["100000"][-1].text
     await tick(app, clock, at(date(2026, 10, 8)))  # August and September unpaid: next step is the lapse
@@ -90,8 +89,7 @@ async def test_unpaid_months_warn_then_lapse(app, inbox, clock) -> None:
 
 async def test_officers_see_arrears_by_opd_and_kecamatan_and_a_daily_digest(app, inbox, clock) -> None:
     await seed(app, start=date(2026, 10, 1), count=3)
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await tick(app, clock, at(date(2026, 10, 20)))
     digest = [r.text for r in inbox.inbox["officer"] if "Ringkasan harian" in r.text]
     assert len(digest) == 1 and "Dinas Sosial: 2 pekerja, 2 bulan" in digest[0]

@@ -12,7 +12,7 @@ from db.models import Contribution, Worker
 from db.rules.months import Month
 from tests.conftest import Clock
 from tests.contributions.steps import at, seed, tick
-from tests.people import Person, agree_privacy, any_text
+from tests.people import an_officer, any_text
 from tests.records import stored
 from tests.workers.steps import record_kpj, worker_ready_for_kpj
 
@@ -56,8 +56,7 @@ async def test_a_reactivated_membership_owes_nothing_before_its_new_first_due_da
     for day in (date(2026, 9, 16), date(2026, 10, 8), date(2026, 10, 16)):
         await tick(app, clock, at(day))
     clock.now = at(date(2026, 11, 20))
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.press("Kepesertaan berakhir (1)")
     await officer.press("Aktifkan #1")

@@ -10,7 +10,7 @@ from db.rules.months import Month
 from handlers.engine.types import Choice, File
 from tests.conftest import Clock
 from tests.contributions.steps import at, seed, tick
-from tests.people import JPEG, Person, agree_privacy, any_text
+from tests.people import JPEG, Person, agree_privacy, an_officer, any_text
 from tests.records import stored
 
 
@@ -44,8 +44,7 @@ async def test_paid_with_a_receipt_then_verified_by_an_officer(app, inbox, clock
     await tick(app, clock, at(date(2026, 11, 13)))  # no reminder for a month that is paid
     assert not any("3 hari lagi" in r.text for r in inbox.inbox["100000"])
 
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     notice = next(r for r in inbox.inbox["officer"] if "Bukti bayar #1" in r.text)
     assert "Rp16.800" in notice.text and notice.extra["attachment_mime"] == "image/jpeg"
     await officer.send(Choice(notice.options[0].id))

@@ -9,14 +9,13 @@ from bot.channels.console import render
 from db.models import Contribution, Receipt
 from handlers.engine.types import Choice
 from tests.contributions.steps import a_receipt_waiting, at, seed, tick
-from tests.people import JPEG, Person, agree_privacy, any_text, deliver
+from tests.people import JPEG, Person, an_officer, any_text, deliver
 from tests.records import stored
 
 
 async def test_receipts_to_verify_are_in_the_officer_menu_typed_by_number(app, inbox, clock) -> None:
     await a_receipt_waiting(app, inbox, clock)
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     notice = next(r for r in inbox.inbox["officer"] if "Bukti bayar #1" in r.text)
     assert "/petugas → «Bukti bayar»" in notice.text  # how to reach it on a text channel
     await officer.say("/petugas")
@@ -39,8 +38,7 @@ async def test_receipts_to_verify_are_in_the_officer_menu_typed_by_number(app, i
 
 async def test_rejecting_a_receipt_offers_reasons_confirms_and_the_asn_hears_it(app, inbox, clock) -> None:
     await a_receipt_waiting(app, inbox, clock)
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.press("Bukti bayar")
     await officer.press("Tolak #1")
@@ -60,8 +58,7 @@ async def test_rejecting_a_receipt_offers_reasons_confirms_and_the_asn_hears_it(
 async def test_ya_confirms_rejecting_a_receipt(app, inbox, clock) -> None:
     """Trial item 11: "Tolak bukti bayar ini dengan alasan berikut?" answered `ya`."""
     await a_receipt_waiting(app, inbox, clock)
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.press("Bukti bayar")
     await officer.press("Tolak #1")
@@ -80,8 +77,7 @@ async def test_a_rejected_receipt_puts_the_months_back_with_the_reason(app, inbo
     await asn.press("Selesai")
     await asn.upload(inbox, JPEG, kind="photo")
     await asn.press("✅")
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     while await app.deliverer.deliver_once():
         pass
     notice = next(r for r in inbox.inbox["officer"] if "Bukti bayar #1" in r.text)

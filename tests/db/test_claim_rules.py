@@ -6,19 +6,8 @@ from datetime import date
 
 import pytest
 
-from db.rules.claims import (
-    JKK_DEATH,
-    JKK_INJURY,
-    JKM,
-    Cover,
-    cover_on,
-    estimate,
-    full_jkm_from,
-    refundable_months,
-    report_deadline,
-    reported_late,
-    scholarship_eligible,
-)
+from db.rules.claims import (JKK_DEATH, JKK_INJURY, JKM, Cover, cover_on, estimate, full_jkm_from, refundable_months,
+                             report_deadline, reported_late, scholarship_eligible)
 from db.rules.contributions import due_date, first_due_date
 from db.rules.months import Month
 

@@ -14,20 +14,9 @@ from hypothesis import strategies as st
 
 from bot.config import load_settings
 from db.ledger import LedgerRules, indonesian_holidays
-from db.rules.contributions import (
-    LAPSE_AFTER,
-    PP_50_2025,
-    TariffSchedule,
-    add_months,
-    cover_status,
-    due_date,
-    effective_due_date,
-    first_due_date,
-    is_working_day,
-    jkm_full_benefit_from,
-    latest_reminder,
-    unpaid_streak,
-)
+from db.rules.contributions import (LAPSE_AFTER, PP_50_2025, TariffSchedule, add_months, cover_status, due_date,
+                                    effective_due_date, first_due_date, is_working_day, jkm_full_benefit_from,
+                                    latest_reminder, unpaid_streak)
 from db.rules.months import Month, MonthType
 from handlers.engine.settings import ContributionSettings, ProgramSettings
 from tests.conftest import ROOT

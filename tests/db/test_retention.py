@@ -25,13 +25,13 @@ from tests.chat_people import WaPerson, agree, register
 from tests.conftest import Clock
 from tests.people import NIP_PNS, Person, RecordingChannel, agree_privacy
 from tests.records import rows
+from tests.standins.apps import WHATSAPP_OFFICER as OFFICER
 from tests.standins.apps import start_app, whatsapp_settings
 from tests.standins.whatsapp import WhatsAppStandin
 
 pytestmark = pytest.mark.standin_seed(whatsapp=18)
 
 
-OFFICER = "6281100000001"
 TYPED_NIK = "1377015507900002"  # typed at the menu, where nothing asks for it: only the chat ever held it
 
 

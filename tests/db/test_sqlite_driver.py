@@ -73,7 +73,7 @@ async def test_a_constraint_error_is_sqlalchemys_and_the_session_goes_on(session
 
 
 async def test_inside_a_write_transaction_statements_run_on_the_loop_thread(sessions,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     calls = thread_calls(monkeypatch)
     async with sessions() as session, session.begin():
         with statements_inline():

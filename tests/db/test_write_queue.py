@@ -51,7 +51,7 @@ async def test_a_session_inside_another_in_the_same_task_goes_through(sessions: 
 
 
 async def test_a_stuck_holder_delays_others_at_most_the_wait(sessions: WriteQueue,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(WriteQueue, "WAIT_SECONDS", 0.05)
     release = asyncio.Event()
 

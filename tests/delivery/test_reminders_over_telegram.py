@@ -20,6 +20,7 @@ from tests.chat_people import TgPerson, agree
 from tests.conftest import Clock, make_settings
 from tests.records import scalar
 from tests.seed import seed_sponsorships
+from tests.standins.apps import TELEGRAM_OFFICER as OFFICER
 from tests.standins.apps import bot_env, start_bot, telegram_settings, wait_healthy
 from tests.standins.telegram import TelegramStandin
 
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.standin_seed(telegram=11)
 
 
 JPEG = b"\xff\xd8\xff\xe0" + b"2" * 400
-OFFICER = 9001
 
 
 async def test_reminder_payment_and_verification_over_telegram(db_url, tmp_path, telegram) -> None:

@@ -8,14 +8,7 @@ from bot.config import Settings
 from db.models import RosterEntry, Worker
 from handlers.engine.types import Choice, Text
 from tests.conftest import Clock
-from tests.people import (
-    NIK_MALE,
-    NIP_PNS,
-    Person,
-    RecordingChannel,
-    any_text,
-    register_asn,
-)
+from tests.people import NIK_MALE, NIP_PNS, Person, RecordingChannel, any_text, register_asn
 from tests.records import count
 from tests.registration.steps import approved_asn
 from tests.workers.steps import enrol

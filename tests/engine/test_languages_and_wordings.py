@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
-from tests.people import (
-    Person,
-)
+from tests.people import Person
 
 
 async def test_language_is_remembered_per_person(app: App) -> None:

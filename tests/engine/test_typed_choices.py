@@ -11,10 +11,9 @@ from bot.app import App
 from db.models import Worker
 from handlers.engine.choices import fold, match_options, typed_choice
 from handlers.engine.types import Expect, Option, Reply
-from tests.consent.steps import consent_by_link, consent_token
-from tests.people import NIK_MALE, NIP_PNS, Person, RecordingChannel, any_text, deliver
+from tests.people import NIK_MALE, NIP_PNS, Person, RecordingChannel, any_text
 from tests.registration.steps import approved_asn
-from tests.workers.steps import enrol, start_worker_form
+from tests.workers.steps import consented_by_link, start_worker_form
 
 
 def _real_prompts(app: App) -> list[Reply]:
@@ -146,13 +145,7 @@ def test_yes_no_words() -> None:
 
 async def test_every_prompt_met_on_a_whole_journey_is_typeable(app: App, inbox: RecordingChannel) -> None:
     """The prompts people really meet (ASN, worker, officer, notifications): every option by number and by label."""
-    asn = await approved_asn(app, inbox)
-    await enrol(asn)
-    await deliver(app)
-    token = consent_token(inbox)
-    worker = Person(app, "worker")
-    await consent_by_link(worker, token, "+62 813 1111 2222")  # their own number, the one given at enrolment
-    await deliver(app)
+    asn, worker = await consented_by_link(app, inbox)
     officer = Person(app, "officer")
     await officer.say("/petugas")
     for entry in ("Menunggu BPJS", "Menu petugas", "ASN menunggu", "Menu petugas", "Bukti bayar", "Menu petugas",

@@ -1,13 +1,17 @@
 """The programme files' test data: a payments database as an officer's import finds it (fishermen and a motorbike-taxi
-driver with a ledger, a worker awaiting BPJS, one whose sponsorship ended), read back row by row; `tuwai` run."""
+driver with a ledger, a worker awaiting BPJS, one whose sponsorship ended), read back row by row; `tuwai` run; a
+sheet as WPS Office writes it."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+import zipfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.app import App
@@ -94,3 +98,17 @@ def output(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 # ---------------------------------------------------------------- import
+
+
+def dimension_a1(path: Path) -> None:
+    """Rewrite the sheet's <dimension> to A1, as WPS Office does."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]+"\s*/>', '<dimension ref="A1"/>', sheet).encode()
+    assert '<dimension ref="A1"/>' in parts["xl/worksheets/sheet1.xml"].decode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    sheet_rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    assert len(sheet_rows) == 1  # what a reader that trusts the dimension sees

@@ -38,7 +38,7 @@ def test_what_looks_like_a_formula(text: str, formula: bool) -> None:
 
 
 async def test_a_formula_typed_in_a_claim_is_text_in_both_exports(app: App, inbox: RecordingChannel, clock,
-                                                                  tmp_path: Path) -> None:
+                                                                   tmp_path: Path) -> None:
     await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
     family = Person(app, "family")
     await report_death(family, place=PLACE)

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from bot.app import App
-from db.rules.months import Month
-from tests.claims.steps import (
-    JKM_DOCS,
-    report_death,
-    seed_worker,
-    send_documents,
-)
-from tests.files.steps import (
-    KPJ_NELAYAN,
-    NELAYAN,
-    OJEK,
-    UNSPONSORED,
-    WAITING,
-    output,
-    run,
-)
-from tests.people import NIK_MALE, Person, RecordingChannel
+from tests.claims.steps import submit_death_claim
+from tests.files.steps import KPJ_NELAYAN, NELAYAN, OJEK, UNSPONSORED, WAITING, output, run
+from tests.people import NIK_MALE, RecordingChannel
 from tests.registration.steps import approved_asn
 from tests.workers.steps import start_enrolment
 
@@ -148,11 +134,7 @@ async def test_export_claims_as_csv_and_xlsx(app: App, inbox: RecordingChannel, 
         args = build_parser().parse_args(argv)
         return await args.func(settings, args)
 
-    await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
-    family = Person(app, "family")
-    await report_death(family)
-    await send_documents(family, inbox, JKM_DOCS)
-    await family.press("Kirim klaim")
+    await submit_death_claim(app, inbox)
     out = tmp_path / "claims.csv"
     assert await run_command(app.settings, ["export", "claims", "--lang", "en", "--output", str(out)]) == 0
     with out.open(encoding="utf-8-sig") as handle:

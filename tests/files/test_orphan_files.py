@@ -98,7 +98,7 @@ async def test_a_failed_batch_keeps_only_the_files_of_its_events_run_again(app: 
 
 
 async def test_a_replaced_document_keeps_its_file_until_the_replacement_commits(app: App, inbox: RecordingChannel,
-                                                                                clock: Clock) -> None:
+                                                                               clock: Clock) -> None:
     await seed_worker(app, start=date(2026, 6, 1), paid_through=Month(2026, 12))
     family = Person(app, "family")
     await report_death(family)
@@ -119,7 +119,7 @@ async def test_a_replaced_document_keeps_its_file_until_the_replacement_commits(
 
 
 async def test_the_daily_sweep_removes_old_files_without_a_row(app: App, inbox: RecordingChannel, clock: Clock,
-                                                               caplog: pytest.LogCaptureFixture) -> None:
+                                                                caplog: pytest.LogCaptureFixture) -> None:
     asn = await at_the_consent_form(app, inbox)
     await asn.upload(inbox, JPEG)
     [with_row] = await paths_in_rows(app)

@@ -3,13 +3,11 @@ refused row with its line and reason, all or nothing, and a receipt waiting clos
 
 from __future__ import annotations
 
-import re
-import zipfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from bot.app import App
@@ -18,35 +16,10 @@ from db.models import Receipt, Worker
 from handlers.engine.types import Invalid
 from tests.cli.steps import tuwai
 from tests.contributions.steps import a_receipt_waiting
-from tests.files.steps import (
-    KPJ_NELAYAN,
-    KPJ_OJEK,
-    NELAYAN,
-    OJEK,
-    SEEDED,
-    TODAY,
-    UNSPONSORED,
-    WAITING,
-    ledger,
-    output,
-    run,
-)
-from tests.people import NIK_MALE, Person, RecordingChannel, agree_privacy, deliver
+from tests.files.steps import (KPJ_NELAYAN, KPJ_OJEK, NELAYAN, OJEK, SEEDED, TODAY, UNSPONSORED, WAITING, dimension_a1,
+                               ledger, output, run)
+from tests.people import NIK_MALE, RecordingChannel, an_officer, deliver
 from tests.records import stored
-
-
-def dimension_a1(path: Path) -> None:
-    """Rewrite the sheet's <dimension> to A1, as WPS Office does."""
-    with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    sheet = parts["xl/worksheets/sheet1.xml"].decode()
-    parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]+"\s*/>', '<dimension ref="A1"/>', sheet).encode()
-    assert '<dimension ref="A1"/>' in parts["xl/worksheets/sheet1.xml"].decode()
-    with zipfile.ZipFile(path, "w") as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
-    sheet_rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
-    assert len(sheet_rows) == 1  # what a reader that trusts the dimension sees
 
 
 def test_a_good_csv_with_bom_semicolons_and_three_date_formats(payments_config: Path, db_url: str, tmp_path: Path,
@@ -242,7 +215,7 @@ def test_a_payments_csv_in_the_windows_code_page_with_a_title_row(
 
 
 def test_a_month_paid_by_import_closes_its_pending_receipt_and_the_asn_is_told(settings, clock, tmp_path,
-                                                                               monkeypatch) -> None:
+                                                                                monkeypatch) -> None:
     import asyncio
 
     from bot.cli.main import main
@@ -278,8 +251,7 @@ def test_a_month_paid_by_import_closes_its_pending_receipt_and_the_asn_is_told(s
             clock.now = datetime.now(timezone.utc)  # the import ran on the real clock
             await deliver(app)
             assert "sudah tercatat lunas dari data pembayaran BPJS" in channel.inbox["100000"][-1].text
-            officer = Person(app, "officer")
-            await agree_privacy(officer)
+            officer = await an_officer(app)
             await officer.say("/petugas")
             assert "Bukti bayar (0)" in [o.label for o in officer.last[-1].options]
         finally:

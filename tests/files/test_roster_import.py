@@ -5,15 +5,13 @@ one sentence."""
 from __future__ import annotations
 
 import asyncio
-import re
-import zipfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from bot.app import App
@@ -23,7 +21,7 @@ from bot.files.roster import read_roster
 from db.engine import create_engine, session_factory
 from db.models import Asn, AuditEntry, Chat, RosterEntry
 from tests.cli.steps import tuwai
-from tests.files.steps import TODAY
+from tests.files.steps import TODAY, dimension_a1
 from tests.records import read_stored
 
 REGISTERED_NIP = "198404042008011008"
@@ -54,20 +52,6 @@ def roster(db_url: str) -> dict[str, tuple[str, str]]:
         await engine.dispose()
         return {entry.nip: (entry.name, entry.opd) for entry in entries}
     return asyncio.run(read())
-
-
-def dimension_a1(path: Path) -> None:
-    """Rewrite the sheet's <dimension> to A1, as WPS Office does."""
-    with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    sheet = parts["xl/worksheets/sheet1.xml"].decode()
-    parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]+"\s*/>', '<dimension ref="A1"/>', sheet).encode()
-    assert '<dimension ref="A1"/>' in parts["xl/worksheets/sheet1.xml"].decode()
-    with zipfile.ZipFile(path, "w") as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
-    sheet_rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
-    assert len(sheet_rows) == 1  # what a reader that trusts the dimension sees
 
 
 def bkpsdm_roster(path: Path) -> None:

@@ -8,22 +8,14 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import Asn, AuditEntry
 from handlers.engine.types import Choice
-from tests.people import (
-    Person,
-    RecordingChannel,
-    agree_privacy,
-    any_text,
-    deliver,
-    register_asn,
-)
+from tests.people import Person, RecordingChannel, an_officer, any_text, deliver, register_asn
 
 
 async def test_asn_waits_for_an_officer_who_approves_once(app: App, inbox: RecordingChannel) -> None:
     person = Person(app, "asn")
     await register_asn(person)
     assert any_text(person.last, "menunggu persetujuan petugas")
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await deliver(app)
     approve = inbox.inbox["officer"][-1].options[0]
     await officer.send(Choice(approve.id))
@@ -41,8 +33,7 @@ async def test_asn_waits_for_an_officer_who_approves_once(app: App, inbox: Recor
 async def test_rejecting_an_asn_asks_a_reason_and_a_confirmation(app: App, inbox: RecordingChannel) -> None:
     person = Person(app, "asn")
     await register_asn(person)
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await deliver(app)
     notice = inbox.inbox["officer"][-1]
     assert "/petugas → «ASN menunggu»" in notice.text
@@ -65,8 +56,7 @@ async def test_rejecting_an_asn_asks_a_reason_and_a_confirmation(app: App, inbox
 
 async def test_cancelling_a_rejection_decides_nothing(app: App, inbox: RecordingChannel) -> None:
     await register_asn(Person(app, "asn"))
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.press("ASN menunggu")
     await officer.press("Tolak #1")
@@ -78,8 +68,7 @@ async def test_cancelling_a_rejection_decides_nothing(app: App, inbox: Recording
 
 async def test_an_officer_on_a_text_channel_approves_by_typing_numbers(app: App, inbox: RecordingChannel) -> None:
     await register_asn(Person(app, "asn"))
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.say("1")  # "ASN menunggu"
     assert "Rahmat Hidayat" in officer.last[-1].text

@@ -7,11 +7,7 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import AuditEntry
 from handlers.engine.types import Choice
-from tests.people import (
-    Person,
-    agree_privacy,
-    any_text,
-)
+from tests.people import Person, agree_privacy, any_text
 
 
 async def test_non_officers_are_refused_and_the_attempt_audited(app: App) -> None:

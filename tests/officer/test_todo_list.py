@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db.models import Worker
 from handlers.engine.types import Choice
-from tests.people import JPEG, Person, agree_privacy, any_text
+from tests.people import JPEG, Person, agree_privacy, an_officer, any_text
 from tests.registration.steps import approved_asn
 from tests.workers.steps import enrol
 
@@ -47,8 +47,7 @@ async def test_the_pending_asn_list_shows_the_typed_opd_and_help_lists_the_comma
     await person.say("Dinas Pariwisata")
     await person.say("0812-3456-7000")
     await person.press("✅")
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/bantuan")
     assert any_text(officer.last, "/petugas") and any_text(officer.last, "/tunggakan")
     await officer.say("/petugas")

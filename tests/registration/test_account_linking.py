@@ -1,5 +1,10 @@
-"""One ASN on two chats (handlers/registration/link.py, one_time_code.py, code_guard.py): a second chat links with a
-one-time code sent to the registered chat, within limits; the code's buttons work only where they were sent."""
+"""Issue 18.5: an ASN's account cannot be taken over from WhatsApp. Over real HTTP, against the WhatsApp Cloud API
+and Telegram Bot API stand-ins in one App: an attacker on WhatsApp types the NIP of an ASN registered on Telegram,
+from one number twelve times and from twenty numbers; codes are limited per number and per ASN, wrong codes from
+all numbers lock linking and tell an officer, who lifts the lock; «Bukan saya» revokes the code; the right code
+alone links nothing until the registered chat allows it; and the real ASN still links WhatsApp and moves their
+reminders there when they say so from Telegram, then acts on either channel (handlers/registration/link.py,
+one_time_code.py, code_guard.py)."""
 
 from __future__ import annotations
 
@@ -17,11 +22,11 @@ from tests.chat_people import TgPerson, WaPerson, agree, enrol, register
 from tests.conftest import Clock
 from tests.people import NIP_PNS
 from tests.records import rows
+from tests.standins.apps import WHATSAPP_OFFICER as OFFICER
 from tests.standins.apps import start_app, telegram_section, whatsapp_settings
 from tests.standins.telegram import TelegramStandin
 from tests.standins.whatsapp import WhatsAppStandin
 
-OFFICER = "6281100000001"
 UNKNOWN_NIP = "199001012015032001"  # well formed, nobody's
 SENT = "kode 6 angka sudah dikirim"  # the answer to any NIP, registered or not, code sent or withheld
 CHAT_LIMIT = "sudah meminta beberapa kode"

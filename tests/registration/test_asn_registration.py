@@ -8,14 +8,7 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import Asn
 from handlers.engine.types import Contact
-from tests.people import (
-    Person,
-    any_text,
-    start_registration,
-)
-
-SOMEONE_ELSE = "+6281377776666"
-MALAYSIAN = "+60 12-345 6789"
+from tests.people import MALAYSIAN, SOMEONE_ELSE, Person, any_text, start_registration
 
 
 async def test_a_name_in_capitals_keeps_its_degree(app: App) -> None:

@@ -8,12 +8,7 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import Asn, Chat
 from handlers.engine.types import Choice, Contact
-from tests.people import (
-    Person,
-    any_text,
-    deliver,
-    start_registration,
-)
+from tests.people import Person, any_text, deliver, start_registration
 from tests.registration.steps import approved_asn
 
 

@@ -4,14 +4,8 @@ notice is general, and a command sent first opens the notice, then what it asked
 from __future__ import annotations
 
 from bot.app import App
-from db.models import (
-    Asn,
-)
-from tests.people import (
-    NIP_PNS,
-    Person,
-    any_text,
-)
+from db.models import Asn
+from tests.people import NIP_PNS, Person, any_text
 from tests.records import count
 
 

@@ -9,12 +9,7 @@ from sqlalchemy import select
 from bot.app import App
 from db.models import Asn, RosterEntry
 from handlers.registration.identity import fold_name, names_match, roster_verifies
-from tests.people import (
-    NIP_PNS,
-    Person,
-    any_text,
-    register_asn,
-)
+from tests.people import NIP_PNS, Person, any_text, register_asn
 
 
 @pytest.mark.parametrize(("typed", "roster", "same"), [

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from bot.app import App
 from db.models import Worker
-from tests.consent.steps import consent_on_paper
-from tests.people import NIK_MALE, Person, RecordingChannel, any_text
+from tests.consent.steps import consent_by_link, consent_on_paper, consent_token
+from tests.people import NIK_MALE, Person, RecordingChannel, any_text, deliver
 from tests.registration.steps import approved_asn
 
 
@@ -42,6 +42,18 @@ async def enrol(person: Person, nik: str = NIK_MALE, worker_phone: str | None = 
     await person.press("✅")
 
 
+async def consented_by_link(app: App, inbox: RecordingChannel) -> tuple[Person, Person]:
+    """An approved ASN ("asn") enrols Syafrizal with no phone on file; the worker ("worker") opens the consent link
+    and agrees, sharing their own number (+62 813 1111 2222). Returns (the ASN, the worker)."""
+    asn = await approved_asn(app, inbox)
+    await enrol(asn)
+    await deliver(app)
+    worker = Person(app, "worker")
+    await consent_by_link(worker, consent_token(inbox), "+62 813 1111 2222")
+    await deliver(app)
+    return asn, worker
+
+
 async def worker_ready_for_kpj(app: App, inbox: RecordingChannel) -> Person:
     """An approved ASN ("asn") whose worker's paper consent an officer accepted: "Menunggu BPJS" lists them."""
     asn = await approved_asn(app, inbox)
@@ -52,13 +64,19 @@ async def worker_ready_for_kpj(app: App, inbox: RecordingChannel) -> Person:
     return asn
 
 
-async def record_kpj(app: App, start: str) -> Person:
-    """The officer records KPJ 23012345678 for the first worker in "Menunggu BPJS", from the start date typed."""
+async def start_recording_kpj(app: App) -> Person:
+    """The officer opens «Catat KPJ #1» in "Menunggu BPJS" and types KPJ 2301 2345 678: the start date is asked next."""
     officer = Person(app, "officer")
     await officer.say("/petugas")
     await officer.press("Menunggu BPJS")
     await officer.press("Catat KPJ #1")
     await officer.say("2301 2345 678")
+    return officer
+
+
+async def record_kpj(app: App, start: str) -> Person:
+    """The officer records KPJ 23012345678 for the first worker in "Menunggu BPJS", from the start date typed."""
+    officer = await start_recording_kpj(app)
     await officer.say(start)
     await officer.press("✅")
     assert any_text(officer.last, "tersimpan; pekerja aktif")

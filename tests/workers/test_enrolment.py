@@ -9,14 +9,7 @@ from bot.app import App
 from db.models import Worker
 from handlers.engine.types import Choice, Contact, File, Location
 from tests.conftest import Clock
-from tests.people import (
-    NIK_FEMALE,
-    NIK_MALE,
-    Person,
-    RecordingChannel,
-    any_text,
-    deliver,
-)
+from tests.people import NIK_FEMALE, NIK_MALE, Person, RecordingChannel, any_text, deliver
 from tests.registration.steps import approved_asn
 
 

@@ -13,14 +13,7 @@ from db.models import RosterEntry, Worker
 from db.rules.eligibility import age_in_years, age_problem
 from handlers.engine.types import Choice
 from tests.conftest import Clock, make_settings
-from tests.people import (
-    NIK_MALE,
-    NIP_PNS,
-    Person,
-    RecordingChannel,
-    any_text,
-    register_asn,
-)
+from tests.people import NIK_MALE, NIP_PNS, Person, RecordingChannel, any_text, register_asn
 from tests.records import count
 from tests.registration.steps import approved_asn
 from tests.workers.steps import enrol

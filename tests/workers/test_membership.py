@@ -13,21 +13,15 @@ from db.models import AuditEntry, Contribution, Sponsorship, Worker
 from db.rules.months import Month
 from handlers.engine.types import Choice
 from tests.conftest import Clock
-from tests.consent.steps import consent_by_link, consent_token
 from tests.contributions.steps import at, seed, tick
-from tests.people import Person, RecordingChannel, agree_privacy, any_text, deliver
+from tests.people import Person, RecordingChannel, an_officer, any_text, deliver
 from tests.records import stored
-from tests.registration.steps import approved_asn
-from tests.workers.steps import enrol, worker_ready_for_kpj
+from tests.workers.steps import consented_by_link, start_recording_kpj, worker_ready_for_kpj
 
 
 async def test_a_start_date_outside_the_enrolment_and_today_is_refused_with_the_range(app, inbox, clock) -> None:
     await worker_ready_for_kpj(app, inbox)
-    officer = Person(app, "officer")
-    await officer.say("/petugas")
-    await officer.press("Menunggu BPJS")
-    await officer.press("Catat KPJ #1")
-    await officer.say("2301 2345 678")
+    officer = await start_recording_kpj(app)
     assert "Antara 22 Oktober 2026 dan 22 November 2026" in officer.last[-1].text
     await officer.say("01-01-2000")
     assert any_text(officer.last, "di luar rentang yang wajar: harus antara 22 Oktober 2026")
@@ -46,11 +40,7 @@ async def test_a_start_date_outside_the_enrolment_and_today_is_refused_with_the_
 async def test_the_start_date_range_names_the_day_it_is_counted_from(app, inbox, clock: Clock) -> None:
     """Trial item 22: the earliest date is 31 days before the enrolment, and the error says so with both dates."""
     await worker_ready_for_kpj(app, inbox)
-    officer = Person(app, "officer")
-    await officer.say("/petugas")
-    await officer.press("Menunggu BPJS")
-    await officer.press("Catat KPJ #1")
-    await officer.say("2301 2345 678")
+    officer = await start_recording_kpj(app)
     await officer.say("01-01-2026")
     assert any_text(officer.last, "antara 22 Oktober 2026 (31 hari sebelum pendaftaran pekerja, 22 November 2026)")
 
@@ -61,8 +51,7 @@ async def test_an_officer_corrects_a_start_date_and_the_asn_is_told(app, inbox, 
         worker = (await session.execute(select(Worker))).scalar_one()
         worker.kpj, worker.created_at = "12345678901", datetime(2026, 10, 20, tzinfo=timezone.utc)
     await tick(app, clock, at(date(2026, 11, 9)))  # October (unpaid, late) and November in the ledger
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.press("Perbaiki kepesertaan")
     await officer.say("1234 5678 901")  # by KPJ
@@ -88,8 +77,7 @@ async def test_a_lapsed_sponsorship_is_reactivated_from_the_to_do_list(app, inbo
         await tick(app, clock, at(day))
     assert (await stored(app, Sponsorship))[0].lapsed_at is not None
     clock.now = at(date(2026, 11, 2))
-    officer = Person(app, "officer")
-    await agree_privacy(officer)
+    officer = await an_officer(app)
     await officer.say("/petugas")
     await officer.press("Kepesertaan berakhir (1)")
     assert any_text(officer.last, "Pekerja 0, KPJ 12345678901")
@@ -111,13 +99,7 @@ async def test_a_lapsed_sponsorship_is_reactivated_from_the_to_do_list(app, inbo
 
 
 async def test_the_worker_is_told_when_cover_starts(app: App, inbox: RecordingChannel) -> None:
-    asn = await approved_asn(app, inbox)
-    await enrol(asn)
-    await deliver(app)
-    token = consent_token(inbox)
-    worker = Person(app, "worker")
-    await consent_by_link(worker, token, "+62 813 1111 2222")  # their own number, the one given at enrolment
-    await deliver(app)
+    asn, worker = await consented_by_link(app, inbox)
     officer = Person(app, "officer")
     await officer.send(Choice("!cf.ok:1"))  # no worker phone on file: an officer confirms the consent
     await deliver(app)

@@ -10,13 +10,11 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import Asn, OutboxMessage
-from tests.chat_people import TgPerson, register
+from tests.chat_people import NOTICE, TgPerson, register
 from tests.conftest import Clock
 from tests.records import scalar
 from tests.standins.apps import telegram_settings
 from tests.standins.telegram import TelegramStandin
-
-NOTICE = "Apakah Anda setuju?"  # the first reply to /start
 
 
 @pytest.mark.standin_seed(telegram=7)

@@ -12,12 +12,12 @@ from db.models import Asn, StoredFile, Worker
 from tests.chat_people import TgPerson, agree, enrol, register
 from tests.people import NIK_MALE
 from tests.records import scalar
+from tests.standins.apps import TELEGRAM_OFFICER as OFFICER
 from tests.standins.telegram import TelegramStandin
 
 pytestmark = pytest.mark.standin_seed(telegram=7)
 
 
-OFFICER = 9001  # listed as a Telegram officer by make_settings
 JPEG = b"\xff\xd8\xff\xe0" + b"1" * 500
 
 

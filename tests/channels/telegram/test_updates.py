@@ -12,16 +12,12 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import ProcessedEvent
-from tests.chat_people import TgPerson, agree
+from tests.chat_people import NOTICE, TgPerson, agree
 from tests.conftest import free_port
+from tests.people import JPEG
 from tests.records import scalar
 from tests.standins.apps import bot_env, start_bot, stop_bot, telegram_settings, wait_healthy
 from tests.standins.telegram import TelegramStandin
-
-NOTICE = "Apakah Anda setuju?"  # the first reply to /start
-
-
-JPEG = b"\xff\xd8\xff\xe0" + b"3" * 300
 
 
 @pytest.mark.standin_seed(telegram=7)

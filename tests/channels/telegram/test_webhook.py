@@ -11,15 +11,11 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from db.models import Chat, ProcessedEvent
-from tests.chat_people import TgPerson, agree
+from tests.chat_people import NOTICE, TgPerson, agree
 from tests.conftest import free_port
+from tests.people import JPEG
 from tests.records import read_scalar, scalar
 from tests.standins.apps import telegram_settings
-
-NOTICE = "Apakah Anda setuju?"  # the first reply to /start
-
-
-JPEG = b"\xff\xd8\xff\xe0" + b"3" * 300
 
 
 @pytest.mark.standin_seed(telegram=7)

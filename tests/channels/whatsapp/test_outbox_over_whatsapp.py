@@ -17,13 +17,13 @@ from tests.chat_people import WaPerson, agree
 from tests.conftest import Clock
 from tests.records import rows
 from tests.seed import seed_sponsorships
+from tests.standins.apps import WHATSAPP_OFFICER as OFFICER
 from tests.standins.apps import start_app, whatsapp_settings
 from tests.standins.whatsapp import WhatsAppStandin
 
 pytestmark = pytest.mark.standin_seed(whatsapp=5)
 
 
-OFFICER = "6281100000001"
 JPEG = b"\xff\xd8\xff\xe0" + b"3" * 400
 
 
