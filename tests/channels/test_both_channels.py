@@ -25,7 +25,8 @@ class OnChannel:
 
 
 @pytest.fixture(params=["telegram", "whatsapp"])
-def on(request: pytest.FixtureRequest) -> OnChannel:
+def on(request: pytest.FixtureRequest, db_url: str) -> OnChannel:
+    """The app on the channel's stand-in (asking for `db_url` marks the test `db`: it runs on PostgreSQL too)."""
     app = request.getfixturevalue(f"{request.param}_app")
     standin = request.getfixturevalue(request.param)
     if request.param == "telegram":

@@ -16,12 +16,9 @@ from tests.standins.telegram import TelegramStandin
 PDF = b"%PDF-1.4\n" + b"5" * 300
 
 
-async def report_death_in_chat(person: ChatPerson, *, name: str = "Yusnidar", relation: str = "Istri / suami",
-                               description: str = "Sakit jantung pada malam hari.", phone: str | None = None,
-                               heir: bool = True, saved: str = "Buku nikah (bila ada)") -> None:
-    """A newcomer reports the death not at work of the worker with NIK_MALE. With no `phone`, the reporter shares
-    their own number (HEIR_PHONE, the heir's on file); else it is typed. Ends at the reply to «Simpan» (`saved`: by
-    default the checklist, after the rules in general terms)."""
+async def find_worker_in_chat(person: ChatPerson) -> None:
+    """A newcomer agrees to the privacy notice, opens the claims menu, agrees to the claim notice and finds the worker
+    with NIK_MALE (listed masked): what happened is asked next."""
     await agree(person)
     await person.press("Laporkan musibah / klaim" if person.channel == "telegram" else "Laporkan musibah",
                        "Laporan musibah dan klaim")
@@ -30,6 +27,15 @@ async def report_death_in_chat(person: ChatPerson, *, name: str = "Yusnidar", re
     await person.press("Dengan NIK", "Ketik NIK")
     await person.say(NIK_MALE, "Pekerja yang cocok")
     await person.press("S. R. …0003", "Apa yang terjadi")
+
+
+async def report_death_in_chat(person: ChatPerson, *, name: str = "Yusnidar", relation: str = "Istri / suami",
+                               description: str = "Sakit jantung pada malam hari.", phone: str | None = None,
+                               heir: bool = True, saved: str = "Buku nikah (bila ada)") -> None:
+    """A newcomer reports the death not at work of the worker with NIK_MALE. With no `phone`, the reporter shares
+    their own number (HEIR_PHONE, the heir's on file); else it is typed. Ends at the reply to «Simpan» (`saved`: by
+    default the checklist, after the rules in general terms)."""
+    await find_worker_in_chat(person)
     await person.press("Meninggal, bkn kerja", "Kapan")
     await person.say("kemarin", "Di mana")
     await person.say("Di rumah", "Ceritakan")

@@ -16,25 +16,22 @@ from bot.channels import telegram as telegram_channel
 from db.models import AuditEntry, Claim, ClaimEvent
 from db.rules.months import Month
 from tests.chat_people import TgPerson, agree
-from tests.claims.chat_steps import open_claim, report_death_in_chat, send_documents_in_chat, start_on_telegram
-from tests.claims.steps import JKM_DOCS, WORKER_NAME, seed_worker
+from tests.claims.chat_steps import (find_worker_in_chat, open_claim, report_death_in_chat, send_documents_in_chat,
+                                     start_on_telegram)
+from tests.claims.steps import HEIR_PHONE, JKM_DOCS, WORKER_NAME, seed_worker
 from tests.conftest import Clock
 from tests.people import NIK_MALE
-from tests.standins.telegram import TelegramStandin
 
 pytestmark = pytest.mark.standin_seed(telegram=21)
 
 
 OFFICER, ASN, FAMILY, STRANGER = 9001, 700, 801, 802
 JPEG = b"\xff\xd8\xff\xe0" + b"7" * 400
-async def report_injury(family: TgPerson, telegram: TelegramStandin) -> None:
-    await agree(family)
-    await family.press("Laporkan musibah / klaim", "Laporan musibah dan klaim")
-    await family.press("Laporkan musibah", "bersifat spesifik")
-    await family.press("Setuju", "Cari dengan NIK")
-    await family.press("Dengan NIK", "Ketik NIK")
-    await family.say(NIK_MALE, "Pekerja yang cocok")
-    await family.press("S. R. …0003", "Apa yang terjadi")
+
+
+async def report_injury(family: TgPerson) -> None:
+    """The family reports a work accident (the worker was hurt) and shares their own number."""
+    await find_worker_in_chat(family)
     await family.press("Kecelakaan kerja", "Kapan")
     await family.say("kemarin", "Di mana")
     await family.say("Di laut", "Ceritakan")
@@ -42,7 +39,7 @@ async def report_injury(family: TgPerson, telegram: TelegramStandin) -> None:
     await family.press("Tidak", "Nama Anda")
     await family.say("Yusnidar", "hubungan Anda")
     await family.press("Istri / suami", "Nomor HP Anda")
-    telegram.push_contact(family.id, "6281298765432")
+    family.share_contact(HEIR_PHONE.lstrip("+"))
     await family.expect("Periksa laporan musibah")
     await family.press("Simpan", "lekas pulih")
 
@@ -161,7 +158,7 @@ async def test_an_officer_gets_every_document_a_very_tall_screenshot_as_a_file(
                           channel="telegram")
         family, officer = TgPerson(telegram, FAMILY), TgPerson(telegram, OFFICER)
         await agree(officer)
-        await report_injury(family, telegram)
+        await report_injury(family)
         await send_documents_in_chat(family, ("Kartu peserta", "KTP pekerja", "Surat dokter"))
         await family.press("Kronologi", "Kirim foto atau PDF")
         telegram.push_document(FAMILY, screenshot, "Screenshot_20261121.png", "image/png")

@@ -21,8 +21,6 @@ async def consent_link(app: App, inbox: RecordingChannel) -> str:
     return inbox.inbox["asn"][-1].text.split("start=")[1].split()[0]
 
 
-
-
 async def test_the_consent_link_never_suggests_typing_a_number(app: App, inbox: RecordingChannel) -> None:
     token = await consent_link(app, inbox)
     worker = Person(app, "worker")
