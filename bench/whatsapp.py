@@ -40,8 +40,8 @@ from bot.config import load_settings  # noqa: E402
 from db.engine import create_engine, session_factory, upgrade  # noqa: E402
 from db.models import OutboxMessage  # noqa: E402
 from handlers.engine.types import Expect, Option, Reply, reply_to_payload
+from tests.standins.apps import standin_templates  # noqa: E402
 from tests.standins.whatsapp import WhatsAppStandin  # noqa: E402
-from tests.whatsapp_people import standin_templates  # noqa: E402
 
 # The same conversation as on Telegram. The OPD list is longer than one WhatsApp list page: the OPD is typed (its
 # name is on page 2), and the step before waits for the question instead of the OPD's row.

@@ -1,4 +1,5 @@
-"""Shared fixtures: a database per test (SQLite file, or a PostgreSQL scratch database), a clock, and people."""
+"""Shared fixtures: a database per test (SQLite file, or a PostgreSQL scratch database), a clock, the app (on the
+console, or on a channel's stand-in), the stand-ins, and a copy of config.toml for `tuwai` commands."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ POSTGRES = os.environ.get("TUWAI_TEST_POSTGRES_URL")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "db: uses the database (run again on PostgreSQL in CI)")
+    config.addinivalue_line("markers", "standin_seed(telegram=0, whatsapp=0): the stand-ins' random seeds (fault "
+                                       "injection, ids), for the `telegram` and `whatsapp` fixtures")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -120,3 +123,63 @@ async def app(settings: Settings, clock: Clock):
 def inbox(app: Any) -> Any:
     """What the outbox delivered, per address."""
     return app.channels["console"]
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of config.toml in the test's folder, for `tuwai --config ...`; no Telegram token from the environment."""
+    path = tmp_path / "config.toml"
+    path.write_text((ROOT / "config.toml").read_text())
+    monkeypatch.delenv("TUWAI_TELEGRAM__TOKEN", raising=False)
+    return path
+
+
+@pytest.fixture
+def config(config_file: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """config_file, with the test's database (TUWAI_DATABASE__URL)."""
+    monkeypatch.setenv("TUWAI_DATABASE__URL", db_url)
+    return config_file
+
+
+def _seed(request: pytest.FixtureRequest, channel: str) -> int:
+    marker = request.node.get_closest_marker("standin_seed")
+    return int(marker.kwargs.get(channel, 0)) if marker else 0
+
+
+@pytest.fixture
+async def telegram(request: pytest.FixtureRequest):
+    """The Telegram Bot API stand-in on 127.0.0.1 (tests/standins/telegram.py)."""
+    from tests.standins.telegram import TelegramStandin
+
+    async with TelegramStandin(seed=_seed(request, "telegram")) as server:
+        yield server
+
+
+@pytest.fixture
+async def whatsapp(request: pytest.FixtureRequest):
+    """The WhatsApp Cloud API stand-in on 127.0.0.1 (tests/standins/whatsapp.py)."""
+    from tests.standins.whatsapp import WhatsAppStandin
+
+    async with WhatsAppStandin(seed=_seed(request, "whatsapp")) as server:
+        yield server
+
+
+@pytest.fixture
+async def telegram_app(db_url: str, tmp_path: Path, telegram: Any):
+    """The real app on the Telegram stand-in, in real time (delivery retries wait the stand-in's retry_after)."""
+    from tests.standins.apps import start_app, telegram_settings
+
+    app = await start_app(telegram_settings(db_url, tmp_path, telegram))
+    yield app
+    await app.stop()
+
+
+@pytest.fixture
+async def whatsapp_app(db_url: str, tmp_path: Path, whatsapp: Any):
+    """The real app on the WhatsApp stand-in, in real time, with an officer on WhatsApp (WHATSAPP_OFFICER)."""
+    from tests.standins.apps import WHATSAPP_OFFICER, start_app, whatsapp_settings
+
+    settings = whatsapp_settings(db_url, tmp_path, whatsapp, officers={"whatsapp": [WHATSAPP_OFFICER]})
+    app = await start_app(settings, whatsapp=whatsapp)
+    yield app
+    await app.stop()

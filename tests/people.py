@@ -1,4 +1,6 @@
-"""People talking to the conversation core directly (the console path): fast flow tests and random walks."""
+"""People talking to the conversation core directly (the console path), for fast flow tests of every feature: test
+identities, a channel that records what the outbox delivers, and the first steps (the privacy notice, an ASN's
+registration, an officer)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from handlers.engine.types import Choice, Event, File, Payload, Reply, Text
 NIP_PNS = "198503172010011002"  # born 17 Mar 1985, appointed Jan 2010, male
 NIK_MALE = "1377011708750003"  # Kota Pariaman, Pariaman Tengah; born 17 Aug 1975, male
 NIK_FEMALE = "1377045203800011"  # born 12 Mar 1980, female (+40)
+SOMEONE_ELSE = "+6281377776666"  # a number that is none of theirs
+MALAYSIAN = "+60 12-345 6789"  # a mobile number abroad
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 200
 
 
@@ -74,14 +78,34 @@ async def agree_privacy(person: Person) -> None:
     await person.press("Saya setuju")
 
 
-async def register_asn(person: Person, nip: str = NIP_PNS, name: str = "Rahmat Hidayat") -> None:
+async def an_officer(app: App) -> Person:
+    """The programme officer on the console ("officer", listed by make_settings), past the privacy notice."""
+    officer = Person(app, "officer")
+    await agree_privacy(officer)
+    return officer
+
+
+async def start_registration(person: Person, nip: str = NIP_PNS, name: str = "Rahmat Hidayat",
+                             opd: str = "Dinas Sosial") -> None:
+    """Agree to the privacy notice, «Daftar sebagai ASN», the NIP, the name and the OPD: the phone is asked next."""
     await agree_privacy(person)
     await person.press("Daftar sebagai ASN")
     await person.say(nip)
     await person.say(name)
-    await person.press("Dinas Sosial")
+    await person.press(opd)
+
+
+async def register_asn(person: Person, nip: str = NIP_PNS, name: str = "Rahmat Hidayat") -> None:
+    """An ASN registers (Dinas Sosial, phone 0812-3456-7890 typed) and saves it."""
+    await start_registration(person, nip, name)
     await person.say("0812-3456-7890")
     await person.press("✅")
+
+
+async def deliver(app: App) -> None:
+    """Everything the outbox holds that may go out now (notifications, codes), to the RecordingChannel."""
+    while await app.deliverer.deliver_once():
+        pass
 
 
 def options_of(reply: Reply) -> list[str]:
@@ -90,5 +114,3 @@ def options_of(reply: Reply) -> list[str]:
 
 def any_text(replies: list[Reply], fragment: str) -> bool:
     return any(fragment in reply.text for reply in replies)
-
-
