@@ -21,7 +21,7 @@ from handlers.engine.i18n import Catalog
 from handlers.engine.masking import mask_nik, mask_nip, mask_phone
 from handlers.engine.types import Invalid
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 3, 15)
 PROVINCES = sorted(a.code for a in load_wilayah().provinces())
 SEPARATORS = ["", "", " ", ".", "-", "  "]

@@ -13,7 +13,7 @@ from bot.app import LOCALES
 from handlers.engine.i18n import Catalog, CatalogError
 from handlers.engine.settings import OCCUPATIONS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 catalog = Catalog(LOCALES)
 BUTTON, LIST_ROW = 20, 24  # WhatsApp: reply-button title, list-row title
 
